@@ -1,0 +1,107 @@
+//! This device's identity: an Ed25519 signing key made at vault creation and kept only inside the
+//! encrypted database. The device id is derived from the public key, so it cannot be claimed by
+//! another key.
+
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The device's key pair. Neither Clone nor Debug: the secret half stays in here and is wiped on
+/// drop (ed25519-dalek's `zeroize` feature).
+pub struct DeviceIdentity {
+    id: String,
+    name: String,
+    signing: SigningKey,
+}
+
+impl DeviceIdentity {
+    pub(crate) fn create(conn: &Connection, name: &str) -> Result<()> {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = signing.verifying_key();
+        let id = device_id(&public);
+        conn.execute(
+            "INSERT INTO device_self (id, name, public_key, signing_key, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id,
+                name,
+                public.to_bytes().to_vec(),
+                zeroize::Zeroizing::new(signing.to_bytes().to_vec()).as_slice(),
+                crate::model::now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn load(conn: &Connection) -> Result<Self> {
+        let row: Option<(String, String, Vec<u8>)> = conn
+            .query_row(
+                "SELECT id, name, signing_key FROM device_self LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let (id, name, sk) =
+            row.ok_or_else(|| Error::Corrupt("the device key is missing".into()))?;
+        let sk = zeroize::Zeroizing::new(sk);
+        let bytes: [u8; 32] = sk
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::Corrupt("the device key has the wrong length".into()))?;
+        let signing = SigningKey::from_bytes(&bytes);
+        if device_id(&signing.verifying_key()) != id {
+            return Err(Error::Corrupt(
+                "the device id does not match its key".into(),
+            ));
+        }
+        Ok(DeviceIdentity { id, name, signing })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn public_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    /// A fingerprint to read aloud over a phone line: 30 digits in groups of five.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.public_key())
+    }
+
+    pub(crate) fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.signing.sign(msg).to_bytes()
+    }
+}
+
+/// The device id: the first 16 bytes of SHA-256 of the public key, hex.
+pub fn device_id(public: &VerifyingKey) -> String {
+    let h = Sha256::digest(public.as_bytes());
+    hex::encode(&h[..16])
+}
+
+/// Digits in groups of five, derived from the public key; easy to compare by voice in any
+/// language.
+pub fn fingerprint(public: &VerifyingKey) -> String {
+    let h = Sha256::digest([b"saksi-fingerprint-v1".as_slice(), public.as_bytes()].concat());
+    h.chunks(4)
+        .take(6)
+        .map(|c| {
+            let n = u32::from_be_bytes([c[0], c[1], c[2], c[3]]) % 100_000;
+            format!("{n:05}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The public key as lowercase hex.
+pub fn public_key_hex(public: &VerifyingKey) -> String {
+    hex::encode(public.as_bytes())
+}

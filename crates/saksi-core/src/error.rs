@@ -1,0 +1,129 @@
+//! The core's error type. Every failure a monitor can meet has its own variant and a message they
+//! can act on; `kind()` gives a stable machine-readable name that crosses the IPC bridge and the
+//! CLI, so neither ever matches on message text.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("wrong passphrase (the vault was not changed)")]
+    WrongPassphrase,
+
+    #[error("no vault at {0}: create one with `saksi init`")]
+    NoVault(PathBuf),
+
+    #[error("a vault already exists at {0}: refusing to overwrite it")]
+    VaultExists(PathBuf),
+
+    #[error(
+        "the folder {0} is not empty and is not a Saksi vault: refusing to create a vault there"
+    )]
+    NotEmpty(PathBuf),
+
+    #[error("the vault key file is damaged or not a Saksi key file: {0}")]
+    BadKeyFile(&'static str),
+
+    #[error(
+        "the vault key file has format version {0}, which this Saksi does not know: update Saksi"
+    )]
+    KeyFileTooNew(u16),
+
+    #[error(
+        "the vault was written by a newer Saksi (schema {found}, this program knows up to {supported}): update Saksi; the vault was not changed"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+
+    #[error("the vault database is damaged: {0}")]
+    Corrupt(String),
+
+    #[error("the vault is in use by another Saksi program: close it and try again")]
+    Busy,
+
+    #[error("the disk is full: the last change was not saved, nothing already stored was lost")]
+    DiskFull,
+
+    #[error("the passphrase is too short: use at least {0} characters")]
+    WeakPassphrase(usize),
+
+    #[error("{what} {id} was not found")]
+    NotFound { what: &'static str, id: String },
+
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    #[error("the migration of the vault schema failed and was rolled back: {0}")]
+    Migration(String),
+
+    #[error("database error: {0}")]
+    Database(rusqlite::Error),
+
+    #[error("file error: {0}")]
+    Io(std::io::Error),
+
+    #[error("cryptography error: {0}")]
+    Crypto(&'static str),
+}
+
+impl Error {
+    /// A stable, machine-readable name for the error, used by the desktop UI and scripts.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::NoVault(_) => "no_vault",
+            Error::VaultExists(_) => "vault_exists",
+            Error::NotEmpty(_) => "not_empty",
+            Error::BadKeyFile(_) => "bad_key_file",
+            Error::KeyFileTooNew(_) => "key_file_too_new",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::Corrupt(_) => "corrupt",
+            Error::Busy => "busy",
+            Error::DiskFull => "disk_full",
+            Error::WeakPassphrase(_) => "weak_passphrase",
+            Error::NotFound { .. } => "not_found",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::Migration(_) => "migration",
+            Error::Database(_) => "database",
+            Error::Io(_) => "io",
+            Error::Crypto(_) => "crypto",
+        }
+    }
+
+    pub(crate) fn invalid(msg: impl Into<String>) -> Self {
+        Error::InvalidInput(msg.into())
+    }
+
+    pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Self {
+        Error::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        // ENOSPC / EDQUOT get their own message: the user must free space, not report a bug.
+        match e.raw_os_error() {
+            Some(28) | Some(122) => Error::DiskFull,
+            _ => Error::Io(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::DiskFull) => Error::DiskFull,
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+                Error::Corrupt(e.to_string())
+            }
+            _ => Error::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

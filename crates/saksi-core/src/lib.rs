@@ -1,0 +1,62 @@
+//! # saksi-core
+//!
+//! Saksi is an offline evidence vault for human-rights monitors. This crate is all of it except
+//! the windows and the command line: it never depends on Tauri, and the desktop app and the
+//! `saksi` CLI are thin adapters over it.
+//!
+//! ## The main types
+//! - [`vault::Vault`]: an unlocked vault. [`vault::Vault::create`] and [`vault::Vault::open`]
+//!   derive the key-encryption key from the passphrase (Argon2id, parameters authenticated in
+//!   `vault.key`), unwrap the random master key and open the SQLCipher database with a subkey.
+//!   Dropping the vault, or [`vault::Vault::lock`], wipes the keys.
+//! - [`model`]: incidents, people, acts (involvements), proceedings, testimony and interventions,
+//!   after the HURIDOCS Events Standard Formats. Read them through `vault.incidents()`, write
+//!   through `vault.incidents_mut()` (and likewise for each type).
+//! - [`search`]: full-text search (FTS5 trigram, so Khmer substrings match) with filters.
+//! - [`evidence`]: attachments, age-encrypted at rest under random names, hashed at intake.
+//! - [`custody`]: the hash-chained, device-signed log of everything done to the evidence.
+//! - [`Error`]: one enum with a stable [`Error::kind`] for the UI and scripts.
+//!
+//! ## The life of a record
+//! A monitor types an incident; `incidents_mut().add` validates it (vocabularies, dates with
+//! precision), writes it, its people and acts in one transaction, and appends a custody entry
+//! holding the SHA-256 of the record as stored, signed by the device key. The FTS index is
+//! updated by triggers in the same transaction. Photos attached to it are streamed once: hashed,
+//! sniffed and age-encrypted into `attachments/` before the row that names them is committed.
+//!
+//! ## Where the threat model's invariants are enforced
+//! 1. No plaintext on disk: SQLCipher for all rows (including filenames and the FTS index);
+//!    attachments are age files; WAL in exclusive mode leaves no `-shm`; `temp_store=MEMORY`.
+//!    Tested by the canary tests in `tests/`.
+//! 2. Keys: [`vault::keyfile`] keeps the master key in zeroizing memory; the passphrase is only
+//!    ever passed as `SecretString`; the SQLCipher `PRAGMA key` string is zeroized after use.
+//! 3. Wrong passphrase: the AEAD unwrap fails before the database is touched.
+//! 4. Random blob names: [`evidence`].
+//! 5. SHA-256 at intake, re-verified by [`evidence`] and `saksi verify`.
+//! 6. All-or-nothing writes: every write is one SQLite transaction; vault creation is built in
+//!    a staging folder and renamed into place.
+//! 7. No network: this crate has no networking dependency at all.
+//! 8. Bad input: every input type denies unknown fields and is validated with a message naming
+//!    the field; see [`Error`].
+
+pub mod custody;
+pub mod device;
+mod error;
+pub mod evidence;
+pub mod model;
+mod records;
+pub mod report;
+pub mod search;
+pub mod vault;
+pub mod verify;
+
+pub use error::{Error, Result};
+pub use records::*;
+pub use secrecy::SecretString;
+pub use uuid::Uuid;
+
+/// The default vault folder: the platform's per-user data folder, then `vault`
+/// (on Linux `~/.local/share/saksi/vault`).
+pub fn default_vault_dir() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("org", "Saksi", "saksi").map(|d| d.data_dir().join("vault"))
+}

@@ -1,0 +1,208 @@
+//! Proceedings: the dated legal and detention steps of a person (arrest, warrant, charge,
+//! detention, trial, sentence, release, acquittal, appeal, flight). Whether someone is detained
+//! now is derived from them, never typed in.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::vocab::{check, Vocab};
+use super::{opt_text, parse_id, FuzzyDate, Meta};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProceedingInput {
+    /// The person's id (or, inside an incident's JSON, the `ref` of a person in its `people`).
+    pub person: String,
+    #[serde(default)]
+    pub incident_id: Option<String>,
+    pub kind: String,
+    #[serde(default)]
+    pub date: FuzzyDate,
+    #[serde(default)]
+    pub authority: Option<String>,
+    #[serde(default)]
+    pub case_number: Option<String>,
+    #[serde(default)]
+    pub charges: Option<String>,
+    #[serde(default)]
+    pub law_cited: Option<String>,
+    #[serde(default)]
+    pub sentence_months: Option<i64>,
+    #[serde(default)]
+    pub in_absentia: bool,
+    #[serde(default)]
+    pub detention_place: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Proceeding {
+    pub id: String,
+    pub person_id: String,
+    pub incident_id: Option<String>,
+    pub kind: String,
+    pub date: FuzzyDate,
+    pub authority: Option<String>,
+    pub case_number: Option<String>,
+    pub charges: Option<String>,
+    pub law_cited: Option<String>,
+    pub sentence_months: Option<i64>,
+    pub in_absentia: bool,
+    pub detention_place: Option<String>,
+    pub notes: String,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+/// Inserts a proceeding whose person (and incident) ids are already resolved.
+pub(crate) fn insert(
+    conn: &Connection,
+    device_id: &str,
+    person_id: &Uuid,
+    incident_id: Option<&Uuid>,
+    p: &ProceedingInput,
+) -> Result<Uuid> {
+    super::person::exists(conn, person_id)?;
+    if let Some(i) = incident_id {
+        super::incident::exists(conn, i)?;
+    }
+    let kind = check(conn, Vocab::ProceedingKind, &p.kind)?;
+    let (date, prec) = p.date.normalise("proceeding date")?;
+    if let Some(m) = p.sentence_months {
+        if !(0..=1200).contains(&m) {
+            return Err(Error::invalid("sentence_months must be between 0 and 1200"));
+        }
+    }
+    super::bounded("notes", p.notes.as_deref().unwrap_or(""))?;
+    let id = Uuid::now_v7();
+    let now = super::now();
+    conn.execute(
+        "INSERT INTO proceeding (id, person_id, incident_id, kind, date, date_precision, authority,
+            case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
+            created_at, updated_at, device_id, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, 1)",
+        params![
+            id.to_string(),
+            person_id.to_string(),
+            incident_id.map(|i| i.to_string()),
+            kind,
+            date,
+            prec.as_str(),
+            opt_text("authority", &p.authority)?,
+            opt_text("case_number", &p.case_number)?,
+            opt_text("charges", &p.charges)?,
+            opt_text("law_cited", &p.law_cited)?,
+            p.sentence_months,
+            p.in_absentia as i64,
+            opt_text("detention_place", &p.detention_place)?,
+            p.notes.as_deref().unwrap_or("").trim(),
+            now,
+            device_id
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Resolves the ids in a stand-alone proceeding input (not inside an incident).
+pub(crate) fn insert_standalone(
+    conn: &Connection,
+    device_id: &str,
+    p: &ProceedingInput,
+) -> Result<Uuid> {
+    let person = parse_id("person", &p.person)?;
+    let incident = p
+        .incident_id
+        .as_deref()
+        .map(|s| parse_id("incident", s))
+        .transpose()?;
+    insert(conn, device_id, &person, incident.as_ref(), p)
+}
+
+const COLUMNS: &str = "id, person_id, incident_id, kind, date, date_precision, authority,
+    case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
+    created_at, updated_at, device_id, version";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Proceeding> {
+    Ok(Proceeding {
+        id: r.get(0)?,
+        person_id: r.get(1)?,
+        incident_id: r.get(2)?,
+        kind: r.get(3)?,
+        date: FuzzyDate::from_stored(r.get(4)?, &r.get::<_, String>(5)?),
+        authority: r.get(6)?,
+        case_number: r.get(7)?,
+        charges: r.get(8)?,
+        law_cited: r.get(9)?,
+        sentence_months: r.get(10)?,
+        in_absentia: r.get::<_, i64>(11)? != 0,
+        detention_place: r.get(12)?,
+        notes: r.get(13)?,
+        meta: Meta {
+            created_at: r.get(14)?,
+            updated_at: r.get(15)?,
+            device_id: r.get(16)?,
+            version: r.get(17)?,
+        },
+    })
+}
+
+/// Chronological order: by date (unknown dates last, as the newest news), then by entry time.
+const CHRONOLOGICAL: &str =
+    "ORDER BY date IS NULL, substr(coalesce(date, '') || '-01-01', 1, 10), created_at, id";
+
+pub(crate) fn for_person(conn: &Connection, person: &Uuid) -> Result<Vec<Proceeding>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM proceeding WHERE person_id = ?1 {CHRONOLOGICAL}"
+    ))?;
+    let rows = stmt.query_map([person.to_string()], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn for_incident(conn: &Connection, incident: &Uuid) -> Result<Vec<Proceeding>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM proceeding WHERE incident_id = ?1 {CHRONOLOGICAL}"
+    ))?;
+    let rows = stmt.query_map([incident.to_string()], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Proceeding> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM proceeding WHERE id = ?1"),
+        [id.to_string()],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found("proceeding", id))
+}
+
+/// The step that put the person in custody, if they are in custody now: the latest step that
+/// changes custody starts it (an arrest, a detention, a sentence not passed in absentia).
+pub(crate) fn current_detention(conn: &Connection, person: &Uuid) -> Result<Option<Proceeding>> {
+    let mut last: Option<(String, Proceeding)> = None;
+    for p in for_person(conn, person)? {
+        let custody: String = conn.query_row(
+            "SELECT custody FROM vocab_proceeding_kind WHERE code = ?1",
+            [&p.kind],
+            |r| r.get(0),
+        )?;
+        let effect = match custody.as_str() {
+            "starts"
+                if p.kind == "sentenced" && (p.in_absentia || p.sentence_months == Some(0)) =>
+            {
+                continue
+            }
+            "starts" | "ends" => custody,
+            _ => continue,
+        };
+        last = Some((effect, p));
+    }
+    Ok(last.and_then(|(effect, p)| (effect == "starts").then_some(p)))
+}
+
+pub(crate) fn is_detained(conn: &Connection, person: &Uuid) -> Result<bool> {
+    Ok(current_detention(conn, person)?.is_some())
+}

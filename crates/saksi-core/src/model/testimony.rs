@@ -1,0 +1,198 @@
+//! Testimony: what a witness (possibly anonymous) told an interviewer, with consent recorded per
+//! purpose. Consent decides what may leave the device (bundles enforce it).
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{opt_text, parse_id, required_text, Meta};
+use crate::error::{Error, Result};
+
+/// Consent per purpose, and how and when it was given.
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    #[serde(default)]
+    pub internal_use: bool,
+    #[serde(default)]
+    pub share_with_hq: bool,
+    #[serde(default)]
+    pub legal_proceedings: bool,
+    /// none | anonymous | named
+    #[serde(default = "none")]
+    pub publication: String,
+    /// e.g. "oral, recorded", "written, signed"
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub given_at: Option<String>,
+}
+
+fn none() -> String {
+    "none".into()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TestimonyInput {
+    pub incident_id: String,
+    /// The witness's person id; absent (or with `anonymous`) for an anonymous witness.
+    #[serde(default)]
+    pub witness_id: Option<String>,
+    #[serde(default)]
+    pub anonymous: bool,
+    #[serde(default)]
+    pub interviewer: Option<String>,
+    #[serde(default)]
+    pub interviewed_at: Option<String>,
+    #[serde(default)]
+    pub interview_place: Option<String>,
+    /// BCP 47 tag, e.g. km, en, fr.
+    #[serde(default)]
+    pub language: Option<String>,
+    pub body: String,
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Testimony {
+    pub id: String,
+    pub incident_id: String,
+    pub witness_id: Option<String>,
+    pub anonymous: bool,
+    pub interviewer: Option<String>,
+    pub interviewed_at: Option<String>,
+    pub interview_place: Option<String>,
+    pub language: Option<String>,
+    pub body: String,
+    pub consent: Consent,
+    #[serde(flatten)]
+    pub meta: Meta,
+}
+
+pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> Result<Uuid> {
+    let incident = parse_id("incident", &t.incident_id)?;
+    super::incident::exists(conn, &incident)?;
+    let witness = t
+        .witness_id
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| parse_id("person", s))
+        .transpose()?;
+    if let Some(w) = &witness {
+        super::person::exists(conn, w)?;
+    }
+    let body = required_text("testimony body", &t.body)?;
+    if !matches!(
+        t.consent.publication.as_str(),
+        "none" | "anonymous" | "named"
+    ) {
+        return Err(Error::invalid(format!(
+            "unknown publication consent '{}' (none, anonymous, named)",
+            t.consent.publication
+        )));
+    }
+    if t.anonymous && t.consent.publication == "named" {
+        return Err(Error::invalid(
+            "an anonymous testimony cannot have consent to publication with the name",
+        ));
+    }
+    if let Some(at) = &t.interviewed_at {
+        check_timestamp("interviewed_at", at)?;
+    }
+    let id = Uuid::now_v7();
+    let now = super::now();
+    conn.execute(
+        "INSERT INTO testimony (id, incident_id, witness_id, anonymous, interviewer,
+            interviewed_at, interview_place, language, body, consent_internal, consent_share_hq,
+            consent_legal, consent_publication, consent_method, consent_given_at, created_at,
+            updated_at, device_id, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)",
+        params![
+            id.to_string(),
+            incident.to_string(),
+            witness.map(|w| w.to_string()),
+            (t.anonymous || witness.is_none()) as i64,
+            opt_text("interviewer", &t.interviewer)?,
+            opt_text("interviewed_at", &t.interviewed_at)?,
+            opt_text("interview_place", &t.interview_place)?,
+            opt_text("language", &t.language)?,
+            body,
+            t.consent.internal_use as i64,
+            t.consent.share_with_hq as i64,
+            t.consent.legal_proceedings as i64,
+            t.consent.publication,
+            opt_text("consent method", &t.consent.method)?,
+            opt_text("consent given_at", &t.consent.given_at)?,
+            now,
+            device_id
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Accepts a date (YYYY-MM-DD) or an RFC 3339 date-time.
+fn check_timestamp(field: &str, s: &str) -> Result<()> {
+    let s = s.trim();
+    if chrono::DateTime::parse_from_rfc3339(s).is_ok()
+        || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+        || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").is_ok()
+    {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "{field}: '{s}' is not a date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+        )))
+    }
+}
+
+pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Testimony> {
+    conn.query_row(
+        "SELECT id, incident_id, witness_id, anonymous, interviewer, interviewed_at,
+            interview_place, language, body, consent_internal, consent_share_hq, consent_legal,
+            consent_publication, consent_method, consent_given_at, created_at, updated_at,
+            device_id, version
+         FROM testimony WHERE id = ?1",
+        [id.to_string()],
+        |r| {
+            Ok(Testimony {
+                id: r.get(0)?,
+                incident_id: r.get(1)?,
+                witness_id: r.get(2)?,
+                anonymous: r.get::<_, i64>(3)? != 0,
+                interviewer: r.get(4)?,
+                interviewed_at: r.get(5)?,
+                interview_place: r.get(6)?,
+                language: r.get(7)?,
+                body: r.get(8)?,
+                consent: Consent {
+                    internal_use: r.get::<_, i64>(9)? != 0,
+                    share_with_hq: r.get::<_, i64>(10)? != 0,
+                    legal_proceedings: r.get::<_, i64>(11)? != 0,
+                    publication: r.get(12)?,
+                    method: r.get(13)?,
+                    given_at: r.get(14)?,
+                },
+                meta: Meta {
+                    created_at: r.get(15)?,
+                    updated_at: r.get(16)?,
+                    device_id: r.get(17)?,
+                    version: r.get(18)?,
+                },
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found("testimony", id))
+}
+
+pub(crate) fn list(conn: &Connection, incident: Option<&Uuid>) -> Result<Vec<Testimony>> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM testimony WHERE ?1 IS NULL OR incident_id = ?1 ORDER BY id")?
+        .query_map([incident.map(|i| i.to_string())], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter()
+        .map(|s| load(conn, &parse_id("testimony", s)?))
+        .collect()
+}

@@ -1,0 +1,93 @@
+//! Controlled vocabularies (seeded by migration, labelled in English, Khmer and French).
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// A vocabulary, by table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Vocab {
+    IncidentKind,
+    Role,
+    ProceedingKind,
+    InterventionKind,
+}
+
+impl Vocab {
+    fn table(self) -> &'static str {
+        match self {
+            Vocab::IncidentKind => "vocab_incident_kind",
+            Vocab::Role => "vocab_role",
+            Vocab::ProceedingKind => "vocab_proceeding_kind",
+            Vocab::InterventionKind => "vocab_intervention_kind",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Vocab::IncidentKind => "incident kind",
+            Vocab::Role => "role",
+            Vocab::ProceedingKind => "proceeding kind",
+            Vocab::InterventionKind => "intervention kind",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self> {
+        Ok(match name {
+            "incident_kind" => Vocab::IncidentKind,
+            "role" => Vocab::Role,
+            "proceeding_kind" => Vocab::ProceedingKind,
+            "intervention_kind" => Vocab::InterventionKind,
+            other => return Err(Error::invalid(format!("unknown vocabulary '{other}'"))),
+        })
+    }
+}
+
+/// One term with its labels.
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub code: String,
+    pub label_en: String,
+    pub label_km: String,
+    pub label_fr: String,
+}
+
+pub fn terms(conn: &Connection, v: Vocab) -> Result<Vec<Term>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT code, label_en, label_km, label_fr FROM {} ORDER BY sort",
+        v.table()
+    ))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Term {
+            code: r.get(0)?,
+            label_en: r.get(1)?,
+            label_km: r.get(2)?,
+            label_fr: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Checks that `code` is a term of `v`, with a message listing the known ones.
+pub(crate) fn check(conn: &Connection, v: Vocab, code: &str) -> Result<String> {
+    let code = code.trim();
+    let found: Option<String> = conn
+        .query_row(
+            &format!("SELECT code FROM {} WHERE code = ?1", v.table()),
+            [code],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match found {
+        Some(c) => Ok(c),
+        None => {
+            let known: Vec<String> = terms(conn, v)?.into_iter().map(|t| t.code).collect();
+            Err(Error::invalid(format!(
+                "unknown {} '{code}' (known: {})",
+                v.noun(),
+                known.join(", ")
+            )))
+        }
+    }
+}

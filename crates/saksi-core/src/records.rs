@@ -1,0 +1,241 @@
+//! Read and write handles per record type. Reads borrow the vault; writes borrow it mutably, run
+//! in one transaction and append a custody-log entry (with the SHA-256 of the record as stored)
+//! in that same transaction.
+
+use rusqlite::Transaction;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::custody::{self, Action};
+use crate::device::DeviceIdentity;
+use crate::error::Result;
+use crate::model::{self, *};
+use crate::vault::Vault;
+
+/// SHA-256 (hex) of a record's JSON: what the custody log says the record looked like.
+pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(r).unwrap_or_default()))
+}
+
+impl Vault {
+    /// Runs `f` in one immediate transaction, committed only if it succeeds.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>, &DeviceIdentity) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx, &self.device)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents(self)
+    }
+    pub fn incidents_mut(&mut self) -> IncidentsMut<'_> {
+        IncidentsMut(self)
+    }
+    pub fn persons(&self) -> Persons<'_> {
+        Persons(self)
+    }
+    pub fn persons_mut(&mut self) -> PersonsMut<'_> {
+        PersonsMut(self)
+    }
+    pub fn testimonies(&self) -> Testimonies<'_> {
+        Testimonies(self)
+    }
+    pub fn testimonies_mut(&mut self) -> TestimoniesMut<'_> {
+        TestimoniesMut(self)
+    }
+    pub fn proceedings(&self) -> Proceedings<'_> {
+        Proceedings(self)
+    }
+    pub fn proceedings_mut(&mut self) -> ProceedingsMut<'_> {
+        ProceedingsMut(self)
+    }
+    pub fn interventions(&self) -> Interventions<'_> {
+        Interventions(self)
+    }
+    pub fn interventions_mut(&mut self) -> InterventionsMut<'_> {
+        InterventionsMut(self)
+    }
+
+    /// A controlled vocabulary with its labels.
+    pub fn vocabulary(&self, v: model::vocab::Vocab) -> Result<Vec<model::vocab::Term>> {
+        model::vocab::terms(&self.conn, v)
+    }
+}
+
+fn log_created<T: Serialize>(
+    tx: &Transaction<'_>,
+    dev: &DeviceIdentity,
+    what: &str,
+    id: &Uuid,
+    record: &T,
+    action: Action,
+) -> Result<()> {
+    custody::append_on(
+        tx,
+        dev,
+        action,
+        Some((what, &id.to_string())),
+        Some(&record_hash(record)),
+        None,
+    )
+}
+
+pub struct Incidents<'a>(&'a Vault);
+pub struct IncidentsMut<'a>(&'a mut Vault);
+
+impl Incidents<'_> {
+    pub fn get(&self, id: &Uuid) -> Result<Incident> {
+        model::incident::load(&self.0.conn, id)
+    }
+    pub fn list(&self) -> Result<Vec<Incident>> {
+        model::incident::list(&self.0.conn)
+    }
+}
+
+impl IncidentsMut<'_> {
+    /// Adds an incident with the people, acts and proceedings in `input`, all or nothing.
+    pub fn add(&mut self, input: &IncidentInput) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let (id, people) = model::incident::insert(tx, dev.id(), input)?;
+            for pid in people.values() {
+                let p = model::person::load(tx, pid)?;
+                log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
+            }
+            let inc = model::incident::load(tx, &id)?;
+            log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces the incident's own fields, kinds and links.
+    pub fn update(&mut self, id: &Uuid, input: &IncidentInput) -> Result<()> {
+        self.0.write(|tx, dev| {
+            model::incident::update(tx, dev.id(), id, input)?;
+            let inc = model::incident::load(tx, id)?;
+            log_created(tx, dev, "incident", id, &inc, Action::RecordEdited)
+        })
+    }
+
+    /// Adds an act (person × role) to an incident.
+    pub fn add_involvement(
+        &mut self,
+        incident: &Uuid,
+        person: Option<&Uuid>,
+        input: &InvolvementInput,
+    ) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let id = model::incident::insert_involvement(tx, dev.id(), incident, person, input)?;
+            let inc = model::incident::load(tx, incident)?;
+            log_created(tx, dev, "incident", incident, &inc, Action::RecordEdited)?;
+            Ok(id)
+        })
+    }
+}
+
+pub struct Persons<'a>(&'a Vault);
+pub struct PersonsMut<'a>(&'a mut Vault);
+
+impl Persons<'_> {
+    pub fn get(&self, id: &Uuid) -> Result<Person> {
+        model::person::load(&self.0.conn, id)
+    }
+    pub fn list(&self) -> Result<Vec<Person>> {
+        model::person::list(&self.0.conn)
+    }
+    /// The person's proceedings, oldest first.
+    pub fn proceedings(&self, id: &Uuid) -> Result<Vec<Proceeding>> {
+        model::person::exists(&self.0.conn, id)?;
+        model::proceeding::for_person(&self.0.conn, id)
+    }
+}
+
+impl PersonsMut<'_> {
+    pub fn add(&mut self, input: &PersonInput) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let id = model::person::insert(tx, dev.id(), input)?;
+            let p = model::person::load(tx, &id)?;
+            log_created(tx, dev, "person", &id, &p, Action::RecordCreated)?;
+            Ok(id)
+        })
+    }
+    pub fn update(&mut self, id: &Uuid, input: &PersonInput) -> Result<()> {
+        self.0.write(|tx, dev| {
+            model::person::update(tx, dev.id(), id, input)?;
+            let p = model::person::load(tx, id)?;
+            log_created(tx, dev, "person", id, &p, Action::RecordEdited)
+        })
+    }
+}
+
+pub struct Testimonies<'a>(&'a Vault);
+pub struct TestimoniesMut<'a>(&'a mut Vault);
+
+impl Testimonies<'_> {
+    pub fn get(&self, id: &Uuid) -> Result<Testimony> {
+        model::testimony::load(&self.0.conn, id)
+    }
+    pub fn list(&self, incident: Option<&Uuid>) -> Result<Vec<Testimony>> {
+        model::testimony::list(&self.0.conn, incident)
+    }
+}
+
+impl TestimoniesMut<'_> {
+    pub fn add(&mut self, input: &TestimonyInput) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let id = model::testimony::insert(tx, dev.id(), input)?;
+            let t = model::testimony::load(tx, &id)?;
+            log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
+            Ok(id)
+        })
+    }
+}
+
+pub struct Proceedings<'a>(&'a Vault);
+pub struct ProceedingsMut<'a>(&'a mut Vault);
+
+impl Proceedings<'_> {
+    pub fn get(&self, id: &Uuid) -> Result<Proceeding> {
+        model::proceeding::load(&self.0.conn, id)
+    }
+}
+
+impl ProceedingsMut<'_> {
+    pub fn add(&mut self, input: &ProceedingInput) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let id = model::proceeding::insert_standalone(tx, dev.id(), input)?;
+            let p = model::proceeding::load(tx, &id)?;
+            log_created(tx, dev, "proceeding", &id, &p, Action::RecordCreated)?;
+            Ok(id)
+        })
+    }
+}
+
+pub struct Interventions<'a>(&'a Vault);
+pub struct InterventionsMut<'a>(&'a mut Vault);
+
+impl Interventions<'_> {
+    pub fn get(&self, id: &Uuid) -> Result<Intervention> {
+        model::intervention::load(&self.0.conn, id)
+    }
+    pub fn list(&self) -> Result<Vec<Intervention>> {
+        model::intervention::list(&self.0.conn)
+    }
+}
+
+impl InterventionsMut<'_> {
+    pub fn add(&mut self, input: &InterventionInput) -> Result<Uuid> {
+        self.0.write(|tx, dev| {
+            let id = model::intervention::insert(tx, dev.id(), input)?;
+            let i = model::intervention::load(tx, &id)?;
+            log_created(tx, dev, "intervention", &id, &i, Action::RecordCreated)?;
+            Ok(id)
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! Opening the SQLCipher database with the right settings, and its schema migrations.
+//!
+//! Migrations are the numbered SQL files in the repository's `migrations/` folder, embedded at
+//! compile time, applied by rusqlite_migration in one transaction. They are append-only: a
+//! released file is never edited.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+use zeroize::Zeroizing;
+
+use super::keyfile::MasterKey;
+use crate::error::{Error, Result};
+
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../../../../migrations/0001_schema.sql"),
+    include_str!("../../../../migrations/0002_vocabularies.sql"),
+    include_str!("../../../../migrations/0003_evidence_custody.sql"),
+];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATION_SQL.len() as i64;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
+}
+
+/// Opens (or, with `create`, creates) the database at `path` keyed from `master`.
+pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    #[cfg(unix)]
+    if create {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    // Must come before the key: SQLCipher then wipes and locks its key material in memory.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+    let key = super::derive_subkey(master, "sqlcipher-raw-key");
+    let pragma = Zeroizing::new(format!(
+        "PRAGMA key = \"x'{}'\";",
+        hex::encode(key.as_ref())
+    ));
+    conn.execute_batch(&pragma)?;
+    drop(pragma);
+    // The key is only tried on first access: read the schema to verify it now.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| match Error::from(e) {
+        Error::Corrupt(_) => Error::Corrupt(
+            "the database cannot be decrypted with this vault's key (damaged or replaced)".into(),
+        ),
+        other => other,
+    })?;
+    conn.busy_timeout(Duration::from_secs(2))?;
+    // EXCLUSIVE locking keeps the WAL index in process memory (no -shm file on disk) and stops a
+    // second process from opening the vault while it is in use.
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA locking_mode = EXCLUSIVE;
+         PRAGMA foreign_keys = ON;",
+    )?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Corrupt(format!(
+            "could not switch the database to WAL (got {mode})"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    // Take the exclusive lock now, so a second program gets a clear "in use" error at unlock.
+    conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
+    Ok(conn)
+}
+
+/// Applies pending migrations, all or nothing; refuses a database newer than this build.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_with(conn, &migrations(), SCHEMA_VERSION)
+}
+
+fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > supported {
+        return Err(Error::SchemaTooNew { found, supported });
+    }
+    if found == supported {
+        return Ok(());
+    }
+    migs.to_latest(conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => match Error::from(err) {
+            Error::Database(inner) => Error::Migration(inner.to_string()),
+            other => other,
+        },
+        other => Error::Migration(other.to_string()),
+    })
+}
+
+/// Checkpoints the WAL into the main file (and truncates it), then closes.
+pub(super) fn close(conn: Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    conn.close().map_err(|(_, e)| Error::from(e))
+}
+
+pub(super) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        let row = row?;
+        if row != "ok" {
+            problems.push(format!("database: {row}"));
+        }
+    }
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        problems.push(format!("encryption: {}", row?));
+    }
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        problems.push(format!("dangling reference in table {}", row?));
+    }
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version != SCHEMA_VERSION {
+        problems.push(format!(
+            "schema version {version}, expected {SCHEMA_VERSION}"
+        ));
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain_conn() -> Connection {
+        Connection::open_in_memory().unwrap()
+    }
+
+    #[test]
+    fn all_migrations_apply_to_an_empty_database() {
+        let mut c = plain_conn();
+        migrate(&mut c).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_nothing_half_applied() {
+        let mut c = plain_conn();
+        let migs = Migrations::new(vec![
+            M::up(MIGRATION_SQL[0]),
+            M::up("CREATE TABLE half_done (x); THIS IS NOT SQL;"),
+        ]);
+        let err = migrate_with(&mut c, &migs, 2).unwrap_err();
+        assert_eq!(err.kind(), "migration", "{err}");
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            v, 0,
+            "a failed migration run must leave the schema version unchanged"
+        );
+        let tables: i64 = c
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            tables, 0,
+            "a failed migration run must not leave any table behind"
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_without_change() {
+        let mut c = plain_conn();
+        migrate(&mut c).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let err = migrate(&mut c).unwrap_err();
+        assert!(matches!(err, Error::SchemaTooNew { .. }), "{err}");
+    }
+}

@@ -1,0 +1,365 @@
+//! The vault key file (`vault.key`): Argon2id parameters and salt, and the master key wrapped
+//! (XChaCha20-Poly1305) under the key-encryption key derived from the passphrase.
+//!
+//! Layout (all integers little-endian), 154 bytes:
+//!
+//! ```text
+//! 0   8  magic "SAKSIKEY"
+//! 8   2  format version (1)
+//! 10  4  Argon2id memory in KiB
+//! 14  4  Argon2id passes (t)
+//! 18  4  Argon2id lanes (p)
+//! 22  32 salt
+//! 54  24 nonce
+//! 78  48 wrapped master key (32) + Poly1305 tag (16)
+//! 126 28 reserved, zero (authenticated)
+//! ```
+//!
+//! Everything before the nonce and the reserved tail are the AEAD's associated data, so lowering
+//! the work factor or swapping the salt makes unwrapping fail exactly as a wrong passphrase does.
+
+use std::time::{Duration, Instant};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"SAKSIKEY";
+const VERSION: u16 = 1;
+const LEN: usize = 154;
+const HEADER_END: usize = 54;
+const NONCE_END: usize = 78;
+const WRAPPED_END: usize = 126;
+
+/// The floor below which no vault is ever created or opened: RFC 9106's second recommended
+/// option (64 MiB, t = 3).
+pub const MIN_MEMORY_KIB: u32 = 64 * 1024;
+pub const MIN_PASSES: u32 = 3;
+/// A ceiling, so that a tampered key file cannot make unlocking allocate unbounded memory.
+pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+pub const MAX_PASSES: u32 = 64;
+
+/// The shortest passphrase Saksi accepts.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// How strongly to derive the key-encryption key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfProfile {
+    /// Measure this machine and choose parameters that take about `target` (never below the
+    /// minimum).
+    Calibrated { target: Duration },
+    /// Exactly the minimum (64 MiB, t = 3). For tests and very slow machines.
+    Minimum,
+}
+
+impl KdfProfile {
+    /// The default: calibrated to about 0.75 s, within the 0.5–1 s band.
+    pub const DEFAULT: KdfProfile = KdfProfile::Calibrated {
+        target: Duration::from_millis(750),
+    };
+
+    /// `SAKSI_KDF=minimum` selects [`KdfProfile::Minimum`] (used by the test suites); anything
+    /// else, the calibrated default.
+    pub fn from_env() -> Self {
+        match std::env::var("SAKSI_KDF").as_deref() {
+            Ok("minimum") => KdfProfile::Minimum,
+            _ => KdfProfile::DEFAULT,
+        }
+    }
+}
+
+/// Argon2id cost parameters as stored in the key file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct KdfParams {
+    pub memory_kib: u32,
+    pub passes: u32,
+    pub lanes: u32,
+}
+
+impl KdfParams {
+    pub const MINIMUM: KdfParams = KdfParams {
+        memory_kib: MIN_MEMORY_KIB,
+        passes: MIN_PASSES,
+        lanes: 1,
+    };
+
+    fn validate(&self) -> Result<()> {
+        if self.memory_kib < MIN_MEMORY_KIB || self.passes < MIN_PASSES || self.lanes == 0 {
+            return Err(Error::BadKeyFile(
+                "key derivation parameters below the minimum",
+            ));
+        }
+        if self.memory_kib > MAX_MEMORY_KIB || self.passes > MAX_PASSES || self.lanes > 16 {
+            return Err(Error::BadKeyFile(
+                "key derivation parameters beyond the allowed maximum",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Chooses parameters for `profile` on this machine.
+    pub fn choose(profile: KdfProfile) -> Result<KdfParams> {
+        match profile {
+            KdfProfile::Minimum => Ok(KdfParams::MINIMUM),
+            KdfProfile::Calibrated { target } => {
+                let probe = KdfParams::MINIMUM;
+                let took = time_derivation(&probe)?;
+                Ok(scale_params(took, target))
+            }
+        }
+    }
+}
+
+/// Scales the minimum parameters, measured at `took`, towards `target`: memory first (up to
+/// 256 MiB: memory hardness is what GPUs pay for), then passes.
+fn scale_params(took: Duration, target: Duration) -> KdfParams {
+    let took = took.as_secs_f64().max(1e-3);
+    let scale = target.as_secs_f64() / took;
+    if scale <= 1.0 {
+        return KdfParams::MINIMUM;
+    }
+    let mem_scale = scale.min(4.0);
+    let memory_kib = ((MIN_MEMORY_KIB as f64) * mem_scale) as u32 / 1024 * 1024;
+    let remaining = scale / mem_scale;
+    let passes = ((MIN_PASSES as f64) * remaining)
+        .round()
+        .max(MIN_PASSES as f64) as u32;
+    KdfParams {
+        memory_kib: memory_kib.max(MIN_MEMORY_KIB),
+        passes: passes.min(MAX_PASSES),
+        lanes: 1,
+    }
+}
+
+fn time_derivation(params: &KdfParams) -> Result<Duration> {
+    let mut salt = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let start = Instant::now();
+    derive_kek(&SecretString::from("calibration"), &salt, params)?;
+    Ok(start.elapsed())
+}
+
+fn derive_kek(
+    passphrase: &SecretString,
+    salt: &[u8; 32],
+    p: &KdfParams,
+) -> Result<Zeroizing<[u8; 32]>> {
+    let params = Params::new(p.memory_kib, p.passes, p.lanes, Some(32))
+        .map_err(|_| Error::BadKeyFile("invalid key derivation parameters"))?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let mut out = Zeroizing::new([0u8; 32]);
+    argon
+        .hash_password_into(passphrase.expose_secret().as_bytes(), salt, out.as_mut())
+        .map_err(|_| Error::Crypto("key derivation failed"))?;
+    Ok(out)
+}
+
+/// The vault's random 256-bit master key. Never cloned, printed or serialised; wiped on drop.
+pub struct MasterKey(Zeroizing<[u8; 32]>);
+
+impl MasterKey {
+    pub(crate) fn generate() -> Self {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::thread_rng().fill_bytes(k.as_mut());
+        MasterKey(k)
+    }
+
+    pub(crate) fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// A parsed key file.
+pub struct KeyFile {
+    params: KdfParams,
+    salt: [u8; 32],
+    nonce: [u8; 24],
+    wrapped: [u8; 48],
+}
+
+impl KeyFile {
+    /// Wraps `master` under a key derived from `passphrase` with `params` and a fresh salt.
+    pub(crate) fn seal(
+        master: &MasterKey,
+        passphrase: &SecretString,
+        params: KdfParams,
+    ) -> Result<Self> {
+        params.validate()?;
+        let mut rng = rand::thread_rng();
+        let mut salt = [0u8; 32];
+        let mut nonce = [0u8; 24];
+        rng.fill_bytes(&mut salt);
+        rng.fill_bytes(&mut nonce);
+        let mut kf = KeyFile {
+            params,
+            salt,
+            nonce,
+            wrapped: [0u8; 48],
+        };
+        let kek = derive_kek(passphrase, &salt, &params)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let aad = kf.associated_data();
+        let ct = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: master.expose(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| Error::Crypto("wrapping the master key failed"))?;
+        kf.wrapped.copy_from_slice(&ct);
+        Ok(kf)
+    }
+
+    /// Unwraps the master key. A wrong passphrase and a tampered file look the same to the AEAD;
+    /// both are reported as a wrong passphrase, and nothing is written.
+    pub(crate) fn open(&self, passphrase: &SecretString) -> Result<MasterKey> {
+        let kek = derive_kek(passphrase, &self.salt, &self.params)?;
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let aad = self.associated_data();
+        let pt = Zeroizing::new(
+            cipher
+                .decrypt(
+                    XNonce::from_slice(&self.nonce),
+                    Payload {
+                        msg: &self.wrapped,
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| Error::WrongPassphrase)?,
+        );
+        let mut k = Zeroizing::new([0u8; 32]);
+        if pt.len() != 32 {
+            return Err(Error::BadKeyFile("wrapped key has the wrong length"));
+        }
+        k.copy_from_slice(&pt);
+        Ok(MasterKey(k))
+    }
+
+    pub fn params(&self) -> KdfParams {
+        self.params
+    }
+
+    fn header(&self) -> [u8; HEADER_END] {
+        let mut h = [0u8; HEADER_END];
+        h[0..8].copy_from_slice(MAGIC);
+        h[8..10].copy_from_slice(&VERSION.to_le_bytes());
+        h[10..14].copy_from_slice(&self.params.memory_kib.to_le_bytes());
+        h[14..18].copy_from_slice(&self.params.passes.to_le_bytes());
+        h[18..22].copy_from_slice(&self.params.lanes.to_le_bytes());
+        h[22..54].copy_from_slice(&self.salt);
+        h
+    }
+
+    fn associated_data(&self) -> Vec<u8> {
+        let mut aad = self.header().to_vec();
+        aad.extend_from_slice(&[0u8; LEN - WRAPPED_END]);
+        aad
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(LEN);
+        out.extend_from_slice(&self.header());
+        out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.wrapped);
+        out.extend_from_slice(&[0u8; LEN - WRAPPED_END]);
+        out
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Self> {
+        if b.len() < 10 || &b[0..8] != MAGIC {
+            return Err(Error::BadKeyFile("missing the SAKSIKEY header"));
+        }
+        let version = u16::from_le_bytes([b[8], b[9]]);
+        if version != VERSION {
+            return Err(Error::KeyFileTooNew(version));
+        }
+        if b.len() != LEN {
+            return Err(Error::BadKeyFile("wrong length"));
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let params = KdfParams {
+            memory_kib: u32_at(10),
+            passes: u32_at(14),
+            lanes: u32_at(18),
+        };
+        params.validate()?;
+        if b[WRAPPED_END..].iter().any(|&x| x != 0) {
+            return Err(Error::BadKeyFile("reserved bytes are not zero"));
+        }
+        let mut kf = KeyFile {
+            params,
+            salt: [0u8; 32],
+            nonce: [0u8; 24],
+            wrapped: [0u8; 48],
+        };
+        kf.salt.copy_from_slice(&b[22..HEADER_END]);
+        kf.nonce.copy_from_slice(&b[HEADER_END..NONCE_END]);
+        kf.wrapped.copy_from_slice(&b[NONCE_END..WRAPPED_END]);
+        Ok(kf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pw(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn round_trip_and_wrong_passphrase() {
+        let mk = MasterKey::generate();
+        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
+        let parsed = KeyFile::from_bytes(&kf.to_bytes()).unwrap();
+        let back = parsed.open(&pw("correct horse")).unwrap();
+        assert_eq!(back.expose(), mk.expose());
+        assert!(matches!(
+            parsed.open(&pw("wrong horse")),
+            Err(Error::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn lowering_the_work_factor_is_refused() {
+        let mk = MasterKey::generate();
+        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
+        let mut b = kf.to_bytes();
+        b[14..18].copy_from_slice(&1u32.to_le_bytes());
+        assert!(
+            matches!(KeyFile::from_bytes(&b), Err(Error::BadKeyFile(_))),
+            "a key file with t=1 must be refused, not used"
+        );
+    }
+
+    #[test]
+    fn raising_the_work_factor_breaks_the_tag() {
+        // An attacker who raises the parameters cannot make the file open with different ones:
+        // the parameters are authenticated.
+        let mk = MasterKey::generate();
+        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
+        let mut b = kf.to_bytes();
+        b[14..18].copy_from_slice(&4u32.to_le_bytes());
+        let parsed = KeyFile::from_bytes(&b).unwrap();
+        assert!(matches!(
+            parsed.open(&pw("correct horse")),
+            Err(Error::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn scaling_never_goes_below_the_minimum() {
+        let p = scale_params(Duration::from_secs(3), Duration::from_millis(750));
+        assert_eq!(p, KdfParams::MINIMUM);
+        let p = scale_params(Duration::from_millis(100), Duration::from_millis(750));
+        assert_eq!(p.memory_kib, 256 * 1024);
+        assert!(p.passes >= MIN_PASSES);
+    }
+}

@@ -1,0 +1,320 @@
+//! The vault: a folder holding the key file, the SQLCipher database and (later) the encrypted
+//! attachments. This module owns creating, unlocking, locking, re-keying and wiping it.
+//!
+//! ```text
+//! VAULT/
+//!   vault.key      Argon2id parameters + salt, wrapped master key (see keyfile.rs)
+//!   vault.db       SQLCipher 4 database (no plaintext header); WAL in exclusive mode, so no -shm
+//!   attachments/   age-encrypted blobs with random names
+//! ```
+
+mod db;
+pub mod keyfile;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::device::DeviceIdentity;
+use crate::error::{Error, Result};
+pub use db::SCHEMA_VERSION;
+pub use keyfile::{KdfParams, KdfProfile};
+use keyfile::{KeyFile, MasterKey, MIN_PASSPHRASE_CHARS};
+
+pub(crate) const KEY_FILE: &str = "vault.key";
+pub(crate) const DB_FILE: &str = "vault.db";
+pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
+
+/// An unlocked vault. Dropping it (or calling [`Vault::lock`]) closes the database and wipes every
+/// key from memory.
+pub struct Vault {
+    dir: PathBuf,
+    // Field order matters: the connection (which holds the SQLCipher key) is dropped first.
+    pub(crate) conn: Connection,
+    master: MasterKey,
+    pub(crate) device: DeviceIdentity,
+    params: KdfParams,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Whether `dir` holds a vault (its key file exists).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(KEY_FILE).is_file()
+    }
+
+    /// Creates a new vault in `dir` (which must not exist, or be empty). Refuses to overwrite.
+    pub fn create(dir: &Path, passphrase: &SecretString, kdf: KdfProfile) -> Result<Vault> {
+        Self::create_named(dir, passphrase, kdf, None)
+    }
+
+    /// Like [`Vault::create`], naming the device (shown to HQ); defaults to the host name.
+    pub fn create_named(
+        dir: &Path,
+        passphrase: &SecretString,
+        kdf: KdfProfile,
+        device_name: Option<&str>,
+    ) -> Result<Vault> {
+        if Self::exists(dir) {
+            return Err(Error::VaultExists(dir.to_path_buf()));
+        }
+        if dir.exists() && fs::read_dir(dir)?.next().is_some() {
+            return Err(Error::NotEmpty(dir.to_path_buf()));
+        }
+        check_strength(passphrase)?;
+        let params = KdfParams::choose(kdf)?;
+        let master = MasterKey::generate();
+        let keyfile = KeyFile::seal(&master, passphrase, params)?;
+
+        // Build the whole vault in a sibling staging folder and rename it into place, so a crash
+        // never leaves a half-made vault behind.
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent)?;
+        let staging = tempfile_dir_in(parent)?;
+        let result = (|| -> Result<()> {
+            private_dir(&staging.join(ATTACHMENTS_DIR))?;
+            let mut conn = db::open(&staging.join(DB_FILE), &master, true)?;
+            db::migrate(&mut conn)?;
+            let name = device_name
+                .map(str::to_owned)
+                .unwrap_or_else(default_device_name);
+            DeviceIdentity::create(&conn, &name)?;
+            let device = DeviceIdentity::load(&conn)?;
+            crate::custody::append_on(
+                &conn,
+                &device,
+                crate::custody::Action::VaultCreated,
+                None,
+                None,
+                None,
+            )?;
+            db::close(conn)?;
+            write_atomic(&staging.join(KEY_FILE), &keyfile.to_bytes())?;
+            sync_dir(&staging)?;
+            if dir.exists() {
+                fs::remove_dir(dir)?; // empty, checked above
+            }
+            fs::rename(&staging, dir)?;
+            sync_dir(parent)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        Self::open_with_master(dir, master, params)
+    }
+
+    /// Unlocks the vault in `dir`. A wrong passphrase changes no byte of the vault.
+    pub fn open(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        let key_path = dir.join(KEY_FILE);
+        let bytes = match fs::read(&key_path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::NoVault(dir.to_path_buf()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let keyfile = KeyFile::from_bytes(&bytes)?;
+        let master = keyfile.open(passphrase)?;
+        Self::open_with_master(dir, master, keyfile.params())
+    }
+
+    fn open_with_master(dir: &Path, master: MasterKey, params: KdfParams) -> Result<Vault> {
+        let db_path = dir.join(DB_FILE);
+        if !db_path.is_file() {
+            return Err(Error::Corrupt(format!(
+                "the database file {} is missing",
+                db_path.display()
+            )));
+        }
+        let mut conn = db::open(&db_path, &master, false)?;
+        db::migrate(&mut conn)?;
+        let device = DeviceIdentity::load(&conn)?;
+        let vault = Vault {
+            dir: dir.to_path_buf(),
+            conn,
+            master,
+            device,
+            params,
+        };
+        crate::evidence::clean_orphans(&vault)?;
+        Ok(vault)
+    }
+
+    /// Locks the vault: checkpoints the write-ahead log into the database, closes it and wipes the
+    /// keys. Dropping a `Vault` does the same, silently.
+    pub fn lock(self) -> Result<()> {
+        let Vault { conn, master, .. } = self;
+        let r = db::close(conn);
+        drop(master);
+        r
+    }
+
+    /// Re-wraps the master key under a new passphrase (and freshly chosen KDF parameters). Only
+    /// the key file changes; it is replaced atomically.
+    pub fn change_passphrase(&mut self, new: &SecretString, kdf: KdfProfile) -> Result<()> {
+        check_strength(new)?;
+        let params = KdfParams::choose(kdf)?;
+        let keyfile = KeyFile::seal(&self.master, new, params)?;
+        write_atomic(&self.dir.join(KEY_FILE), &keyfile.to_bytes())?;
+        sync_dir(&self.dir)?;
+        self.params = params;
+        crate::custody::append(
+            self,
+            crate::custody::Action::PassphraseChanged,
+            None,
+            None,
+            None,
+        )?;
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn kdf_params(&self) -> KdfParams {
+        self.params
+    }
+
+    pub fn device(&self) -> &DeviceIdentity {
+        &self.device
+    }
+
+    pub(crate) fn attachments_dir(&self) -> PathBuf {
+        self.dir.join(ATTACHMENTS_DIR)
+    }
+
+    /// Derives a purpose-bound subkey from the master key (HKDF-SHA256).
+    #[allow(dead_code)]
+    pub(crate) fn subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        derive_subkey(&self.master, purpose)
+    }
+
+    /// `PRAGMA integrity_check` plus the schema version. Returns the problems found.
+    pub fn check_database(&self) -> Result<Vec<String>> {
+        db::integrity_problems(&self.conn)
+    }
+}
+
+pub(crate) fn derive_subkey(master: &MasterKey, purpose: &str) -> Zeroizing<[u8; 32]> {
+    let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"saksi-v1"), master.expose());
+    let mut out = Zeroizing::new([0u8; 32]);
+    // 32 bytes is always a valid HKDF-SHA256 output length.
+    hk.expand(purpose.as_bytes(), out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 length");
+    out
+}
+
+fn check_strength(passphrase: &SecretString) -> Result<()> {
+    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::WeakPassphrase(MIN_PASSPHRASE_CHARS));
+    }
+    Ok(())
+}
+
+fn default_device_name() -> String {
+    fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "saksi-device".to_string())
+}
+
+/// Panic wipe: crypto-erases the vault (overwrites and deletes the key file, without which the
+/// database and attachments are random bytes), then deletes the folder. Refuses to touch a folder
+/// that is not a vault.
+pub fn wipe(dir: &Path) -> Result<()> {
+    let key_path = dir.join(KEY_FILE);
+    let len = match fs::metadata(&key_path) {
+        Ok(m) => m.len() as usize,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoVault(dir.to_path_buf()))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    {
+        let mut noise = vec![0u8; len.max(1)];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut noise);
+        let mut f = fs::OpenOptions::new().write(true).open(&key_path)?;
+        f.write_all(&noise)?;
+        f.sync_all()?;
+    }
+    fs::remove_file(&key_path)?;
+    sync_dir(dir)?;
+    fs::remove_dir_all(dir)?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file, fsync and rename: either the old or the new
+/// content, never a mix.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let r = (|| -> Result<()> {
+        let mut f = create_private(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    r
+}
+
+/// Creates a new file readable only by its owner.
+pub(crate) fn create_private(path: &Path) -> Result<fs::File> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    Ok(opts.open(path)?)
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+fn tempfile_dir_in(parent: &Path) -> Result<PathBuf> {
+    let p = parent.join(format!(".saksi-new-{}", uuid::Uuid::new_v4().simple()));
+    private_dir(&p)?;
+    Ok(p)
+}
+
+/// Creates a folder only its owner can enter.
+pub(crate) fn private_dir(p: &Path) -> Result<()> {
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(p)?;
+    Ok(())
+}
