@@ -13,6 +13,7 @@ use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
     parse_id, IncidentInput, InterventionInput, PersonInput, ProceedingInput, TestimonyInput,
 };
+use saksi_core::evidence;
 use saksi_core::search::SearchQuery;
 use saksi_core::vault::{self, KdfProfile, Vault};
 use serde::Serialize;
@@ -91,6 +92,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Attach files to an incident, testimony or person: prints each attachment's id and SHA-256.
+    Attach {
+        record_id: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Attachments: list, show, extract.
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
     /// The custody log.
     Log {
         #[arg(long)]
@@ -176,6 +186,28 @@ enum InterventionCmd {
     List {
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCmd {
+    /// All attachments, or those of one record.
+    List {
+        record_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hash, size, type, EXIF and custody entries of one attachment.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Decrypt the original to PATH (a plaintext copy: keep it safe). The extraction is logged.
+    Extract {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
     },
 }
 
@@ -564,6 +596,68 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         .unwrap_or("see above")
                 );
             }
+        }
+        Command::Attach { record_id, files } => {
+            let mut v = open(&cli)?;
+            let rid = parse_id("record", record_id)?;
+            let rtype = evidence::record_type_of(&v, &rid)?;
+            for f in files {
+                let intake = evidence::intake_path(&mut v, rtype, &rid, f)?;
+                if let Some(w) = &intake.warning {
+                    eprintln!("saksi: warning: {w}");
+                }
+                println!("{}  {}  {}", intake.attachment.id, intake.attachment.sha256, f.display());
+            }
+            v.lock()?;
+        }
+        Command::Evidence(cmd) => {
+            let mut v = open(&cli)?;
+            match cmd {
+                EvidenceCmd::List { record_id, json } => {
+                    let rid = record_id.as_deref().map(|r| parse_id("record", r)).transpose()?;
+                    let list = evidence::list(&v, rid.as_ref())?;
+                    if *json {
+                        print_json(&list)?;
+                    } else {
+                        for a in list {
+                            println!("{}  {}  {:>12}  {:<24} {}", a.id, a.sha256, a.size, a.media_type, a.original_name);
+                        }
+                    }
+                }
+                EvidenceCmd::Show { id, json } => {
+                    let id = parse_id("attachment", id)?;
+                    let a = evidence::get(&v, &id)?;
+                    let custody = saksi_core::custody::entries_for(&v, &a.id)?;
+                    if *json {
+                        #[derive(Serialize)]
+                        struct Shown<'a> {
+                            #[serde(flatten)]
+                            attachment: &'a evidence::Attachment,
+                            custody: Vec<saksi_core::custody::Entry>,
+                        }
+                        print_json(&Shown { attachment: &a, custody })?;
+                    } else {
+                        println!("{}
+{}
+sha256 {}
+size {}
+type {}", a.id, a.original_name, a.sha256, a.size, a.media_type);
+                        if let Some(g) = a.exif.as_ref().and_then(|e| e.gps.as_ref()) {
+                            println!("GPS (sensitive) {:.6}, {:.6}", g.latitude, g.longitude);
+                        }
+                        for e in custody {
+                            println!("  {}  {}  {}", e.seq, e.at, e.action);
+                        }
+                    }
+                }
+                EvidenceCmd::Extract { id, out } => {
+                    let id = parse_id("attachment", id)?;
+                    let a = evidence::extract(&mut v, &id, out)?;
+                    eprintln!("saksi: note: {} is a plaintext copy: keep it safe or delete it", out.display());
+                    println!("{}  {}  {}", a.id, a.sha256, out.display());
+                }
+            }
+            v.lock()?;
         }
         Command::Log { json } => {
             let v = open(&cli)?;
