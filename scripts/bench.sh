@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Side-by-side with the reference tools, on the same file and machine: prints ratios, not
+# absolute times (these machines are noisy). Needs hyperfine-free bash only; uses `age` and
+# `sha256sum` (installed by scripts/setup.sh). Then runs `cargo bench -p saksi-core`.
+#
+#   saksi attach   vs  sha256sum + age -r (the work intake must do: hash, then encrypt)
+#   saksi extract  vs  age -d
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p saksi-cli --quiet
+S="$PWD/target/release/saksi"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export SAKSI_VAULT="$work/vault" SAKSI_PASSPHRASE="benchmark passphrase" SAKSI_KDF=minimum
+size_mib="${BENCH_MIB:-512}"
+head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/big.bin"
+"$S" init >/dev/null
+inc=$(echo '{"title":"bench"}' | "$S" incident add)
+age-keygen -o "$work/id.txt" 2>/dev/null
+rcp=$(age-keygen -y "$work/id.txt")
+
+t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+best() { local b=999999 x; for _ in 1 2 3; do x=$(t "$@"); b=$(echo "if ($x < $b) $x else $b" | bc -l); done; echo "$b"; }
+
+ref_in=$(best bash -c "sha256sum '$work/big.bin' >/dev/null && age -r '$rcp' -o '$work/ref.age' '$work/big.bin'")
+saksi_in=$(best "$S" attach "$inc" "$work/big.bin")
+att=$("$S" evidence list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+ref_out=$(best bash -c "age -d -i '$work/id.txt' '$work/ref.age' > '$work/ref.out'")
+rm -f "$work/out.bin"
+saksi_out=$(best bash -c "rm -f '$work/out.bin'; '$S' evidence extract '$att' --out '$work/out.bin' 2>/dev/null")
+printf 'file: %s MiB of random bytes\n' "$size_mib"
+printf 'intake  saksi attach / (sha256sum + age -r): %.2fx\n' "$(echo "$saksi_in / $ref_in" | bc -l)"
+printf 'extract saksi evidence extract / age -d:     %.2fx  (saksi also re-hashes and logs)\n' "$(echo "$saksi_out / $ref_out" | bc -l)"
+cargo bench -p saksi-core --bench core
