@@ -9,7 +9,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 BUILD_PKGS="libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev curl file"
-TEST_PKGS="xvfb x11-utils xdotool imagemagick webkit2gtk-driver age minisign coreutils tar"
+TEST_PKGS="xvfb x11-utils xdotool imagemagick webkit2gtk-driver age minisign coreutils tar bc"
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -28,6 +28,16 @@ fi
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --locked --quiet
+fi
+
+# The UI's build tools (Vite 7) need Node.js 20.19 or newer with npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Node.js and npm"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq nodejs npm >/dev/null
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  echo "setup: Node.js $(node --version) is too old for the UI build: install Node.js 20.19 or newer" >&2
+  exit 1
 fi
 
 if [ -f ui/package.json ]; then

@@ -87,7 +87,10 @@ fn attach(v: &TestVault, record: &str, file: &Path) -> (String, String, String) 
     let mut parts = line.split_whitespace();
     let id = parts.next().unwrap_or_default().to_string();
     let sha = parts.next().unwrap_or_default().to_string();
-    assert!(is_uuid(&id), "attach prints the attachment id first: {line}");
+    assert!(
+        is_uuid(&id),
+        "attach prints the attachment id first: {line}"
+    );
     (id, sha, o.stderr)
 }
 
@@ -101,10 +104,17 @@ mod roundtrip {
         let src = v.root().join("photo.jpg");
         std::fs::write(&src, jpeg(64, 48, None)).unwrap();
         let (id, sha, _) = attach(&v, &inc, &src);
-        assert_eq!(sha, sha256_file(&src), "the printed hash must be the SHA-256 of the original");
+        assert_eq!(
+            sha,
+            sha256_file(&src),
+            "the printed hash must be the SHA-256 of the original"
+        );
         if let Ok(o) = std::process::Command::new("sha256sum").arg(&src).output() {
             let ref_hash = String::from_utf8_lossy(&o.stdout);
-            assert!(ref_hash.starts_with(&sha), "saksi's hash must equal sha256sum's");
+            assert!(
+                ref_hash.starts_with(&sha),
+                "saksi's hash must equal sha256sum's"
+            );
         }
         let out = v.root().join("extracted.jpg");
         v.ok(&["evidence", "extract", &id, "--out", out.to_str().unwrap()]);
@@ -115,7 +125,10 @@ mod roundtrip {
         );
         let shown = v.json(&["evidence", "show", &id, "--json"]);
         assert_eq!(shown["sha256"], sha);
-        assert_eq!(shown["media_type"], "image/jpeg", "type is sniffed from content");
+        assert_eq!(
+            shown["media_type"], "image/jpeg",
+            "type is sniffed from content"
+        );
         assert_eq!(shown["original_name"], "photo.jpg");
         let actions: Vec<&str> = shown["custody"]
             .as_array()
@@ -123,7 +136,11 @@ mod roundtrip {
             .iter()
             .map(|e| e["action"].as_str().unwrap())
             .collect();
-        assert_eq!(actions, ["intake", "extract"], "intake and extraction are both in the custody log");
+        assert_eq!(
+            actions,
+            ["intake", "extract"],
+            "intake and extraction are both in the custody log"
+        );
         // Extraction never overwrites.
         v.run(&["evidence", "extract", &id, "--out", out.to_str().unwrap()])
             .expect_error("already exists");
@@ -146,11 +163,18 @@ mod roundtrip {
         let v = TestVault::new();
         let src = v.root().join("a.txt");
         std::fs::write(&src, "x").unwrap();
-        v.run(&["attach", "01a21f57-7c8b-7453-9892-8fe3b198385d", src.to_str().unwrap()])
-            .expect_error("not found");
-        v.run(&["attach", &incident(&v), "/nonexistent/file"]).expect_error("cannot read");
+        v.run(&[
+            "attach",
+            "01a21f57-7c8b-7453-9892-8fe3b198385d",
+            src.to_str().unwrap(),
+        ])
+        .expect_error("not found");
+        v.run(&["attach", &incident(&v), "/nonexistent/file"])
+            .expect_error("cannot read");
         assert_eq!(
-            std::fs::read_dir(v.vault.join("attachments")).unwrap().count(),
+            std::fs::read_dir(v.vault.join("attachments"))
+                .unwrap()
+                .count(),
             0,
             "a refused intake must leave no file behind"
         );
@@ -173,12 +197,22 @@ mod images {
         assert_eq!(s["exif"]["orientation"], 6);
         let lat = s["exif"]["gps"]["latitude"].as_f64().unwrap();
         let lon = s["exif"]["gps"]["longitude"].as_f64().unwrap();
-        assert!((lat - 11.56).abs() < 1e-6 && (lon - 104.92).abs() < 1e-6, "{lat},{lon}");
-        assert_eq!(s["exif"]["gps"]["sensitive"], true, "GPS must be marked sensitive");
+        assert!(
+            (lat - 11.56).abs() < 1e-6 && (lon - 104.92).abs() < 1e-6,
+            "{lat},{lon}"
+        );
+        assert_eq!(
+            s["exif"]["gps"]["sensitive"], true,
+            "GPS must be marked sensitive"
+        );
         assert_eq!(s["has_thumbnail"], true);
         let out = v.root().join("out.jpg");
         v.ok(&["evidence", "extract", &id, "--out", out.to_str().unwrap()]);
-        assert_eq!(std::fs::read(out).unwrap(), std::fs::read(&src).unwrap(), "the original is never rewritten");
+        assert_eq!(
+            std::fs::read(out).unwrap(),
+            std::fs::read(&src).unwrap(),
+            "the original is never rewritten"
+        );
     }
 
     fn png_bomb() -> Vec<u8> {
@@ -195,8 +229,16 @@ mod images {
         ihdr.extend(100_000u32.to_be_bytes());
         ihdr.extend([8, 0, 0, 0, 0]);
         // A stored (uncompressed) zlib stream of a few zero bytes: the header alone is the bomb.
-        let idat = [0x78, 0x01, 0x01, 0x04, 0x00, 0xFB, 0xFF, 0, 0, 0, 0, 0x00, 0x04, 0x00, 0x01];
-        [b"\x89PNG\r\n\x1a\n".to_vec(), chunk(b"IHDR", &ihdr), chunk(b"IDAT", &idat), chunk(b"IEND", b"")].concat()
+        let idat = [
+            0x78, 0x01, 0x01, 0x04, 0x00, 0xFB, 0xFF, 0, 0, 0, 0, 0x00, 0x04, 0x00, 0x01,
+        ];
+        [
+            b"\x89PNG\r\n\x1a\n".to_vec(),
+            chunk(b"IHDR", &ihdr),
+            chunk(b"IDAT", &idat),
+            chunk(b"IEND", b""),
+        ]
+        .concat()
     }
 
     fn crc32(data: &[u8]) -> u32 {
@@ -204,7 +246,11 @@ mod images {
         for &b in data {
             c ^= b as u32;
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -217,8 +263,15 @@ mod images {
         let src = v.root().join("bomb.png");
         std::fs::write(&src, png_bomb()).unwrap();
         let (id, sha, stderr) = attach(&v, &inc, &src);
-        assert!(stderr.contains("too large to decode safely"), "a bomb gets its own message: {stderr}");
-        assert_eq!(sha, sha256_file(&src), "the bomb itself is stored as evidence");
+        assert!(
+            stderr.contains("too large to decode safely"),
+            "a bomb gets its own message: {stderr}"
+        );
+        assert_eq!(
+            sha,
+            sha256_file(&src),
+            "the bomb itself is stored as evidence"
+        );
         let s = v.json(&["evidence", "show", &id, "--json"]);
         assert_eq!(s["has_thumbnail"], false);
         v.ok(&["verify"]);
@@ -232,7 +285,10 @@ mod images {
         let src = v.root().join("cut.jpg");
         std::fs::write(&src, &full[..full.len() / 2]).unwrap();
         let (id, _, stderr) = attach(&v, &inc, &src);
-        assert!(stderr.contains("truncated"), "a truncated JPEG is reported: {stderr}");
+        assert!(
+            stderr.contains("truncated"),
+            "a truncated JPEG is reported: {stderr}"
+        );
         let out = v.root().join("cut-out.jpg");
         v.ok(&["evidence", "extract", &id, "--out", out.to_str().unwrap()]);
         assert_eq!(std::fs::read(out).unwrap(), std::fs::read(&src).unwrap());
@@ -258,13 +314,19 @@ mod leaks {
         attach(&v, &inc, &photo);
         attach(&v, &inc, &text);
         v.ok(&["verify"]);
-        for canary in [canary_name, canary_exif, "CANARYTEXT-e7a1", "កាណារីឯកសារ"] {
+        for canary in [canary_name, canary_exif, "CANARYTEXT-e7a1", "កាណារីឯកសារ"]
+        {
             for place in [&v.vault, &v.tmp()] {
                 let hits = find_text(place, canary);
-                assert!(hits.is_empty(), "canary {canary:?} found in plaintext at {hits:?}");
+                assert!(
+                    hits.is_empty(),
+                    "canary {canary:?} found in plaintext at {hits:?}"
+                );
             }
         }
-        let blobs: Vec<_> = std::fs::read_dir(v.vault.join("attachments")).unwrap().collect();
+        let blobs: Vec<_> = std::fs::read_dir(v.vault.join("attachments"))
+            .unwrap()
+            .collect();
         assert_eq!(blobs.len(), 2);
         for b in blobs {
             let name = b.unwrap().file_name().to_string_lossy().into_owned();
@@ -272,8 +334,16 @@ mod leaks {
                 name.len() == 32 && name.bytes().all(|c| c.is_ascii_hexdigit()),
                 "blob names are random 128-bit hex: {name}"
             );
-            assert_ne!(name, &sha256_file(&text)[..32], "blob names are not content hashes");
-            assert_ne!(name, &sha256_file(&photo)[..32], "blob names are not content hashes");
+            assert_ne!(
+                name,
+                &sha256_file(&text)[..32],
+                "blob names are not content hashes"
+            );
+            assert_ne!(
+                name,
+                &sha256_file(&photo)[..32],
+                "blob names are not content hashes"
+            );
         }
     }
 }
@@ -304,12 +374,22 @@ mod tamper {
             bytes[at] ^= 0x01;
             std::fs::write(blob, &bytes).unwrap();
             let o = v.run(&["verify"]);
-            assert_eq!(o.code, Some(1), "verify must fail on a corrupted blob: {o:?}");
+            assert_eq!(
+                o.code,
+                Some(1),
+                "verify must fail on a corrupted blob: {o:?}"
+            );
             named.push(o.stdout.clone() + &o.stderr);
             std::fs::write(blob, &original).unwrap();
         }
-        assert!(named.iter().any(|n| n.contains(&idb)), "verify must name the damaged attachment: {named:?}");
-        assert!(named.iter().all(|n| n.contains("PROBLEM: attachment ")), "{named:?}");
+        assert!(
+            named.iter().any(|n| n.contains(&idb)),
+            "verify must name the damaged attachment: {named:?}"
+        );
+        assert!(
+            named.iter().all(|n| n.contains("PROBLEM: attachment ")),
+            "{named:?}"
+        );
         v.ok(&["verify"]);
     }
 }
@@ -319,6 +399,8 @@ mod memory {
 
     /// Runs `saksi attach` on a 1 GiB file and reads the child's own peak RSS with wait4.
     #[test]
+    // The child is reaped by wait4 below, which also gives its own peak RSS.
+    #[allow(clippy::zombie_processes)]
     fn a_one_gib_intake_runs_in_bounded_memory() {
         let v = TestVault::new();
         let inc = incident(&v);
@@ -327,22 +409,28 @@ mod memory {
         f.set_len(1 << 30).unwrap(); // sparse: generated, not committed, no disk I/O to write it
         drop(f);
         let mut cmd = v.cmd(&["attach", &inc, big.to_str().unwrap()]);
-        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
         let child = cmd.spawn().unwrap();
         let pid = child.id() as libc::pid_t;
         let mut status = 0;
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         assert_eq!(r, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "intake of 1 GiB must succeed");
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "intake of 1 GiB must succeed"
+        );
         let peak_mib = usage.ru_maxrss / 1024; // KiB on Linux
         eprintln!("1 GiB intake: peak RSS {peak_mib} MiB");
-        assert!(peak_mib < 96, "intake must stream: peak RSS {peak_mib} MiB for a 1 GiB file");
+        assert!(
+            peak_mib < 96,
+            "intake must stream: peak RSS {peak_mib} MiB for a 1 GiB file"
+        );
         let list = v.json(&["evidence", "list", "--json"]);
         assert_eq!(list[0]["size"], 1u64 << 30);
         assert_eq!(
-            list[0]["sha256"],
-            "49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14",
+            list[0]["sha256"], "49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14",
             "SHA-256 of 1 GiB of zeros"
         );
         std::fs::remove_file(big).unwrap();
@@ -383,12 +471,21 @@ mod crash {
         let list = v.json(&["evidence", "list", "--json"]);
         let rows = list.as_array().unwrap().len();
         let blobs = files_under(&v.vault.join("attachments")).len();
-        assert_eq!(rows, blobs, "after unlock, every blob has a row and every row a blob (no orphans)");
+        assert_eq!(
+            rows, blobs,
+            "after unlock, every blob has a row and every row a blob (no orphans)"
+        );
         for a in list.as_array().unwrap() {
             assert_eq!(a["sha256"], Value::from(sha256_file(&src)));
         }
-        assert!(find_text(&v.vault, "CRASHCANARY-0b7e").is_empty(), "no plaintext left by a killed intake");
-        assert!(find_text(&v.tmp(), "CRASHCANARY-0b7e").is_empty(), "no plaintext temp files");
+        assert!(
+            find_text(&v.vault, "CRASHCANARY-0b7e").is_empty(),
+            "no plaintext left by a killed intake"
+        );
+        assert!(
+            find_text(&v.tmp(), "CRASHCANARY-0b7e").is_empty(),
+            "no plaintext temp files"
+        );
     }
 }
 
@@ -444,7 +541,11 @@ mod disk_full {
         o.expect_error("the disk is full");
         // Free the space the failed intake may hold, then everything stored before is intact.
         let list = v.json(&["evidence", "list", "--json"]);
-        assert_eq!(list.as_array().unwrap().len(), 1, "the failed intake must not leave a row");
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "the failed intake must not leave a row"
+        );
         assert_eq!(list[0]["id"], Value::from(kept.clone()));
         let report = v.ok(&["verify"]);
         assert!(report.contains("OK: no problems found"), "{report}");

@@ -2,6 +2,7 @@
 //! scripts. Each subcommand parses its input, calls one core function and prints the result;
 //! any failure is one line on stderr and a non-zero exit.
 
+mod bundle_cmds;
 mod input;
 
 use std::io::Write;
@@ -9,11 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use saksi_core::evidence;
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
     parse_id, IncidentInput, InterventionInput, PersonInput, ProceedingInput, TestimonyInput,
 };
-use saksi_core::evidence;
 use saksi_core::search::SearchQuery;
 use saksi_core::vault::{self, KdfProfile, Vault};
 use serde::Serialize;
@@ -70,10 +71,12 @@ enum Command {
     /// Figures derived from the records.
     #[command(subcommand)]
     Report(ReportCmd),
-    /// This device's id, name and key fingerprint.
+    /// This device's id, name and key fingerprint; `saksi device card` writes its card for HQ.
     Device {
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        sub: Option<bundle_cmds::DeviceCmd>,
     },
     /// Change the vault passphrase (only the key file is rewritten).
     Passwd {
@@ -106,6 +109,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Bundles: keygen, hq-key, recipient, trust, export, import, receipt, purge, conflict.
+    #[command(flatten)]
+    Bundle(bundle_cmds::BundleCmd),
 }
 
 #[derive(Subcommand)]
@@ -244,6 +250,10 @@ struct SearchArgs {
 }
 
 fn main() -> ExitCode {
+    if let Err(e) = saksi_core::process::harden() {
+        eprintln!("saksi: error: cannot disable core dumps: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -535,7 +545,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             v.lock()?;
         }
-        Command::Device { json } => {
+        Command::Device { sub: Some(c), .. } => bundle_cmds::device(&cli, c)?,
+        Command::Bundle(c) => bundle_cmds::run(&cli, c)?,
+        Command::Device { json, sub: None } => {
             let v = open(&cli)?;
             let d = v.device();
             if *json {
@@ -606,7 +618,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(w) = &intake.warning {
                     eprintln!("saksi: warning: {w}");
                 }
-                println!("{}  {}  {}", intake.attachment.id, intake.attachment.sha256, f.display());
+                println!(
+                    "{}  {}  {}",
+                    intake.attachment.id,
+                    intake.attachment.sha256,
+                    f.display()
+                );
             }
             v.lock()?;
         }
@@ -614,13 +631,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut v = open(&cli)?;
             match cmd {
                 EvidenceCmd::List { record_id, json } => {
-                    let rid = record_id.as_deref().map(|r| parse_id("record", r)).transpose()?;
+                    let rid = record_id
+                        .as_deref()
+                        .map(|r| parse_id("record", r))
+                        .transpose()?;
                     let list = evidence::list(&v, rid.as_ref())?;
                     if *json {
                         print_json(&list)?;
                     } else {
                         for a in list {
-                            println!("{}  {}  {:>12}  {:<24} {}", a.id, a.sha256, a.size, a.media_type, a.original_name);
+                            println!(
+                                "{}  {}  {:>12}  {:<24} {}",
+                                a.id, a.sha256, a.size, a.media_type, a.original_name
+                            );
                         }
                     }
                 }
@@ -635,13 +658,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             attachment: &'a evidence::Attachment,
                             custody: Vec<saksi_core::custody::Entry>,
                         }
-                        print_json(&Shown { attachment: &a, custody })?;
+                        print_json(&Shown {
+                            attachment: &a,
+                            custody,
+                        })?;
                     } else {
-                        println!("{}
+                        println!(
+                            "{}
 {}
 sha256 {}
 size {}
-type {}", a.id, a.original_name, a.sha256, a.size, a.media_type);
+type {}",
+                            a.id, a.original_name, a.sha256, a.size, a.media_type
+                        );
                         if let Some(g) = a.exif.as_ref().and_then(|e| e.gps.as_ref()) {
                             println!("GPS (sensitive) {:.6}, {:.6}", g.latitude, g.longitude);
                         }
@@ -653,7 +682,10 @@ type {}", a.id, a.original_name, a.sha256, a.size, a.media_type);
                 EvidenceCmd::Extract { id, out } => {
                     let id = parse_id("attachment", id)?;
                     let a = evidence::extract(&mut v, &id, out)?;
-                    eprintln!("saksi: note: {} is a plaintext copy: keep it safe or delete it", out.display());
+                    eprintln!(
+                        "saksi: note: {} is a plaintext copy: keep it safe or delete it",
+                        out.display()
+                    );
                     println!("{}  {}  {}", a.id, a.sha256, out.display());
                 }
             }

@@ -39,7 +39,10 @@ fn main() {
     let params = v.kdf_params();
     v.lock().expect("lock");
     let unlock = best_of(3, || {
-        Vault::open(&vpath, &pass).expect("open").lock().expect("lock");
+        Vault::open(&vpath, &pass)
+            .expect("open")
+            .lock()
+            .expect("lock");
     });
     println!(
         "unlock (calibrated Argon2id m={} MiB t={}): {:.2} s  [target band 0.5–1.0 s]",

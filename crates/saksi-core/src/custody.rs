@@ -316,8 +316,13 @@ mod tests {
                 [&target],
             )
             .unwrap();
-        let problem = verify_chain(&v).unwrap().expect("an edited entry must break the chain");
-        assert!(problem.contains(&target) && problem.contains("altered"), "{problem}");
+        let problem = verify_chain(&v)
+            .unwrap()
+            .expect("an edited entry must break the chain");
+        assert!(
+            problem.contains(&target) && problem.contains("altered"),
+            "{problem}"
+        );
     }
 
     #[test]
@@ -332,8 +337,13 @@ mod tests {
                 rusqlite::params![e.details, e.entry_hash, e.id],
             )
             .unwrap();
-        let problem = verify_chain(&v).unwrap().expect("a re-hashed forgery must be caught");
-        assert!(problem.contains(&e.id), "the forged entry is named first: {problem}");
+        let problem = verify_chain(&v)
+            .unwrap()
+            .expect("a re-hashed forgery must be caught");
+        assert!(
+            problem.contains(&e.id),
+            "the forged entry is named first: {problem}"
+        );
     }
 
     #[test]
@@ -342,7 +352,9 @@ mod tests {
         v.conn
             .execute("DELETE FROM custody_log WHERE seq = 2", [])
             .unwrap();
-        let problem = verify_chain(&v).unwrap().expect("a removed entry must be noticed");
+        let problem = verify_chain(&v)
+            .unwrap()
+            .expect("a removed entry must be noticed");
         assert!(problem.contains("missing"), "{problem}");
     }
 }

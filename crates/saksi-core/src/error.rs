@@ -64,6 +64,10 @@ pub enum Error {
 
     #[error("cryptography error: {0}")]
     Crypto(&'static str),
+
+    /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
 }
 
 impl Error {
@@ -87,6 +91,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::Io(_) => "io",
             Error::Crypto(_) => "crypto",
+            Error::Bundle(e) => e.kind(),
         }
     }
 

@@ -133,11 +133,13 @@ pub fn intake_path(
     record_id: &Uuid,
     path: &Path,
 ) -> Result<Intake> {
-    let file = fs::File::open(path).map_err(|e| {
-        Error::invalid(format!("cannot read {}: {e}", path.display()))
-    })?;
+    let file = fs::File::open(path)
+        .map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))?;
     if file.metadata()?.is_dir() {
-        return Err(Error::invalid(format!("{} is a folder, not a file", path.display())));
+        return Err(Error::invalid(format!(
+            "{} is a folder, not a file",
+            path.display()
+        )));
     }
     let name = path
         .file_name()
@@ -157,7 +159,9 @@ pub fn intake_reader(
     record_exists(vault, record_type, record_id)?;
     let original_name = original_name.trim();
     if original_name.is_empty() || original_name.len() > 1024 {
-        return Err(Error::invalid("the attachment's file name must be 1 to 1024 bytes"));
+        return Err(Error::invalid(
+            "the attachment's file name must be 1 to 1024 bytes",
+        ));
     }
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public();
@@ -168,8 +172,9 @@ pub fn intake_reader(
 
     let streamed = (|| -> Result<(String, u64, Vec<u8>, Vec<u8>)> {
         let file = crate::vault::create_private(&part)?;
-        let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-            .map_err(|_| Error::Crypto("cannot set up attachment encryption"))?;
+        let enc =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|_| Error::Crypto("cannot set up attachment encryption"))?;
         let mut w = enc.wrap_output(std::io::BufWriter::new(file))?;
         let mut hasher = Sha256::new();
         let mut head = Vec::with_capacity(8192);
@@ -217,7 +222,10 @@ pub fn intake_reader(
     let mut warning = None;
     if is_thumbnailable(&media_type) {
         if size > MAX_IMAGE_BYTES {
-            note = Some(format!("no thumbnail: image larger than {} MiB", MAX_IMAGE_BYTES >> 20));
+            note = Some(format!(
+                "no thumbnail: image larger than {} MiB",
+                MAX_IMAGE_BYTES >> 20
+            ));
         } else {
             match open_blob(&part, &identity) {
                 Ok(mut r) => {
@@ -229,9 +237,14 @@ pub fn intake_reader(
                     match decoded {
                         Ok(t) => thumbnail = Some(t),
                         Err(e) => {
-                            let msg = format!("no thumbnail: {e}");
-                            warning = Some(format!("{original_name}: stored, but the image cannot be read: {e}"));
-                            note = Some(msg);
+                            let why = match e {
+                                Error::InvalidInput(m) => m,
+                                other => other.to_string(),
+                            };
+                            warning = Some(format!(
+                                "{original_name}: stored, but the image cannot be read: {why}"
+                            ));
+                            note = Some(format!("no thumbnail: {why}"));
                         }
                     }
                 }
@@ -247,7 +260,11 @@ pub fn intake_reader(
 
     let id = Uuid::now_v7();
     let now = crate::model::now();
-    let exif_json = exif.as_ref().map(serde_json::to_string).transpose().map_err(|_| Error::Crypto("exif"))?;
+    let exif_json = exif
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| Error::Crypto("exif"))?;
     let secret = identity.to_string();
     let res = vault.write(|tx, dev| {
         tx.execute(
@@ -277,7 +294,14 @@ pub fn intake_reader(
             "size": size, "media_type": media_type,
         })
         .to_string();
-        custody::append_on(tx, dev, Action::Intake, Some(("attachment", &id.to_string())), Some(&sha256), Some(&details))?;
+        custody::append_on(
+            tx,
+            dev,
+            Action::Intake,
+            Some(("attachment", &id.to_string())),
+            Some(&sha256),
+            Some(&details),
+        )?;
         // The blob takes its final name inside the transaction: if the commit fails, the
         // rename is undone below; if the process dies, the orphan is cleaned at next unlock.
         fs::rename(&part, &final_path)?;
@@ -320,7 +344,12 @@ fn check_complete(media_type: &str, tail: &[u8]) -> Result<()> {
     let complete = match media_type {
         // JPEG ends with the EOI marker (some cameras pad after it with zeros).
         "image/jpeg" => {
-            let t: Vec<u8> = tail.iter().rev().skip_while(|&&b| b == 0).copied().collect();
+            let t: Vec<u8> = tail
+                .iter()
+                .rev()
+                .skip_while(|&&b| b == 0)
+                .copied()
+                .collect();
             t.len() >= 2 && t[0] == 0xD9 && t[1] == 0xFF
         }
         // PNG ends with the IEND chunk and its CRC.
@@ -330,7 +359,9 @@ fn check_complete(media_type: &str, tail: &[u8]) -> Result<()> {
     if complete {
         Ok(())
     } else {
-        Err(Error::invalid("the file is truncated (its end marker is missing)"))
+        Err(Error::invalid(
+            "the file is truncated (its end marker is missing)",
+        ))
     }
 }
 
@@ -358,7 +389,10 @@ fn read_exif(r: &mut BlobReader) -> Option<ExifData> {
         let f = exif.get_field(tag, exif::In::PRIMARY)?;
         match &f.value {
             exif::Value::Ascii(v) => v.first().map(|s| {
-                String::from_utf8_lossy(s).trim_end_matches('\0').trim().to_string()
+                String::from_utf8_lossy(s)
+                    .trim_end_matches('\0')
+                    .trim()
+                    .to_string()
             }),
             _ => None,
         }
@@ -424,7 +458,10 @@ fn make_thumbnail(r: BlobReader, orientation: Option<u32>) -> Result<Vec<u8>> {
         }
         other => Error::invalid(format!("corrupt or truncated image ({other})")),
     })?;
-    if let Some(o) = orientation.and_then(|o| u8::try_from(o).ok()).and_then(image::metadata::Orientation::from_exif) {
+    if let Some(o) = orientation
+        .and_then(|o| u8::try_from(o).ok())
+        .and_then(image::metadata::Orientation::from_exif)
+    {
         img.apply_orientation(o);
     }
     let thumb = img.thumbnail(THUMB_EDGE, THUMB_EDGE).into_rgb8();
@@ -511,7 +548,9 @@ fn blob_of(vault: &Vault, id: &Uuid) -> Result<(PathBuf, age::x25519::Identity, 
 pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read> {
     let (path, identity, _) = blob_of(vault, id)?;
     if !path.is_file() {
-        return Err(Error::Corrupt(format!("attachment {id}: its encrypted file is missing")));
+        return Err(Error::Corrupt(format!(
+            "attachment {id}: its encrypted file is missing"
+        )));
     }
     open_blob(&path, &identity)
 }
@@ -522,7 +561,10 @@ pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read> {
 pub fn extract(vault: &mut Vault, id: &Uuid, out: &Path) -> Result<Attachment> {
     let att = get(vault, id)?;
     if out.exists() {
-        return Err(Error::invalid(format!("{} already exists: not overwriting it", out.display())));
+        return Err(Error::invalid(format!(
+            "{} already exists: not overwriting it",
+            out.display()
+        )));
     }
     let mut r = open_original(vault, id)?;
     let result = (|| -> Result<String> {
@@ -556,7 +598,13 @@ pub fn extract(vault: &mut Vault, id: &Uuid, out: &Path) -> Result<Attachment> {
             return Err(e);
         }
     }
-    custody::append(vault, Action::Extract, Some(("attachment", &att.id)), Some(&att.sha256), None)?;
+    custody::append(
+        vault,
+        Action::Extract,
+        Some(("attachment", &att.id)),
+        Some(&att.sha256),
+        None,
+    )?;
     Ok(att)
 }
 
@@ -566,7 +614,14 @@ pub fn delete(vault: &mut Vault, id: &Uuid) -> Result<()> {
     let (path, _, _) = blob_of(vault, id)?;
     vault.write(|tx, dev| {
         tx.execute("DELETE FROM attachment WHERE id = ?1", [id.to_string()])?;
-        custody::append_on(tx, dev, Action::Deletion, Some(("attachment", &att.id)), Some(&att.sha256), None)
+        custody::append_on(
+            tx,
+            dev,
+            Action::Deletion,
+            Some(("attachment", &att.id)),
+            Some(&att.sha256),
+            None,
+        )
     })?;
     match fs::remove_file(&path) {
         Ok(()) => Ok(()),

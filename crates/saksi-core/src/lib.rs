@@ -39,11 +39,13 @@
 //! 8. Bad input: every input type denies unknown fields and is validated with a message naming
 //!    the field; see [`Error`].
 
+pub mod bundle;
 pub mod custody;
 pub mod device;
 mod error;
 pub mod evidence;
 pub mod model;
+pub mod process;
 mod records;
 pub mod report;
 pub mod search;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,20 +37,43 @@ impl VerifyReport {
 
 impl Vault {
     /// SQLCipher integrity, schema version, foreign keys, the custody chain and every
-    /// attachment's SHA-256.
+    /// attachment's SHA-256. A database too damaged to read is itself a finding.
     pub fn verify(&self) -> Result<VerifyReport> {
-        let mut problems = self.check_database()?;
-        let custody_entries = crate::custody::entries(self)?.len();
-        if let Some(p) = crate::custody::verify_chain(self)? {
-            problems.push(p);
-        }
-        let (attachments_checked, mut att_problems) = crate::evidence::verify_all(self)?;
-        problems.append(&mut att_problems);
-        Ok(VerifyReport {
+        let mut report = VerifyReport {
             schema_version: crate::vault::SCHEMA_VERSION,
-            custody_entries,
-            attachments_checked,
-            problems,
-        })
+            custody_entries: 0,
+            attachments_checked: 0,
+            problems: Vec::new(),
+        };
+        let steps = (|| -> Result<()> {
+            report.problems = self.check_database()?;
+            if !report.problems.is_empty() {
+                return Ok(());
+            }
+            report.custody_entries = crate::custody::entries(self)?.len();
+            if let Some(p) = crate::custody::verify_chain(self)? {
+                report.problems.push(p);
+            }
+            let (checked, mut att_problems) = crate::evidence::verify_all(self)?;
+            report.attachments_checked = checked;
+            report.problems.append(&mut att_problems);
+            Ok(())
+        })();
+        match steps {
+            Ok(()) => Ok(report),
+            // SQLCipher reports a page that fails its HMAC as a read error (sometimes as "out of
+            // memory"): for verify, an unreadable database is the finding.
+            Err(Error::Database(e)) => {
+                report.problems.push(format!(
+                    "the database cannot be read in full (damaged or tampered pages): {e}"
+                ));
+                Ok(report)
+            }
+            Err(Error::Corrupt(e)) => {
+                report.problems.push(format!("the database is damaged: {e}"));
+                Ok(report)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

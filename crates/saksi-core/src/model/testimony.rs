@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::{opt_text, parse_id, required_text, Meta};
 use crate::error::{Error, Result};
 
-/// Consent per purpose, and how and when it was given.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+/// Consent per purpose, and how and when it was given. Absent consent means none was given.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     #[serde(default)]
@@ -30,6 +30,21 @@ pub struct Consent {
 
 fn none() -> String {
     "none".into()
+}
+
+// Not derived: a derived Default would make `publication` an empty string, which `insert`
+// refuses, so a testimony sent without a `consent` object could not be stored.
+impl Default for Consent {
+    fn default() -> Self {
+        Consent {
+            internal_use: false,
+            share_with_hq: false,
+            legal_proceedings: false,
+            publication: none(),
+            method: None,
+            given_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]

@@ -18,6 +18,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0001_schema.sql"),
     include_str!("../../../../migrations/0002_vocabularies.sql"),
     include_str!("../../../../migrations/0003_evidence_custody.sql"),
+    include_str!("../../../../migrations/0004_bundles.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -48,6 +49,11 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
     ));
     conn.execute_batch(&pragma)?;
     drop(pragma);
+    // Exclusive locking must be set before the first read: a WAL database opened in shared mode
+    // creates its `-shm` index file on disk, which exclusive mode keeps in process memory.
+    // SQLCipher logs page HMAC failures to stderr by default (reset when the key is set): our
+    // errors say it once, clearly, instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA locking_mode = EXCLUSIVE;")?;
     // The key is only tried on first access: read the schema to verify it now.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -64,7 +70,6 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
     conn.execute_batch(
         "PRAGMA temp_store = MEMORY;
          PRAGMA secure_delete = ON;
-         PRAGMA locking_mode = EXCLUSIVE;
          PRAGMA foreign_keys = ON;",
     )?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -109,23 +114,34 @@ pub(super) fn close(conn: Connection) -> Result<()> {
 
 pub(super) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    for row in rows {
-        let row = row?;
-        if row != "ok" {
-            problems.push(format!("database: {row}"));
+    // A page that fails its HMAC makes the check itself fail: that is a finding, not an error.
+    let unreadable = |e: rusqlite::Error| {
+        format!("the database cannot be read in full (damaged or tampered pages): {e}")
+    };
+    type Finding = fn(String) -> Option<String>;
+    let checks: [(&str, Finding); 3] = [
+        ("PRAGMA cipher_integrity_check", |row| {
+            Some(format!("encryption: {row}"))
+        }),
+        ("PRAGMA integrity_check", |row| {
+            (row != "ok").then(|| format!("database: {row}"))
+        }),
+        ("PRAGMA foreign_key_check", |row| {
+            Some(format!("dangling reference in table {row}"))
+        }),
+    ];
+    for (sql, finding) in checks {
+        let rows: rusqlite::Result<Vec<String>> = conn.prepare(sql).and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        });
+        match rows {
+            Ok(rows) => problems.extend(rows.into_iter().filter_map(finding)),
+            Err(e) => {
+                problems.push(unreadable(e));
+                return Ok(problems);
+            }
         }
-    }
-    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    for row in rows {
-        problems.push(format!("encryption: {}", row?));
-    }
-    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    for row in rows {
-        problems.push(format!("dangling reference in table {}", row?));
     }
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version != SCHEMA_VERSION {

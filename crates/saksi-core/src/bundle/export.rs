@@ -1,0 +1,713 @@
+//! Writing a bundle: choose the records (consent enforced), hash everything, sign the manifest,
+//! then stream the age-encrypted tar to a temporary file that is renamed into place only once
+//! the bundle is complete and the export is recorded.
+//!
+//! Memory stays bounded: records are serialised one at a time (twice: once to hash, once to
+//! write, inside one transaction so both passes see the same data), attachments are streamed
+//! from their encrypted blobs and re-hashed against the SHA-256 recorded at intake.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::keys::{self, RecipientEntry};
+use super::manifest::{self, EntryName, FileEntry, Manifest, ManifestRecipient, Withheld};
+use super::records::{self, RecordFile, CONTACTS};
+use super::{minisign, BundleError, Tx};
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Recipient names (see `saksi recipient add`).
+    pub to: Vec<String>,
+    pub out: PathBuf,
+    /// Only records that changed since the last bundle to these recipients.
+    pub since_last: bool,
+    /// Only these incidents (and their acts, testimony, proceedings, interventions, people and
+    /// attachments); empty for everything.
+    pub incidents: Vec<Uuid>,
+    /// Also send people's contact details (withheld by default).
+    pub include_contacts: bool,
+}
+
+/// What was exported and what was left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub bundle_id: String,
+    pub sequence: i64,
+    pub out: String,
+    pub device_id: String,
+    pub minisign_public_key: String,
+    pub recipients: Vec<RecipientEntry>,
+    pub counts: BTreeMap<String, u64>,
+    pub files: usize,
+    pub bytes: u64,
+    pub withheld: Vec<Withheld>,
+    pub manifest_sha256: String,
+}
+
+/// One planned record file.
+struct Planned {
+    record_type: &'static str,
+    id: String,
+    sha256: String,
+    size: u64,
+}
+
+/// One planned attachment (its bytes go to `files/<id>`).
+struct PlannedFile {
+    id: String,
+    sha256: String,
+    size: u64,
+}
+
+fn ids(conn: &Connection, sql: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The records chosen for a bundle, by type, plus what consent kept back.
+struct Selection {
+    by_type: BTreeMap<&'static str, BTreeSet<String>>,
+    withheld: Vec<Withheld>,
+}
+
+fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
+    let full = opts.incidents.is_empty();
+    let incidents: BTreeSet<String> = if full {
+        ids(conn, "SELECT id FROM incident")?.into_iter().collect()
+    } else {
+        let mut s = BTreeSet::new();
+        for id in &opts.incidents {
+            let id = id.to_string();
+            let n: i64 =
+                conn.query_row("SELECT count(*) FROM incident WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })?;
+            if n == 0 {
+                return Err(Error::not_found("incident", &id));
+            }
+            s.insert(id);
+        }
+        s
+    };
+    let in_scope =
+        |inc: &Option<String>| full || inc.as_ref().is_some_and(|i| incidents.contains(i));
+
+    let mut persons_referenced = BTreeSet::new();
+    let mut involvements = BTreeSet::new();
+    for (id, inc) in pairs(conn, "SELECT id, incident_id FROM involvement")? {
+        if inc.as_ref().is_some_and(|i| incidents.contains(i)) {
+            involvements.insert(id);
+        }
+    }
+    for (id, p) in pairs(conn, "SELECT id, person_id FROM involvement")? {
+        if involvements.contains(&id) {
+            persons_referenced.extend(p);
+        }
+    }
+    let mut proceedings = BTreeSet::new();
+    let mut stmt = conn.prepare("SELECT id, incident_id, person_id FROM proceeding")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, inc, person) = row?;
+        if in_scope(&inc) {
+            proceedings.insert(id);
+            persons_referenced.insert(person);
+        }
+    }
+    let mut interventions = BTreeSet::new();
+    let mut stmt = conn.prepare("SELECT id, incident_id, person_id FROM intervention")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, inc, person) = row?;
+        if in_scope(&inc) {
+            interventions.insert(id);
+            persons_referenced.extend(person);
+        }
+    }
+    let mut testimonies = BTreeSet::new();
+    let mut withheld_testimonies = BTreeSet::new();
+    let mut withheld_witnesses = BTreeSet::new();
+    let mut stmt =
+        conn.prepare("SELECT id, incident_id, witness_id, consent_share_hq FROM testimony")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, inc, witness, consent) = row?;
+        if !incidents.contains(&inc) {
+            continue;
+        }
+        if consent == 1 {
+            testimonies.insert(id);
+            persons_referenced.extend(witness);
+        } else {
+            withheld_testimonies.insert(id);
+            withheld_witnesses.extend(witness);
+        }
+    }
+    let mut withheld_persons = BTreeSet::new();
+    let persons: BTreeSet<String> = if full {
+        let mut all: BTreeSet<String> = ids(conn, "SELECT id FROM person")?.into_iter().collect();
+        for w in &withheld_witnesses {
+            if !persons_referenced.contains(w) && all.remove(w) {
+                withheld_persons.insert(w.clone());
+            }
+        }
+        all
+    } else {
+        persons_referenced
+    };
+
+    let mut attachments = BTreeSet::new();
+    let mut withheld_attachments = 0u64;
+    let mut stmt = conn.prepare("SELECT id, record_type, record_id FROM attachment")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, ty, rid) = row?;
+        let included = match ty.as_str() {
+            "incident" => incidents.contains(&rid),
+            "testimony" => testimonies.contains(&rid),
+            "person" => persons.contains(&rid),
+            _ => false,
+        };
+        if included {
+            attachments.insert(id);
+        } else if withheld_testimonies.contains(&rid) || withheld_persons.contains(&rid) {
+            withheld_attachments += 1;
+        }
+    }
+
+    let mut withheld = Vec::new();
+    if !withheld_testimonies.is_empty() {
+        withheld.push(Withheld {
+            record_type: "testimony".into(),
+            count: withheld_testimonies.len() as u64,
+            reason: "the witness did not consent to sharing with HQ".into(),
+        });
+    }
+    if !withheld_persons.is_empty() {
+        withheld.push(Withheld {
+            record_type: "person".into(),
+            count: withheld_persons.len() as u64,
+            reason: "known only as the witness of a testimony without consent to share with HQ"
+                .into(),
+        });
+    }
+    if withheld_attachments > 0 {
+        withheld.push(Withheld {
+            record_type: "attachment".into(),
+            count: withheld_attachments,
+            reason: "attached to a testimony or person that is withheld".into(),
+        });
+    }
+    if !opts.include_contacts {
+        let mut n = 0u64;
+        for p in &persons {
+            n += conn.query_row(
+                &format!("SELECT count(*) FROM {CONTACTS} WHERE person_id = ?1"),
+                [p],
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+        }
+        if n > 0 {
+            withheld.push(Withheld {
+                record_type: "person_contact".into(),
+                count: n,
+                reason: "contact details stay on this device unless --include-contacts is given"
+                    .into(),
+            });
+        }
+    }
+
+    let mut by_type = BTreeMap::new();
+    by_type.insert("person", persons);
+    by_type.insert("incident", incidents);
+    by_type.insert("involvement", involvements);
+    by_type.insert("proceeding", proceedings);
+    by_type.insert("testimony", testimonies);
+    by_type.insert("intervention", interventions);
+    by_type.insert("attachment", attachments);
+    Ok(Selection { by_type, withheld })
+}
+
+fn load_record(
+    conn: &Connection,
+    record_type: &str,
+    id: &str,
+    with_contacts: bool,
+) -> Result<RecordFile> {
+    let spec = records::spec(record_type)
+        .ok_or_else(|| Error::invalid(format!("unknown record type {record_type}")))?;
+    records::load(conn, spec, id, with_contacts)?.ok_or_else(|| Error::not_found("record", id))
+}
+
+/// The custody entries about the exported subjects, one JSON object per line, in log order.
+fn custody_lines(
+    conn: &Connection,
+    subjects: &HashSet<String>,
+    mut each: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, at, device_id, action, subject_type, subject_id, content_hash, details,
+                prev_hash, entry_hash, public_key, signature
+         FROM custody_log WHERE subject_id IS NOT NULL ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let subject: Option<String> = r.get(6)?;
+        if !subject.as_ref().is_some_and(|s| subjects.contains(s)) {
+            continue;
+        }
+        let e = custody::Entry {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            at: r.get(2)?,
+            device_id: r.get(3)?,
+            action: r.get(4)?,
+            subject_type: r.get(5)?,
+            subject_id: subject,
+            content_hash: r.get(7)?,
+            details: r.get(8)?,
+            prev_hash: r.get(9)?,
+            entry_hash: r.get(10)?,
+            public_key: r.get(11)?,
+            signature: r.get(12)?,
+        };
+        let mut line = serde_json::to_vec(&e).map_err(|_| Error::Crypto("custody entry"))?;
+        line.push(b'\n');
+        each(&line)?;
+    }
+    Ok(())
+}
+
+/// Counts and hashes what passes through, for streamed tar entries.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    n: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.n += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn header(path: &str, size: u64, mtime: u64) -> Result<tar::Header> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(path).map_err(Error::Io)?;
+    h.set_size(size);
+    h.set_mode(0o600);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    Ok(h)
+}
+
+/// Appends an entry whose bytes are produced by `body`; checks they are exactly `size` bytes
+/// with the expected SHA-256 (else `on_mismatch`).
+fn append_streamed<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &str,
+    entry: &FileEntry,
+    mtime: u64,
+    on_mismatch: impl FnOnce() -> Error,
+    body: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let h = header(path, entry.size, mtime)?;
+    let w = tar.get_mut();
+    w.write_all(h.as_bytes())?;
+    let mut hw = Hashing {
+        inner: &mut *w,
+        hasher: Sha256::new(),
+        n: 0,
+    };
+    body(&mut hw)?;
+    let (n, sha) = (hw.n, hex::encode(hw.hasher.finalize()));
+    if n != entry.size || sha != entry.sha256 {
+        return Err(on_mismatch());
+    }
+    let pad = (512 - (n % 512)) % 512;
+    w.write_all(&vec![0u8; pad as usize])?;
+    Ok(())
+}
+
+/// Writes one bundle. See the module documentation.
+pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> {
+    if opts.to.is_empty() {
+        return Err(Error::invalid("name at least one recipient with --to"));
+    }
+    if opts.out.exists() {
+        return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
+    }
+    let vault = &*vault;
+    let conn = &vault.conn;
+    let tx = Tx::begin(conn)?;
+    let mut recipients: Vec<RecipientEntry> = Vec::new();
+    for name in &opts.to {
+        let r = keys::recipient_by_name(conn, name)?;
+        if !recipients.iter().any(|x| x.recipient == r.recipient) {
+            recipients.push(r);
+        }
+    }
+    let age_recipients = recipients
+        .iter()
+        .map(|r| keys::parse_recipient(&r.recipient))
+        .collect::<Result<Vec<_>>>()?;
+
+    let selection = select(conn, opts)?;
+
+    // Pass 1: hash every record (and decide what --since-last keeps).
+    let mut planned: Vec<Planned> = Vec::new();
+    let mut planned_files: Vec<PlannedFile> = Vec::new();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for ty in manifest::RECORD_TYPES {
+        let Some(set) = selection.by_type.get(ty) else {
+            continue;
+        };
+        for id in set {
+            let rec = load_record(conn, ty, id, opts.include_contacts)?;
+            let bytes = rec.to_bytes();
+            let sha = super::sha256_hex(&bytes);
+            if opts.since_last {
+                let mut unchanged = true;
+                for r in &recipients {
+                    let last: Option<String> = conn
+                        .query_row(
+                            "SELECT content_sha256 FROM export_state WHERE recipient = ?1 AND record_type = ?2 AND record_id = ?3",
+                            params![r.recipient, ty, id],
+                            |row| row.get(0),
+                        )
+                        .ok();
+                    unchanged &= last.as_deref() == Some(sha.as_str());
+                }
+                if unchanged {
+                    continue;
+                }
+            }
+            if *ty == "attachment" {
+                let (sha_a, size): (String, i64) = conn.query_row(
+                    "SELECT sha256, size FROM attachment WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                planned_files.push(PlannedFile {
+                    id: id.clone(),
+                    sha256: sha_a,
+                    size: size.max(0) as u64,
+                });
+            }
+            *counts.entry(ty.to_string()).or_default() += 1;
+            planned.push(Planned {
+                record_type: ty,
+                id: id.clone(),
+                sha256: sha,
+                size: bytes.len() as u64,
+            });
+        }
+    }
+    if planned.is_empty() {
+        return Err(BundleError::NothingToExport(if opts.since_last {
+            "nothing changed since the last bundle to these recipients".into()
+        } else {
+            "the vault holds no records that may be shared".into()
+        })
+        .into());
+    }
+    let subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+    let mut custody_hash = Sha256::new();
+    let mut custody_size = 0u64;
+    custody_lines(conn, &subjects, |line| {
+        custody_hash.update(line);
+        custody_size += line.len() as u64;
+        Ok(())
+    })?;
+
+    let device = vault.device();
+    let bundle_id = Uuid::now_v7().to_string();
+    let sequence: i64 = conn.query_row(
+        "SELECT coalesce(max(sequence), 0) + 1 FROM bundle_export",
+        [],
+        |r| r.get(0),
+    )?;
+    let created_at = crate::model::now();
+
+    let mut files: Vec<FileEntry> = Vec::new();
+    for p in &planned {
+        files.push(FileEntry {
+            path: EntryName::Record {
+                record_type: p.record_type,
+                id: parse_uuid(&p.id)?,
+            }
+            .path(),
+            sha256: p.sha256.clone(),
+            size: p.size,
+        });
+    }
+    if custody_size > 0 {
+        files.push(FileEntry {
+            path: manifest::CUSTODY.into(),
+            sha256: hex::encode(custody_hash.finalize()),
+            size: custody_size,
+        });
+    }
+    for f in &planned_files {
+        files.push(FileEntry {
+            path: EntryName::File {
+                id: parse_uuid(&f.id)?,
+            }
+            .path(),
+            sha256: f.sha256.clone(),
+            size: f.size,
+        });
+    }
+    let mut m = Manifest {
+        format: manifest::FORMAT.into(),
+        version: manifest::VERSION,
+        bundle_id: bundle_id.clone(),
+        device_id: device.id().to_string(),
+        device_name: device.name().to_string(),
+        sequence,
+        created_at: created_at.clone(),
+        recipients: recipients
+            .iter()
+            .map(|r| ManifestRecipient {
+                recipient: r.recipient.clone(),
+                fingerprint: r.fingerprint.clone(),
+            })
+            .collect(),
+        since_last: opts.since_last,
+        withheld: selection.withheld.clone(),
+        files,
+    };
+    let sums = m.sums_file().into_bytes();
+    let sums_sig = minisign::sign(
+        device,
+        &sums,
+        &format!("{} SHA256SUMS", m.trusted_comment()),
+    )
+    .into_bytes();
+    m.files.insert(
+        0,
+        FileEntry {
+            path: manifest::SUMS_SIG.into(),
+            sha256: super::sha256_hex(&sums_sig),
+            size: sums_sig.len() as u64,
+        },
+    );
+    m.files.insert(
+        0,
+        FileEntry {
+            path: manifest::SUMS.into(),
+            sha256: super::sha256_hex(&sums),
+            size: sums.len() as u64,
+        },
+    );
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&m).map_err(|_| Error::Crypto("manifest"))?;
+    manifest_bytes.push(b'\n');
+    let manifest_sig = minisign::sign(device, &manifest_bytes, &m.trusted_comment()).into_bytes();
+    let manifest_sha256 = super::sha256_hex(&manifest_bytes);
+
+    // Pass 2: stream the archive into a temporary file beside the output.
+    let parent = opts
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = opts
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let tmp = parent.join(format!(".{file_name}.{}.partial", Uuid::new_v4().simple()));
+    let mtime = chrono::Utc::now().timestamp().max(0) as u64;
+    let written = (|| -> Result<u64> {
+        let file = crate::vault::create_private(&tmp)?;
+        let enc = age::Encryptor::with_recipients(
+            age_recipients.iter().map(|r| r as &dyn age::Recipient),
+        )
+        .map_err(|_| Error::Crypto("cannot set up bundle encryption"))?;
+        let stream = enc.wrap_output(io::BufWriter::new(file))?;
+        let mut tar = tar::Builder::new(stream);
+        let small = |tar: &mut tar::Builder<_>, path: &str, bytes: &[u8]| -> Result<()> {
+            tar.append(&header(path, bytes.len() as u64, mtime)?, bytes)?;
+            Ok(())
+        };
+        small(&mut tar, manifest::MANIFEST, &manifest_bytes)?;
+        small(&mut tar, manifest::MANIFEST_SIG, &manifest_sig)?;
+        small(&mut tar, manifest::SUMS, &sums)?;
+        small(&mut tar, manifest::SUMS_SIG, &sums_sig)?;
+        let mut entries = m.files.iter().skip(2);
+        for p in &planned {
+            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            let bytes = load_record(conn, p.record_type, &p.id, opts.include_contacts)?.to_bytes();
+            append_streamed(
+                &mut tar,
+                &entry.path,
+                entry,
+                mtime,
+                || Error::Corrupt(format!("record {} changed during export", p.id)),
+                |w| {
+                    w.write_all(&bytes)?;
+                    Ok(())
+                },
+            )?;
+        }
+        if custody_size > 0 {
+            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            append_streamed(
+                &mut tar,
+                manifest::CUSTODY,
+                entry,
+                mtime,
+                || Error::Corrupt("the custody log changed during export".into()),
+                |w| custody_lines(conn, &subjects, |line| Ok(w.write_all(line)?)),
+            )?;
+        }
+        for f in &planned_files {
+            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            let id = parse_uuid(&f.id)?;
+            append_streamed(
+                &mut tar,
+                &entry.path,
+                entry,
+                mtime,
+                || BundleError::AttachmentAltered(f.id.clone()).into(),
+                |w| {
+                    let mut r = crate::evidence::open_original(vault, &id)?;
+                    io::copy(&mut r, w)
+                        .map_err(|_| Error::from(BundleError::AttachmentAltered(f.id.clone())))?;
+                    Ok(())
+                },
+            )?;
+        }
+        let stream = tar.into_inner()?;
+        let bw = stream.finish()?;
+        let file = bw.into_inner().map_err(|e| Error::from(e.into_error()))?;
+        file.sync_all()?;
+        Ok(file.metadata()?.len())
+    })();
+    let bytes = match written {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+
+    let summary = ExportSummary {
+        bundle_id: bundle_id.clone(),
+        sequence,
+        out: opts.out.display().to_string(),
+        device_id: device.id().to_string(),
+        minisign_public_key: minisign::public_key_string(&device.public_key()),
+        recipients: recipients.clone(),
+        counts,
+        files: m.files.len() + 2,
+        bytes,
+        withheld: m.withheld.clone(),
+        manifest_sha256: manifest_sha256.clone(),
+    };
+    let recorded = (|| -> Result<()> {
+        let summary_json = serde_json::to_string(&summary).map_err(|_| Error::Crypto("summary"))?;
+        let recipients_json =
+            serde_json::to_string(&recipients.iter().map(|r| &r.recipient).collect::<Vec<_>>())
+                .map_err(|_| Error::Crypto("recipients"))?;
+        conn.execute(
+            "INSERT INTO bundle_export (bundle_id, sequence, created_at, recipients, manifest_sha256, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![bundle_id, sequence, created_at, recipients_json, manifest_sha256, summary_json],
+        )?;
+        for r in &recipients {
+            for p in &planned {
+                conn.execute(
+                    "INSERT INTO export_state (recipient, record_type, record_id, content_sha256, bundle_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (recipient, record_type, record_id)
+                     DO UPDATE SET content_sha256 = excluded.content_sha256, bundle_id = excluded.bundle_id",
+                    params![r.recipient, p.record_type, p.id, p.sha256, bundle_id],
+                )?;
+            }
+        }
+        let details = serde_json::json!({
+            "sequence": sequence,
+            "recipients": recipients.iter().map(|r| &r.fingerprint).collect::<Vec<_>>(),
+            "counts": &summary.counts,
+            "withheld": &summary.withheld,
+        })
+        .to_string();
+        custody::append_on(
+            conn,
+            device,
+            Action::Export,
+            Some(("bundle", &bundle_id)),
+            Some(&manifest_sha256),
+            Some(&details),
+        )?;
+        tx.commit()?;
+        fs::rename(&tmp, &opts.out)?;
+        crate::vault::sync_dir(parent)?;
+        Ok(())
+    })();
+    if let Err(e) = recorded {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(summary)
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Error::Corrupt(format!("record id {s} is not a UUID")))
+}
