@@ -153,6 +153,12 @@ impl Vault {
             params,
         };
         crate::evidence::clean_orphans(&vault)?;
+        // An import killed mid-way leaves its (still encrypted) staged copy: nothing of it was
+        // applied, so it goes.
+        let staging = vault.dir.join("staging");
+        if staging.is_dir() {
+            fs::remove_dir_all(&staging)?;
+        }
         Ok(vault)
     }
 

@@ -1,0 +1,61 @@
+//! Build script of the desktop shell.
+//!
+//! `tauri::generate_context!()` embeds `ui/dist` into the binary at compile time, so the front end
+//! must be built first (`scripts/build-ui.sh`). When it is missing but the UI's packages are
+//! installed, we build it here (offline: `npm run build` only reads `ui/node_modules`); otherwise we
+//! stop with a message that says what to run.
+//!
+//! The app manifest lists the app's own commands, so each one needs an explicit permission in
+//! `capabilities/main.json`: a command that is not listed there cannot be called from the window.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Every IPC command of `src-tauri/src/commands`. Keep in step with `capabilities/main.json`.
+const COMMANDS: &[&str] = &[
+    "vault_status",
+    "vault_create",
+    "vault_unlock",
+    "vault_lock",
+    "vault_wipe",
+    "change_passphrase",
+    "incident_list",
+    "incident_get",
+    "incident_add",
+    "incident_update",
+    "person_list",
+    "person_get",
+    "person_add",
+    "search",
+];
+
+fn main() {
+    ensure_ui_built();
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {e:#}");
+    }
+}
+
+fn ensure_ui_built() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ui = root.join("ui");
+    println!("cargo:rerun-if-changed=ui/dist");
+    if ui.join("dist/index.html").is_file() {
+        return;
+    }
+    if ui.join("node_modules").is_dir() {
+        let status = Command::new("npm")
+            .args(["run", "build", "--silent"])
+            .current_dir(&ui)
+            .status();
+        if matches!(status, Ok(s) if s.success()) && ui.join("dist/index.html").is_file() {
+            return;
+        }
+    }
+    panic!(
+        "ui/dist/index.html is missing: the front end must be built before the desktop crate. \
+         Run `bash scripts/build-ui.sh` (installs the UI packages if needed, then builds ui/dist)."
+    );
+}

@@ -1,0 +1,106 @@
+//! Create, unlock, lock, wipe and re-key the vault.
+
+use serde::Serialize;
+use tauri::State;
+
+use saksi_core::vault::{self, Vault};
+
+use crate::error::{CmdError, CmdResult};
+use crate::secret;
+use crate::state::AppState;
+
+/// The words the UI sends once the person has typed the confirmation of a panic wipe.
+pub const WIPE_CONFIRMATION: &str = "WIPE";
+
+#[derive(Debug, Serialize)]
+pub struct VaultStatus {
+    pub exists: bool,
+    pub unlocked: bool,
+    /// Minimum length of a new passphrase, so the UI and the shell agree.
+    pub min_passphrase_chars: usize,
+}
+
+#[tauri::command(async)]
+pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
+    let exists = state.dir.as_deref().is_some_and(Vault::exists);
+    Ok(VaultStatus {
+        exists,
+        unlocked: state.slot().is_some(),
+        min_passphrase_chars: secret::MIN_NEW_CHARS,
+    })
+}
+
+// Every command is `async`: it runs off the main thread, so the window stays responsive while
+// Argon2id runs (up to a second or more) and the UI shows "deriving key…".
+
+#[tauri::command(async)]
+pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> CmdResult<()> {
+    let passphrase = secret::take_new(passphrase)?;
+    let dir = state.dir()?;
+    let mut slot = state.slot();
+    if slot.is_some() || Vault::exists(dir) {
+        return Err(CmdError::new("vault_exists", "a vault already exists here"));
+    }
+    *slot = Some(Vault::create(dir, &passphrase, state.kdf)?);
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> CmdResult<()> {
+    let passphrase = secret::take(passphrase)?;
+    let dir = state.dir()?;
+    let mut slot = state.slot();
+    // Even when already unlocked, the passphrase is checked again: unlocking never succeeds
+    // without the right one.
+    if let Some(open) = slot.take() {
+        open.lock()?;
+    }
+    *slot = Some(Vault::open(dir, &passphrase)?);
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn vault_lock(state: State<'_, AppState>) -> CmdResult<()> {
+    state.lock()
+}
+
+/// Panic wipe (crypto-erase). Refused while locked, and unless `confirm` is exactly
+/// [`WIPE_CONFIRMATION`], so that no single stray call destroys the vault.
+#[tauri::command(async)]
+pub fn vault_wipe(state: State<'_, AppState>, confirm: String) -> CmdResult<()> {
+    if state.slot().is_none() {
+        return Err(CmdError::locked());
+    }
+    if confirm != WIPE_CONFIRMATION {
+        return Err(CmdError::new(
+            "confirmation_required",
+            "the wipe was not confirmed",
+        ));
+    }
+    let dir = state.dir()?.to_path_buf();
+    // Keys first: even if the erase fails half-way, nothing stays unlocked.
+    drop(state.slot().take());
+    vault::wipe(&dir)?;
+    Ok(())
+}
+
+/// Re-wraps the master key under a new passphrase. The current passphrase is checked by
+/// re-opening the vault with it, so an unattended unlocked laptop is not enough to change it; a
+/// wrong current passphrase therefore leaves the vault locked.
+#[tauri::command(async)]
+pub fn change_passphrase(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> CmdResult<()> {
+    let current = secret::take(current)?;
+    let new = secret::take_new(new)?;
+    let dir = state.dir()?;
+    let mut slot = state.slot();
+    let open = slot.take().ok_or_else(CmdError::locked)?;
+    open.lock()?;
+    let mut reopened = Vault::open(dir, &current)?;
+    let changed = reopened.change_passphrase(&new, state.kdf);
+    *slot = Some(reopened);
+    changed.map_err(CmdError::from)
+}

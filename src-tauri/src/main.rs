@@ -1,0 +1,185 @@
+//! Saksi desktop: a thin Tauri shell over `saksi-core`.
+//!
+//! The window shows the Svelte front end from `ui/dist` (embedded at compile time). It talks to
+//! this process only through the commands in [`commands`], each allowed one by one in
+//! `capabilities/main.json`. The webview is incognito (nothing written to disk), may only show the
+//! app's own pages, and the vault is locked when the app exits.
+//!
+//! The window is declared in `tauri.conf.json` (label "main", `"incognito": true`) but created in
+//! [`create_main_window`], which points WebKit's leftover writes at a scratch folder removed on
+//! exit, and lets a debug build started by tauri-driver use a (throw-away) non-ephemeral profile,
+//! since WebKitWebDriver cannot attach to an incognito context.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod secret;
+mod state;
+
+use std::path::PathBuf;
+
+use tauri::{App, Manager, RunEvent};
+
+use state::AppState;
+
+/// Only the app's own origin may be shown: any link or script that tries to navigate the window
+/// elsewhere (`javascript:` URLs, http links in user text) is refused.
+fn is_app_url(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// A private, throw-away folder for what WebKitGTK writes even for an incognito webview (salts,
+/// an empty HSTS database of the unused default context): kept out of the per-user data folder
+/// and removed on exit. Under `XDG_RUNTIME_DIR` (a per-user tmpfs) when there is one.
+struct WebviewScratch(PathBuf);
+
+fn webview_scratch_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    remove_stale_scratch(&base);
+    base.join(format!("{SCRATCH_PREFIX}{}", std::process::id()))
+}
+
+const SCRATCH_PREFIX: &str = "saksi-webview-";
+
+/// A killed app cannot clean up after itself: remove the scratch folders of processes that are
+/// gone.
+fn remove_stale_scratch(base: &std::path::Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+            if pid != std::process::id() && !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// Debug builds launched by tauri-driver (which sets `TAURI_WEBVIEW_AUTOMATION=true`) need a
+/// non-ephemeral web context for WebKitWebDriver to attach to (wry cannot automate an incognito
+/// one). Release builds are always incognito.
+fn driven_by_webdriver() -> bool {
+    cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
+}
+
+fn create_main_window(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .ok_or("tauri.conf.json declares no \"main\" window")?;
+    let scratch = webview_scratch_dir();
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+        .data_directory(scratch.clone());
+    if driven_by_webdriver() {
+        builder = builder.incognito(false);
+    }
+    app.manage(WebviewScratch(scratch));
+    builder.build()?;
+    Ok(())
+}
+
+fn main() {
+    // Mesa would otherwise keep a shader cache in ~/.cache; nothing of the app should persist.
+    std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
+
+    let navigation_guard = tauri::plugin::Builder::<tauri::Wry>::new("navigation-guard")
+        .on_navigation(|_webview, url| is_app_url(url))
+        .build();
+
+    let app = tauri::Builder::default()
+        .plugin(navigation_guard)
+        .manage(AppState::from_env())
+        .setup(create_main_window)
+        .invoke_handler(tauri::generate_handler![
+            commands::vault::vault_status,
+            commands::vault::vault_create,
+            commands::vault::vault_unlock,
+            commands::vault::vault_lock,
+            commands::vault::vault_wipe,
+            commands::vault::change_passphrase,
+            commands::records::incident_list,
+            commands::records::incident_get,
+            commands::records::incident_add,
+            commands::records::incident_update,
+            commands::records::person_list,
+            commands::records::person_get,
+            commands::records::person_add,
+            commands::search::search,
+        ])
+        .build(tauri::generate_context!());
+
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("saksi-desktop: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            if let Err(e) = handle.state::<AppState>().lock() {
+                eprintln!("saksi-desktop: locking the vault on exit failed: {e}");
+            }
+            if let Some(scratch) = handle.try_state::<WebviewScratch>() {
+                let _ = std::fs::remove_dir_all(&scratch.0);
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_app_url;
+
+    #[test]
+    fn only_the_apps_own_origin_may_be_shown() {
+        let ok = [
+            "tauri://localhost/",
+            "tauri://localhost/index.html",
+            "http://tauri.localhost/",
+        ];
+        let refused = [
+            "javascript:alert(1)",
+            "http://example.org/",
+            "https://localhost/",
+            "file:///etc/passwd",
+            "data:text/html,<script>1</script>",
+            "tauri://evil/",
+        ];
+        for u in ok {
+            let url = tauri::Url::parse(u).expect("test url");
+            assert!(
+                is_app_url(&url),
+                "{u} is the app's own page and must be allowed"
+            );
+        }
+        for u in refused {
+            let url = tauri::Url::parse(u).expect("test url");
+            assert!(!is_app_url(&url), "{u} must never be shown in the window");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! What the desktop shell remembers between commands: where the vault lives, which key-derivation
+//! profile new passphrases get, and the unlocked vault itself (`None` while locked). Dropping the
+//! `Vault` drops its keys, so "locked" is simply "no `Vault` in the mutex".
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use saksi_core::vault::{KdfProfile, Vault};
+
+use crate::error::{CmdError, CmdResult};
+
+pub struct AppState {
+    vault: Mutex<Option<Vault>>,
+    /// `None` when neither `SAKSI_VAULT` nor a per-user data folder is available.
+    pub dir: Option<PathBuf>,
+    pub kdf: KdfProfile,
+}
+
+impl AppState {
+    /// The vault folder comes from `--vault DIR` on the command line, else `SAKSI_VAULT`, else
+    /// the per-user data folder (as for the `saksi` CLI). `SAKSI_KDF=minimum` selects the
+    /// cheapest allowed Argon2id parameters, for tests.
+    pub fn from_env() -> Self {
+        let dir = vault_arg(std::env::args_os().skip(1))
+            .or_else(|| {
+                std::env::var_os("SAKSI_VAULT")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(saksi_core::default_vault_dir);
+        let kdf = KdfProfile::from_env();
+        Self {
+            vault: Mutex::new(None),
+            dir,
+            kdf,
+        }
+    }
+
+    pub fn dir(&self) -> CmdResult<&std::path::Path> {
+        self.dir.as_deref().ok_or_else(|| {
+            CmdError::new(
+                "no_vault_dir",
+                "no folder for the vault: set SAKSI_VAULT to choose one",
+            )
+        })
+    }
+
+    /// The slot holding the unlocked vault. A panic while it was held cannot leave keys in a
+    /// half-state worth protecting, so a poisoned lock is simply taken over.
+    pub fn slot(&self) -> MutexGuard<'_, Option<Vault>> {
+        self.vault
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the unlocked vault, or refuses with kind "locked".
+    pub fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, saksi_core::Error>,
+    ) -> CmdResult<T> {
+        let mut slot = self.slot();
+        let vault = slot.as_mut().ok_or_else(CmdError::locked)?;
+        f(vault).map_err(CmdError::from)
+    }
+
+    /// Locks the vault if it is unlocked (checkpoint, then keys dropped). Idempotent.
+    pub fn lock(&self) -> CmdResult<()> {
+        let taken = self.slot().take();
+        match taken {
+            Some(vault) => vault.lock().map_err(CmdError::from),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `--vault DIR` or `--vault=DIR`; other arguments (a WebDriver may add its own) are ignored.
+fn vault_arg(mut args: impl Iterator<Item = std::ffi::OsString>) -> Option<PathBuf> {
+    while let Some(arg) = args.next() {
+        if arg == "--vault" {
+            return args.next().filter(|v| !v.is_empty()).map(PathBuf::from);
+        }
+        if let Some(v) = arg.to_str().and_then(|a| a.strip_prefix("--vault=")) {
+            if !v.is_empty() {
+                return Some(PathBuf::from(v));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::vault_arg;
+    use std::path::PathBuf;
+
+    fn args(list: &[&str]) -> impl Iterator<Item = std::ffi::OsString> {
+        list.iter()
+            .map(std::ffi::OsString::from)
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn vault_folder_from_the_command_line() {
+        assert_eq!(
+            vault_arg(args(&["--vault", "/tmp/v"])),
+            Some(PathBuf::from("/tmp/v"))
+        );
+        assert_eq!(
+            vault_arg(args(&["--x", "--vault=/tmp/w"])),
+            Some(PathBuf::from("/tmp/w"))
+        );
+        assert_eq!(
+            vault_arg(args(&["--vault"])),
+            None,
+            "a missing value is no folder"
+        );
+        assert_eq!(
+            vault_arg(args(&["--vault="])),
+            None,
+            "an empty value is no folder"
+        );
+        assert_eq!(vault_arg(args(&["--automation"])), None);
+    }
+}

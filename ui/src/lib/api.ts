@@ -1,0 +1,65 @@
+// Typed wrappers over the desktop shell's IPC commands (src-tauri/src/commands).
+// Errors arrive as { kind, message }: the UI chooses its translated text by `kind` only.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  Incident,
+  IncidentInput,
+  Person,
+  PersonInput,
+  SearchHit,
+  SearchQuery,
+  VaultStatus,
+} from './types';
+
+export interface ApiError {
+  kind: string;
+  message: string;
+}
+
+export function toApiError(e: unknown): ApiError {
+  if (e && typeof e === 'object' && 'kind' in e && typeof (e as ApiError).kind === 'string') {
+    const { kind, message } = e as ApiError;
+    return { kind, message: typeof message === 'string' ? message : '' };
+  }
+  return { kind: 'unknown', message: typeof e === 'string' ? e : String(e) };
+}
+
+/** Called whenever the shell answers "locked" (e.g. after a lock from elsewhere). */
+let onLocked: () => void = () => {};
+export function setLockedHandler(handler: () => void): void {
+  onLocked = handler;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    const err = toApiError(e);
+    if (err.kind === 'locked') onLocked();
+    throw err;
+  }
+}
+
+/** The confirmation the shell requires for a panic wipe (see commands/vault.rs). */
+export const WIPE_CONFIRMATION = 'WIPE';
+
+export const api = {
+  status: () => call<VaultStatus>('vault_status'),
+  create: (passphrase: string) => call<void>('vault_create', { passphrase }),
+  unlock: (passphrase: string) => call<void>('vault_unlock', { passphrase }),
+  lock: () => call<void>('vault_lock'),
+  wipe: () => call<void>('vault_wipe', { confirm: WIPE_CONFIRMATION }),
+  changePassphrase: (current: string, next: string) =>
+    call<void>('change_passphrase', { current, new: next }),
+  incidents: {
+    list: () => call<Incident[]>('incident_list'),
+    get: (id: string) => call<Incident>('incident_get', { id }),
+    add: (input: IncidentInput) => call<string>('incident_add', { input }),
+  },
+  persons: {
+    list: () => call<Person[]>('person_list'),
+    get: (id: string) => call<Person>('person_get', { id }),
+    add: (input: PersonInput) => call<string>('person_add', { input }),
+  },
+  search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),
+};

@@ -1,0 +1,13 @@
+import type { ApiError } from './api';
+import { dictionaries } from './i18n.svelte';
+
+/** The translation key for an error kind; unknown kinds fall back to a generic message. */
+export function errorKey(err: ApiError): string {
+  const key = `errors.${err.kind}`;
+  return key in dictionaries.en ? key : 'errors.unknown';
+}
+
+/** Kinds whose English detail from the core helps the person fix the input. */
+export function showsDetail(err: ApiError): boolean {
+  return ['invalid_input', 'unknown', 'io'].includes(err.kind) && err.message.length > 0;
+}

@@ -1,0 +1,81 @@
+// Passphrase strength feedback for the create-vault and change-passphrase forms.
+// A rough entropy estimate with penalties for the patterns people under stress fall back on
+// (repeats, keyboard/number runs, common words). It is advice, not a guarantee; the shell
+// separately enforces the minimum length.
+
+export type Score = 0 | 1 | 2 | 3 | 4;
+export type Tip = 'common' | 'repeat' | 'longer';
+
+export interface Strength {
+  score: Score;
+  /** Long enough and score >= 2: the form may be submitted. */
+  acceptable: boolean;
+  tooShort: boolean;
+  tips: Tip[];
+  bits: number;
+}
+
+// The core's minimum (saksi_core::vault::keyfile::MIN_PASSPHRASE_CHARS); the shell reports it too.
+export const MIN_CHARS = 8;
+
+const COMMON = [
+  'password', 'passw0rd', 'p@ssw0rd', 'motdepasse', '123456', '12345678', '123456789',
+  'qwerty', 'azerty', 'letmein', 'welcome', 'admin', 'iloveyou', 'saksi', 'secret',
+  'abc123', 'cambodia', 'kampuchea', 'phnompenh',
+];
+
+function poolSize(chars: string[]): number {
+  let pool = 0;
+  if (chars.some((c) => /[a-z]/.test(c))) pool += 26;
+  if (chars.some((c) => /[A-Z]/.test(c))) pool += 26;
+  if (chars.some((c) => /[0-9]/.test(c))) pool += 10;
+  if (chars.some((c) => /[ -/:-@[-`{-~]/.test(c))) pool += 33;
+  // Khmer, accented Latin and any other script: a large alphabet.
+  if (chars.some((c) => c.codePointAt(0)! > 0x7e)) pool += 100;
+  return Math.max(pool, 1);
+}
+
+/** Characters that add little: the same as the previous one, or one step up/down from it. */
+function predictableCount(chars: string[]): number {
+  let n = 0;
+  for (let i = 1; i < chars.length; i++) {
+    const a = chars[i - 1].codePointAt(0)!;
+    const b = chars[i].codePointAt(0)!;
+    if (Math.abs(a - b) <= 1) n++;
+  }
+  return n;
+}
+
+export function assess(passphrase: string, minChars: number = MIN_CHARS): Strength {
+  const chars = Array.from(passphrase);
+  const tips: Tip[] = [];
+  if (chars.length === 0) {
+    return { score: 0, acceptable: false, tooShort: true, tips, bits: 0 };
+  }
+  const predictable = predictableCount(chars);
+  const effective = chars.length - predictable * 0.75;
+  let bits = effective * Math.log2(poolSize(chars));
+
+  const lower = passphrase.toLowerCase();
+  const common = COMMON.filter((w) => lower.includes(w));
+  if (common.length > 0) {
+    // The common word is worth a handful of bits, not length × pool.
+    const covered = common.reduce((n, w) => n + w.length, 0);
+    const rest = Math.max(chars.length - covered, 0);
+    bits = Math.min(bits, rest * Math.log2(poolSize(chars)) + 10);
+    tips.push('common');
+  }
+  if (predictable >= 3 && predictable >= chars.length / 4) tips.push('repeat');
+
+  let score: Score;
+  if (bits < 28) score = 0;
+  else if (bits < 40) score = 1;
+  else if (bits < 60) score = 2;
+  else if (bits < 80) score = 3;
+  else score = 4;
+
+  const tooShort = chars.length < minChars;
+  if (tooShort && score > 1) score = 1;
+  if (score < 3) tips.push('longer');
+  return { score, acceptable: !tooShort && score >= 2, tooShort, tips, bits };
+}

@@ -1,0 +1,85 @@
+// Shapes exchanged with the shell. They mirror saksi_core::model (serde, snake_case fields).
+// Only the fields this UI uses are spelled out; the rest pass through untouched.
+
+export interface VaultStatus {
+  exists: boolean;
+  unlocked: boolean;
+  min_passphrase_chars: number;
+}
+
+export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';
+export const PRECISIONS: Precision[] = ['day', 'month', 'year', 'approximate', 'before', 'after', 'unknown'];
+
+export const INCIDENT_KINDS = [
+  'arbitrary_arrest',
+  'detention',
+  'assault',
+  'killing',
+  'torture',
+  'judicial_harassment',
+  'threat',
+  'enforced_disappearance',
+  'forced_eviction',
+  'restriction_of_assembly',
+  'other',
+] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+export interface FuzzyDate {
+  date?: string | null;
+  precision?: Precision | null;
+}
+
+export interface Place {
+  name?: string | null;
+  admin_area?: string | null;
+}
+
+export interface IncidentInput {
+  title: string;
+  description: string;
+  kinds: string[];
+  start?: FuzzyDate;
+  place?: Place;
+}
+
+export interface Incident extends IncidentInput {
+  id: string;
+  [field: string]: unknown;
+}
+
+export interface PersonName {
+  name: string;
+  kind?: 'original' | 'romanisation' | 'alias' | null;
+  script?: string | null;
+}
+
+export interface PersonInput {
+  names: PersonName[];
+  sex?: string | null;
+  notes?: string | null;
+}
+
+export interface Person extends PersonInput {
+  id: string;
+  /** The first name given: what lists show. */
+  name: string;
+  detained?: boolean;
+  [field: string]: unknown;
+}
+
+export interface SearchQuery {
+  text?: string | null;
+  kind?: string | null;
+  date_from?: string | null;
+  date_to?: string | null;
+  place?: string | null;
+  person_id?: string | null;
+  role?: string | null;
+}
+
+export interface SearchHit {
+  id: string;
+  type: string;
+  title: string;
+}
