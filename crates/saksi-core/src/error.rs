@@ -65,6 +65,9 @@ pub enum Error {
     #[error("cryptography error: {0}")]
     Crypto(&'static str),
 
+    #[error("cancelled: nothing was changed")]
+    Cancelled,
+
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -91,6 +94,7 @@ impl Error {
             Error::Database(_) => "database",
             Error::Io(_) => "io",
             Error::Crypto(_) => "crypto",
+            Error::Cancelled => "cancelled",
             Error::Bundle(e) => e.kind(),
         }
     }

@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::vault::Vault;
 
 /// Largest image we try to decode for a thumbnail (the original is stored whatever its size).
@@ -133,6 +134,17 @@ pub fn intake_path(
     record_id: &Uuid,
     path: &Path,
 ) -> Result<Intake> {
+    intake_path_with(vault, record_type, record_id, path, &mut ())
+}
+
+/// [`intake_path`], reporting bytes read of the file's size; cancelling leaves nothing behind.
+pub fn intake_path_with(
+    vault: &mut Vault,
+    record_type: &str,
+    record_id: &Uuid,
+    path: &Path,
+    progress: &mut dyn Progress,
+) -> Result<Intake> {
     let file = fs::File::open(path)
         .map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))?;
     if file.metadata()?.is_dir() {
@@ -145,7 +157,16 @@ pub fn intake_path(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "attachment".into());
-    intake_reader(vault, record_type, record_id, &name, file)
+    let total = file.metadata()?.len();
+    intake_reader_with(
+        vault,
+        record_type,
+        record_id,
+        &name,
+        file,
+        Some(total),
+        progress,
+    )
 }
 
 /// Attaches the bytes read from `reader`, streaming, in constant memory.
@@ -154,7 +175,28 @@ pub fn intake_reader(
     record_type: &str,
     record_id: &Uuid,
     original_name: &str,
+    reader: impl Read,
+) -> Result<Intake> {
+    intake_reader_with(
+        vault,
+        record_type,
+        record_id,
+        original_name,
+        reader,
+        None,
+        &mut (),
+    )
+}
+
+/// [`intake_reader`] with progress (bytes read, of `total` when known) and cancellation.
+pub fn intake_reader_with(
+    vault: &mut Vault,
+    record_type: &str,
+    record_id: &Uuid,
+    original_name: &str,
     mut reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
 ) -> Result<Intake> {
     record_exists(vault, record_type, record_id)?;
     let original_name = original_name.trim();
@@ -199,6 +241,7 @@ pub fn intake_reader(
                 tail.drain(..tail.len() - 16);
             }
             w.write_all(&buf[..n])?;
+            crate::progress::check(progress, size, total)?;
         }
         let bw = w.finish()?;
         let file = bw.into_inner().map_err(|e| Error::from(e.into_error()))?;
@@ -555,6 +598,39 @@ pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read> {
     open_blob(&path, &identity)
 }
 
+/// The original bytes, decrypted into memory for display (never to disk), checked against the
+/// intake hash; logs a custody `view`. Refuses files larger than `max_bytes`.
+pub fn read_for_view(
+    vault: &mut Vault,
+    id: &Uuid,
+    max_bytes: u64,
+) -> Result<(String, zeroize::Zeroizing<Vec<u8>>)> {
+    let att = get(vault, id)?;
+    if att.size > max_bytes {
+        return Err(Error::invalid(format!(
+            "attachment {id} is too large to show ({} bytes): extract it instead",
+            att.size
+        )));
+    }
+    let mut r = open_original(vault, id)?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(att.size as usize));
+    r.read_to_end(&mut bytes)
+        .map_err(|e| Error::Corrupt(format!("attachment {id}: encrypted file is damaged ({e})")))?;
+    if hex::encode(Sha256::digest(bytes.as_slice())) != att.sha256 {
+        return Err(Error::Corrupt(format!(
+            "attachment {id}: does not match the SHA-256 recorded at intake"
+        )));
+    }
+    custody::append(
+        vault,
+        Action::View,
+        Some(("attachment", &att.id)),
+        Some(&att.sha256),
+        None,
+    )?;
+    Ok((att.media_type, bytes))
+}
+
 /// Decrypts the original to `out` (a path the user chose: this copy is plaintext), checks its
 /// SHA-256 against the one recorded at intake, and logs the extraction. On a mismatch the
 /// output is removed.
@@ -655,14 +731,18 @@ pub(crate) fn clean_orphans(vault: &Vault) -> Result<()> {
 
 /// Re-hashes every attachment by streaming decryption. Returns how many were checked and the
 /// problems found, each naming the attachment id.
-pub(crate) fn verify_all(vault: &Vault) -> Result<(usize, Vec<String>)> {
+pub(crate) fn verify_all(
+    vault: &Vault,
+    progress: &mut dyn Progress,
+) -> Result<(usize, Vec<String>)> {
     let ids: Vec<String> = vault
         .conn
         .prepare("SELECT id FROM attachment ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut problems = Vec::new();
-    for sid in &ids {
+    for (i, sid) in ids.iter().enumerate() {
+        crate::progress::check(progress, i as u64, Some(ids.len() as u64))?;
         let id = crate::model::parse_id("attachment", sid)?;
         if let Err(p) = verify_one(vault, &id) {
             problems.push(p);

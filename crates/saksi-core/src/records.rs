@@ -2,14 +2,14 @@
 //! in one transaction and append a custody-log entry (with the SHA-256 of the record as stored)
 //! in that same transaction.
 
-use rusqlite::Transaction;
+use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{self, *};
 use crate::vault::Vault;
 
@@ -123,6 +123,31 @@ impl IncidentsMut<'_> {
         })
     }
 
+    /// Removes an act from its incident (the person stays).
+    pub fn remove_involvement(&mut self, involvement: &Uuid) -> Result<()> {
+        self.0.write(|tx, dev| {
+            let incident: Option<String> = tx
+                .query_row(
+                    "SELECT incident_id FROM involvement WHERE id = ?1",
+                    [involvement.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let incident = incident.ok_or_else(|| Error::not_found("act", involvement))?;
+            tx.execute(
+                "DELETE FROM involvement WHERE id = ?1",
+                [involvement.to_string()],
+            )?;
+            tx.execute(
+                "UPDATE incident SET version = version + 1, updated_at = ?2, device_id = ?3 WHERE id = ?1",
+                rusqlite::params![incident, model::now(), dev.id()],
+            )?;
+            let iid = model::parse_id("incident", &incident)?;
+            let inc = model::incident::load(tx, &iid)?;
+            log_created(tx, dev, "incident", &iid, &inc, Action::RecordEdited)
+        })
+    }
+
     /// Adds an act (person × role) to an incident.
     pub fn add_involvement(
         &mut self,
@@ -139,6 +164,15 @@ impl IncidentsMut<'_> {
     }
 }
 
+/// One act of a person, as the person page lists it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PersonInvolvement {
+    pub involvement_id: String,
+    pub incident_id: String,
+    pub incident_title: String,
+    pub role: String,
+}
+
 pub struct Persons<'a>(&'a Vault);
 pub struct PersonsMut<'a>(&'a mut Vault);
 
@@ -149,6 +183,26 @@ impl Persons<'_> {
     pub fn list(&self) -> Result<Vec<Person>> {
         model::person::list(&self.0.conn)
     }
+    /// Every act the person is part of, with the incident's title.
+    pub fn involvements(&self, id: &Uuid) -> Result<Vec<PersonInvolvement>> {
+        model::person::exists(&self.0.conn, id)?;
+        let mut stmt = self.0.conn.prepare(
+            "SELECT v.id, v.incident_id, i.title, v.role FROM involvement v
+             JOIN incident i ON i.id = v.incident_id
+             WHERE v.person_id = ?1
+             ORDER BY i.start_date IS NULL, i.start_date DESC, i.id DESC",
+        )?;
+        let rows = stmt.query_map([id.to_string()], |r| {
+            Ok(PersonInvolvement {
+                involvement_id: r.get(0)?,
+                incident_id: r.get(1)?,
+                incident_title: r.get(2)?,
+                role: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The person's proceedings, oldest first.
     pub fn proceedings(&self, id: &Uuid) -> Result<Vec<Proceeding>> {
         model::person::exists(&self.0.conn, id)?;
@@ -193,6 +247,15 @@ impl TestimoniesMut<'_> {
             let t = model::testimony::load(tx, &id)?;
             log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
             Ok(id)
+        })
+    }
+
+    /// Replaces the testimony's fields, consent included.
+    pub fn update(&mut self, id: &Uuid, input: &TestimonyInput) -> Result<()> {
+        self.0.write(|tx, dev| {
+            model::testimony::update(tx, dev.id(), id, input)?;
+            let t = model::testimony::load(tx, id)?;
+            log_created(tx, dev, "testimony", id, &t, Action::RecordEdited)
         })
     }
 }

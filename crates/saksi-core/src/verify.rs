@@ -39,6 +39,15 @@ impl Vault {
     /// SQLCipher integrity, schema version, foreign keys, the custody chain and every
     /// attachment's SHA-256. A database too damaged to read is itself a finding.
     pub fn verify(&self) -> Result<VerifyReport> {
+        self.verify_with(&mut ())
+    }
+
+    /// [`Vault::verify`], reporting attachments checked; cancelling returns
+    /// [`Error::Cancelled`] (verify changes nothing either way).
+    pub fn verify_with(
+        &self,
+        progress: &mut dyn crate::progress::Progress,
+    ) -> Result<VerifyReport> {
         let mut report = VerifyReport {
             schema_version: crate::vault::SCHEMA_VERSION,
             custody_entries: 0,
@@ -54,7 +63,7 @@ impl Vault {
             if let Some(p) = crate::custody::verify_chain(self)? {
                 report.problems.push(p);
             }
-            let (checked, mut att_problems) = crate::evidence::verify_all(self)?;
+            let (checked, mut att_problems) = crate::evidence::verify_all(self, progress)?;
             report.attachments_checked = checked;
             report.problems.append(&mut att_problems);
             Ok(())
@@ -70,7 +79,9 @@ impl Vault {
                 Ok(report)
             }
             Err(Error::Corrupt(e)) => {
-                report.problems.push(format!("the database is damaged: {e}"));
+                report
+                    .problems
+                    .push(format!("the database is damaged: {e}"));
                 Ok(report)
             }
             Err(e) => Err(e),

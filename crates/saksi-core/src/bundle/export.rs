@@ -22,6 +22,7 @@ use super::records::{self, RecordFile, CONTACTS};
 use super::{minisign, BundleError, Tx};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::vault::Vault;
 
 /// What to export.
@@ -383,32 +384,9 @@ fn append_streamed<W: Write>(
     Ok(())
 }
 
-/// Writes one bundle. See the module documentation.
-pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> {
-    if opts.to.is_empty() {
-        return Err(Error::invalid("name at least one recipient with --to"));
-    }
-    if opts.out.exists() {
-        return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
-    }
-    let vault = &*vault;
-    let conn = &vault.conn;
-    let tx = Tx::begin(conn)?;
-    let mut recipients: Vec<RecipientEntry> = Vec::new();
-    for name in &opts.to {
-        let r = keys::recipient_by_name(conn, name)?;
-        if !recipients.iter().any(|x| x.recipient == r.recipient) {
-            recipients.push(r);
-        }
-    }
-    let age_recipients = recipients
-        .iter()
-        .map(|r| keys::parse_recipient(&r.recipient))
-        .collect::<Result<Vec<_>>>()?;
-
+/// Pass 1: selects and hashes every record (and decides what `since_last` keeps).
+fn plan(conn: &Connection, opts: &ExportOptions, recipients: &[RecipientEntry]) -> Result<Plan> {
     let selection = select(conn, opts)?;
-
-    // Pass 1: hash every record (and decide what --since-last keeps).
     let mut planned: Vec<Planned> = Vec::new();
     let mut planned_files: Vec<PlannedFile> = Vec::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
@@ -422,7 +400,7 @@ pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> 
             let sha = super::sha256_hex(&bytes);
             if opts.since_last {
                 let mut unchanged = true;
-                for r in &recipients {
+                for r in recipients {
                     let last: Option<String> = conn
                         .query_row(
                             "SELECT content_sha256 FROM export_state WHERE recipient = ?1 AND record_type = ?2 AND record_id = ?3",
@@ -457,6 +435,119 @@ pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> 
             });
         }
     }
+    Ok(Plan {
+        selection,
+        planned,
+        planned_files,
+        counts,
+    })
+}
+
+struct Plan {
+    selection: Selection,
+    planned: Vec<Planned>,
+    planned_files: Vec<PlannedFile>,
+    counts: BTreeMap<String, u64>,
+}
+
+/// What an export would contain, without writing anything: for the consent summary shown
+/// before the monitor confirms.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportPreview {
+    pub counts: BTreeMap<String, u64>,
+    pub files: usize,
+    pub bytes: u64,
+    pub withheld: Vec<Withheld>,
+}
+
+/// Plans an export (same selection and consent rules) and says what it would hold.
+pub fn preview(vault: &Vault, opts: &ExportOptions) -> Result<ExportPreview> {
+    if opts.to.is_empty() {
+        return Err(Error::invalid("choose at least one recipient"));
+    }
+    let conn = &vault.conn;
+    let mut recipients: Vec<RecipientEntry> = Vec::new();
+    for name in &opts.to {
+        let r = keys::recipient_by_name(conn, name)?;
+        if !recipients.iter().any(|x| x.recipient == r.recipient) {
+            recipients.push(r);
+        }
+    }
+    let p = plan(conn, opts, &recipients)?;
+    Ok(ExportPreview {
+        files: p.planned_files.len(),
+        bytes: p.planned.iter().map(|x| x.size).sum::<u64>()
+            + p.planned_files.iter().map(|x| x.size).sum::<u64>(),
+        counts: p.counts,
+        withheld: p.selection.withheld,
+    })
+}
+
+/// Counts bytes written and asks `progress` whether to go on; a Break fails the write with
+/// the `cancelled` flag set, which the export turns into [`Error::Cancelled`].
+struct ProgressWriter<'p, W> {
+    inner: W,
+    done: u64,
+    total: u64,
+    progress: &'p mut dyn Progress,
+    cancelled: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<W: Write> Write for ProgressWriter<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.done += n as u64;
+        if self.progress.update(self.done, Some(self.total)).is_break() {
+            self.cancelled.set(true);
+            return Err(io::Error::other("cancelled"));
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes one bundle. See the module documentation.
+pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> {
+    export_with(vault, opts, &mut ())
+}
+
+/// [`export`], reporting bytes written (of an estimate: the plaintext size); cancelling removes
+/// the partial file and records nothing.
+pub fn export_with(
+    vault: &mut Vault,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportSummary> {
+    if opts.to.is_empty() {
+        return Err(Error::invalid("name at least one recipient with --to"));
+    }
+    if opts.out.exists() {
+        return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
+    }
+    let vault = &*vault;
+    let conn = &vault.conn;
+    let tx = Tx::begin(conn)?;
+    let mut recipients: Vec<RecipientEntry> = Vec::new();
+    for name in &opts.to {
+        let r = keys::recipient_by_name(conn, name)?;
+        if !recipients.iter().any(|x| x.recipient == r.recipient) {
+            recipients.push(r);
+        }
+    }
+    let age_recipients = recipients
+        .iter()
+        .map(|r| keys::parse_recipient(&r.recipient))
+        .collect::<Result<Vec<_>>>()?;
+
+    let Plan {
+        selection,
+        planned,
+        planned_files,
+        counts,
+    } = plan(conn, opts, &recipients)?;
     if planned.is_empty() {
         return Err(BundleError::NothingToExport(if opts.since_last {
             "nothing changed since the last bundle to these recipients".into()
@@ -573,13 +664,22 @@ pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> 
         .unwrap_or_else(|| "bundle".into());
     let tmp = parent.join(format!(".{file_name}.{}.partial", Uuid::new_v4().simple()));
     let mtime = chrono::Utc::now().timestamp().max(0) as u64;
+    let cancelled = std::rc::Rc::new(std::cell::Cell::new(false));
+    let total: u64 = m.files.iter().map(|f| f.size).sum();
     let written = (|| -> Result<u64> {
         let file = crate::vault::create_private(&tmp)?;
         let enc = age::Encryptor::with_recipients(
             age_recipients.iter().map(|r| r as &dyn age::Recipient),
         )
         .map_err(|_| Error::Crypto("cannot set up bundle encryption"))?;
-        let stream = enc.wrap_output(io::BufWriter::new(file))?;
+        let counted = ProgressWriter {
+            inner: io::BufWriter::new(file),
+            done: 0,
+            total,
+            progress,
+            cancelled: cancelled.clone(),
+        };
+        let stream = enc.wrap_output(counted)?;
         let mut tar = tar::Builder::new(stream);
         let small = |tar: &mut tar::Builder<_>, path: &str, bytes: &[u8]| -> Result<()> {
             tar.append(&header(path, bytes.len() as u64, mtime)?, bytes)?;
@@ -634,13 +734,20 @@ pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> 
             )?;
         }
         let stream = tar.into_inner()?;
-        let bw = stream.finish()?;
-        let file = bw.into_inner().map_err(|e| Error::from(e.into_error()))?;
+        let counted = stream.finish()?;
+        let file = counted
+            .inner
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
         file.sync_all()?;
         Ok(file.metadata()?.len())
     })();
     let bytes = match written {
         Ok(n) => n,
+        Err(_) if cancelled.get() => {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::Cancelled);
+        }
         Err(e) => {
             let _ = fs::remove_file(&tmp);
             return Err(e);

@@ -35,6 +35,7 @@ use super::records::{self, RecordFile};
 use super::{blobs, limits, BundleError, Tx};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::vault::Vault;
 
 /// What an import did.
@@ -77,6 +78,18 @@ pub fn import(
     file: &Path,
     identities: Option<Vec<age::x25519::Identity>>,
 ) -> Result<ImportOutcome> {
+    import_with(vault, file, identities, &mut ())
+}
+
+/// [`import`] with progress in three equal phases (staging copy by bytes, verification,
+/// application; total = 3 × the bundle's size). Cancelling is possible until the verified
+/// bundle is applied; the vault is then unchanged and the staged copy removed.
+pub fn import_with(
+    vault: &mut Vault,
+    file: &Path,
+    identities: Option<Vec<age::x25519::Identity>>,
+    progress: &mut dyn Progress,
+) -> Result<ImportOutcome> {
     let identities = match identities {
         Some(ids) => ids,
         None => {
@@ -101,10 +114,23 @@ pub fn import(
     }
     let staging = Staging::new(vault.dir())?;
     let staged = staging.dir.join(format!("{}.age", Uuid::new_v4().simple()));
+    let size = meta.len();
+    let total = Some(size.saturating_mul(3));
     {
+        use std::io::Write;
         let mut src = fs::File::open(file)?;
         let mut dst = crate::vault::create_private(&staged)?;
-        io::copy(&mut src, &mut dst)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut done = 0u64;
+        loop {
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            dst.write_all(&buf[..n])?;
+            done += n as u64;
+            crate::progress::check(progress, done, total)?;
+        }
         dst.sync_all()?;
     }
     let (identity_index, recipient) = find_identity(&staged, &identities)?;
@@ -127,7 +153,10 @@ pub fn import(
     if verified.already {
         return Ok(ImportOutcome::AlreadyImported(verified.summary()));
     }
+    // The last moment to cancel: from here on the bundle is applied in one transaction.
+    crate::progress::check(progress, size.saturating_mul(2), total)?;
     let summary = apply(vault, open_stream(&staged, identity)?, &verified)?;
+    crate::progress::check(progress, size.saturating_mul(3), total).ok();
     Ok(ImportOutcome::Imported(summary))
 }
 

@@ -355,3 +355,58 @@ fn minisign_signatures_round_trip_and_reject_changes() {
         "a changed trusted comment must not verify"
     );
 }
+
+#[test]
+fn preview_matches_the_export_and_cancelling_leaves_nothing() {
+    use std::ops::ControlFlow;
+    let mut s = setup();
+    let opts = ExportOptions {
+        to: vec!["hq".into()],
+        out: s.tmp.path().join("second.saksi"),
+        ..Default::default()
+    };
+    let preview = export::preview(&s.mon, &opts).unwrap();
+    assert_eq!(preview.counts.get("incident"), Some(&1));
+    let before = snapshot(&s.tmp.path().join("mon"));
+    let mut cancel = |_d: u64, _t: Option<u64>| ControlFlow::Break(());
+    let err = export::export_with(&mut s.mon, &opts, &mut cancel).unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert!(
+        !opts.out.exists(),
+        "a cancelled export leaves no bundle file"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(s.tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file: {leftovers:?}");
+    assert_eq!(
+        before,
+        snapshot(&s.tmp.path().join("mon")),
+        "a cancelled export records nothing"
+    );
+    let summary = export::export(&mut s.mon, &opts).unwrap();
+    assert_eq!(
+        summary.counts, preview.counts,
+        "the preview says what the export holds"
+    );
+
+    // Import: cancelled before applying, the HQ vault is unchanged.
+    let hq_before = snapshot(&s.tmp.path().join("hq"));
+    let mut cancel_late = |d: u64, t: Option<u64>| {
+        if t.is_some_and(|t| d * 3 >= t * 2) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let err = import::import_with(&mut s.hq, &opts.out, None, &mut cancel_late).unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert_eq!(
+        hq_before,
+        snapshot(&s.tmp.path().join("hq")),
+        "a cancelled import changes nothing"
+    );
+    let _ = &s.hq_identity;
+}

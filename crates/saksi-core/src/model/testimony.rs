@@ -86,7 +86,13 @@ pub struct Testimony {
     pub meta: Meta,
 }
 
-pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> Result<Uuid> {
+struct Checked {
+    incident: Uuid,
+    witness: Option<Uuid>,
+    body: String,
+}
+
+fn check(conn: &Connection, t: &TestimonyInput) -> Result<Checked> {
     let incident = parse_id("incident", &t.incident_id)?;
     super::incident::exists(conn, &incident)?;
     let witness = t
@@ -116,6 +122,18 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> 
     if let Some(at) = &t.interviewed_at {
         check_timestamp("interviewed_at", at)?;
     }
+    if let Some(at) = &t.consent.given_at {
+        check_timestamp("consent given_at", at)?;
+    }
+    Ok(Checked {
+        incident,
+        witness,
+        body,
+    })
+}
+
+pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> Result<Uuid> {
+    let c = check(conn, t)?;
     let id = Uuid::now_v7();
     let now = super::now();
     conn.execute(
@@ -126,14 +144,14 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)",
         params![
             id.to_string(),
-            incident.to_string(),
-            witness.map(|w| w.to_string()),
-            (t.anonymous || witness.is_none()) as i64,
+            c.incident.to_string(),
+            c.witness.map(|w| w.to_string()),
+            (t.anonymous || c.witness.is_none()) as i64,
             opt_text("interviewer", &t.interviewer)?,
             opt_text("interviewed_at", &t.interviewed_at)?,
             opt_text("interview_place", &t.interview_place)?,
             opt_text("language", &t.language)?,
-            body,
+            c.body,
             t.consent.internal_use as i64,
             t.consent.share_with_hq as i64,
             t.consent.legal_proceedings as i64,
@@ -145,6 +163,45 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> 
         ],
     )?;
     Ok(id)
+}
+
+/// Replaces a testimony's fields (consent included), bumping its version.
+pub(crate) fn update(
+    conn: &Connection,
+    device_id: &str,
+    id: &Uuid,
+    t: &TestimonyInput,
+) -> Result<()> {
+    load(conn, id)?;
+    let c = check(conn, t)?;
+    conn.execute(
+        "UPDATE testimony SET incident_id = ?2, witness_id = ?3, anonymous = ?4, interviewer = ?5,
+            interviewed_at = ?6, interview_place = ?7, language = ?8, body = ?9,
+            consent_internal = ?10, consent_share_hq = ?11, consent_legal = ?12,
+            consent_publication = ?13, consent_method = ?14, consent_given_at = ?15,
+            updated_at = ?16, device_id = ?17, version = version + 1
+         WHERE id = ?1",
+        params![
+            id.to_string(),
+            c.incident.to_string(),
+            c.witness.map(|w| w.to_string()),
+            (t.anonymous || c.witness.is_none()) as i64,
+            opt_text("interviewer", &t.interviewer)?,
+            opt_text("interviewed_at", &t.interviewed_at)?,
+            opt_text("interview_place", &t.interview_place)?,
+            opt_text("language", &t.language)?,
+            c.body,
+            t.consent.internal_use as i64,
+            t.consent.share_with_hq as i64,
+            t.consent.legal_proceedings as i64,
+            t.consent.publication,
+            opt_text("consent method", &t.consent.method)?,
+            opt_text("consent given_at", &t.consent.given_at)?,
+            super::now(),
+            device_id
+        ],
+    )?;
+    Ok(())
 }
 
 /// Accepts a date (YYYY-MM-DD) or an RFC 3339 date-time.

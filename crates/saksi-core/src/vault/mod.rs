@@ -190,6 +190,22 @@ impl Vault {
         Ok(())
     }
 
+    /// Checks `passphrase` against the key file without changing anything (for confirming the
+    /// current passphrase before a sensitive action). The master key it unwraps must be this
+    /// vault's.
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let bytes = fs::read(self.dir.join(KEY_FILE))?;
+        let other = KeyFile::from_bytes(&bytes)?.open(passphrase)?;
+        // Constant-time comparison is unnecessary here (both are secrets we hold), but the keys
+        // must match: a key file swapped under a running vault is not this vault's.
+        if other.expose() != self.master.expose() {
+            return Err(Error::BadKeyFile(
+                "the key file no longer belongs to this vault",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
