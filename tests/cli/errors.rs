@@ -419,7 +419,11 @@ fn regression_a_damaged_database_is_one_clear_line() {
     // a message a monitor can act on (not "database error: SQL logic error").
     // verify prints its report on stdout, then fails with one line naming the first problem.
     let o = v.run(&["verify"]);
-    assert_eq!(o.code, Some(1), "verify must fail on a damaged database: {o:?}");
+    assert_eq!(
+        o.code,
+        Some(1),
+        "verify must fail on a damaged database: {o:?}"
+    );
     let lines: Vec<&str> = o.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "the failure is one line on stderr: {o:?}");
     assert!(
