@@ -284,6 +284,10 @@ fn round_trip_records_and_hashes_are_identical_and_second_import_is_a_no_op() {
         w.photo_sha.as_str(),
         "the photo's SHA-256 must be the one taken at intake"
     );
+    assert_eq!(
+        hq_att[0]["has_thumbnail"], true,
+        "HQ makes its own thumbnail of an imported photo"
+    );
     let extracted = w.root.join("extracted.png");
     ok(
         &w.hq,

@@ -362,6 +362,37 @@ pub fn intake_reader_with(
     })
 }
 
+/// EXIF-oriented thumbnail of an already stored blob (used for attachments that arrive in a
+/// bundle, whose hash was verified on the way in). Returns the thumbnail or why there is none.
+pub(crate) fn thumbnail_for_blob(
+    path: &Path,
+    identity: &str,
+    media_type: &str,
+    size: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    if !is_thumbnailable(media_type) {
+        return Err(format!("no preview for {media_type}"));
+    }
+    if size > MAX_IMAGE_BYTES {
+        return Err(format!(
+            "no thumbnail: image larger than {} MiB",
+            MAX_IMAGE_BYTES >> 20
+        ));
+    }
+    let identity = age::x25519::Identity::from_str(identity)
+        .map_err(|_| "no thumbnail: the attachment key is damaged".to_string())?;
+    let mut r = open_blob(path, &identity).map_err(|e| format!("no thumbnail: {e}"))?;
+    let orientation = read_exif(&mut r).and_then(|e| e.orientation);
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("no thumbnail: {e}"))
+        .and_then(|_| {
+            make_thumbnail(r, orientation).map_err(|e| match e {
+                Error::InvalidInput(m) => format!("no thumbnail: {m}"),
+                other => format!("no thumbnail: {other}"),
+            })
+        })
+}
+
 fn sniff(head: &[u8]) -> String {
     if let Some(t) = infer::get(head) {
         return t.mime_type().to_string();

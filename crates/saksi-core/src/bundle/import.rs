@@ -924,6 +924,28 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         })?;
                     let spec =
                         records::spec("attachment").ok_or(Error::Crypto("attachment spec"))?;
+                    let media_type = rec
+                        .row
+                        .get("media_type")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    // Thumbnails are not carried in bundles: HQ makes its own from the
+                    // verified original.
+                    let (thumbnail, note) = match crate::evidence::thumbnail_for_blob(
+                        &blob.path,
+                        &blob.identity,
+                        media_type,
+                        want.size,
+                    ) {
+                        Ok(t) => (
+                            rusqlite::types::Value::Blob(t),
+                            rusqlite::types::Value::Null,
+                        ),
+                        Err(why) => (
+                            rusqlite::types::Value::Null,
+                            rusqlite::types::Value::Text(why),
+                        ),
+                    };
                     records::insert(
                         conn,
                         spec,
@@ -937,12 +959,8 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                                 "age_identity",
                                 rusqlite::types::Value::Text(blob.identity.to_string()),
                             ),
-                            (
-                                "thumbnail_note",
-                                rusqlite::types::Value::Text(
-                                    "no thumbnail: imported from a bundle".into(),
-                                ),
-                            ),
+                            ("thumbnail", thumbnail),
+                            ("thumbnail_note", note),
                         ],
                     )?;
                     blobs_written.push(blob);
