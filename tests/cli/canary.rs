@@ -79,7 +79,7 @@ fn fill_vault(v: &TestVault) -> (usize, String) {
                 "interviewed_at": "2024-03-09T10:00", "interview_place": c(),
                 "language": c(), "body": c(),
                 "consent": {"internal_use": true, "share_with_hq": true, "publication": "anonymous",
-                            "method": c(), "given_at": c()}}),
+                            "method": c(), "given_at": "2015-10-27"}}),
     );
     // An attachment whose file name and content carry canaries (the source file lives outside
     // the scanned folder, as a monitor's camera folder would).
