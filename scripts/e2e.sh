@@ -61,7 +61,9 @@ export SAKSI_KDF=minimum
 unset SAKSI_VAULT # every test passes its own temporary folder with --vault
 
 PORT="${TAURI_DRIVER_PORT:-4444}"
-"$DRIVER" --port "$PORT" >"${TMPDIR:-/tmp}/saksi-tauri-driver.log" 2>&1 &
+# tauri-driver starts WebKitWebDriver on --native-port (4445 by default, whatever --port says):
+# pair it with PORT so two runs on one machine never share a WebKitWebDriver.
+"$DRIVER" --port "$PORT" --native-port "$((PORT + 1))" >"${TMPDIR:-/tmp}/saksi-tauri-driver.log" 2>&1 &
 PIDS+=($!)
 export TAURI_DRIVER_URL="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do

@@ -14,7 +14,10 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod dialogs;
 mod error;
+mod jobs;
+mod scheme;
 mod secret;
 mod state;
 
@@ -112,7 +115,17 @@ fn main() {
     let app = tauri::Builder::default()
         .plugin(navigation_guard)
         .manage(AppState::from_env())
-        .setup(create_main_window)
+        // Evidence and bundles: native dialogs (shown from Rust), long-job progress/cancel,
+        // dropped files, and images served from memory through the `saksi:` scheme.
+        .plugin(tauri_plugin_dialog::init())
+        .manage(jobs::Jobs::default())
+        .manage(dialogs::Drops::default())
+        .register_asynchronous_uri_scheme_protocol(scheme::SCHEME, scheme::handle)
+        .on_window_event(dialogs::on_window_event)
+        .setup(|app| {
+            dialogs::disable_recent_files();
+            create_main_window(app)
+        })
         .invoke_handler(tauri::generate_handler![
             commands::vault::vault_status,
             commands::vault::vault_create,
@@ -127,7 +140,44 @@ fn main() {
             commands::records::person_list,
             commands::records::person_get,
             commands::records::person_add,
+            commands::records::involvement_add,
+            commands::records::involvement_remove,
+            commands::records::person_update,
+            commands::records::person_involvements,
+            commands::records::person_proceedings,
+            commands::records::proceeding_add,
+            commands::records::testimony_list,
+            commands::records::testimony_get,
+            commands::records::testimony_add,
+            commands::records::testimony_update,
+            commands::records::vocabulary,
+            commands::settings::settings_get,
+            commands::settings::setting_set,
+            commands::settings::draft_get,
+            commands::settings::draft_list,
+            commands::settings::draft_save,
+            commands::settings::draft_discard,
             commands::search::search,
+            jobs::job_cancel,
+            dialogs::evidence_drop_subscribe,
+            commands::evidence::evidence_list,
+            commands::evidence::evidence_get,
+            commands::evidence::evidence_pick_attach,
+            commands::evidence::evidence_attach_dropped,
+            commands::evidence::evidence_extract,
+            commands::bundle::export_preview,
+            commands::bundle::export_run,
+            commands::bundle::import_run,
+            commands::bundle::conflict_list,
+            commands::bundle::recipient_list,
+            commands::bundle::recipient_add,
+            commands::bundle::hq_key_get,
+            commands::bundle::hq_keygen,
+            commands::bundle::device_card_get,
+            commands::bundle::device_card_save,
+            commands::bundle::trust_list,
+            commands::bundle::trust_add_pick,
+            commands::bundle::trust_revoke,
         ])
         .build(tauri::generate_context!());
 

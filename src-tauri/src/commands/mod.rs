@@ -2,8 +2,11 @@
 //! Every command except `vault_status`, `vault_create` and `vault_unlock` refuses with kind
 //! "locked" while the vault is locked (see `AppState::with_vault`).
 
+pub mod bundle;
+pub mod evidence;
 pub mod records;
 pub mod search;
+pub mod settings;
 pub mod vault;
 
 use uuid::Uuid;

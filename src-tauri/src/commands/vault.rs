@@ -84,9 +84,9 @@ pub fn vault_wipe(state: State<'_, AppState>, confirm: String) -> CmdResult<()> 
     Ok(())
 }
 
-/// Re-wraps the master key under a new passphrase. The current passphrase is checked by
-/// re-opening the vault with it, so an unattended unlocked laptop is not enough to change it; a
-/// wrong current passphrase therefore leaves the vault locked.
+/// Re-wraps the master key under a new passphrase. The current passphrase is checked first
+/// (`Vault::check_passphrase`, which changes nothing), so an unattended unlocked laptop is not
+/// enough to change it; a wrong current passphrase is a clear error and the vault stays as it was.
 #[tauri::command(async)]
 pub fn change_passphrase(
     state: State<'_, AppState>,
@@ -95,12 +95,8 @@ pub fn change_passphrase(
 ) -> CmdResult<()> {
     let current = secret::take(current)?;
     let new = secret::take_new(new)?;
-    let dir = state.dir()?;
-    let mut slot = state.slot();
-    let open = slot.take().ok_or_else(CmdError::locked)?;
-    open.lock()?;
-    let mut reopened = Vault::open(dir, &current)?;
-    let changed = reopened.change_passphrase(&new, state.kdf);
-    *slot = Some(reopened);
-    changed.map_err(CmdError::from)
+    state.with_vault(|v| {
+        v.check_passphrase(&current)?;
+        v.change_passphrase(&new, state.kdf)
+    })
 }

@@ -58,8 +58,9 @@ export async function waitUntil(probe, { timeout = 20_000, interval = 100, what 
 }
 
 export class Session {
-  /** Starts the app with its own fresh vault folder (removed by `close`). */
-  static async start({ vault } = {}) {
+  /** Starts the app with its own fresh vault folder (removed by `close`); `args` are extra
+   * command-line arguments (e.g. the debug-only `--e2e-pick FILE`, see src-tauri/src/dialogs.rs). */
+  static async start({ vault, args = [] } = {}) {
     const ownVault = !vault;
     const dir = vault ?? join(mkdtempSync(join(tmpdir(), 'saksi-e2e-')), 'vault');
     let value;
@@ -68,7 +69,7 @@ export class Session {
         capabilities: {
           alwaysMatch: {
             browserName: 'wry',
-            'tauri:options': { application: APP, args: ['--vault', dir] },
+            'tauri:options': { application: APP, args: ['--vault', dir, ...args] },
           },
         },
       });

@@ -30,7 +30,8 @@ export function setLockedHandler(handler: () => void): void {
   onLocked = handler;
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+/** Invokes a shell command; a "locked" answer also tells the app to show the unlock screen. */
+export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {

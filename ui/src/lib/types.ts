@@ -82,4 +82,6 @@ export interface SearchHit {
   id: string;
   type: string;
   title: string;
+  /** For testimony: the incident it belongs to. */
+  incident_id?: string | null;
 }

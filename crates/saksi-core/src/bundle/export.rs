@@ -226,6 +226,7 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
         withheld.push(Withheld {
             record_type: "testimony".into(),
             count: withheld_testimonies.len() as u64,
+            code: "no_consent".into(),
             reason: "the witness did not consent to sharing with HQ".into(),
         });
     }
@@ -233,6 +234,7 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
         withheld.push(Withheld {
             record_type: "person".into(),
             count: withheld_persons.len() as u64,
+            code: "witness_only".into(),
             reason: "known only as the witness of a testimony without consent to share with HQ"
                 .into(),
         });
@@ -241,6 +243,7 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
         withheld.push(Withheld {
             record_type: "attachment".into(),
             count: withheld_attachments,
+            code: "attachment_of_withheld".into(),
             reason: "attached to a testimony or person that is withheld".into(),
         });
     }
@@ -257,6 +260,7 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
             withheld.push(Withheld {
                 record_type: "person_contact".into(),
                 count: n,
+                code: "contacts".into(),
                 reason: "contact details stay on this device unless --include-contacts is given"
                     .into(),
             });

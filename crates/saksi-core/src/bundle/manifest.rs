@@ -61,6 +61,10 @@ pub struct ManifestRecipient {
 pub struct Withheld {
     pub record_type: String,
     pub count: u64,
+    /// Stable, for programs and translations: `no_consent`, `witness_only`,
+    /// `attachment_of_withheld`, `contacts`.
+    pub code: String,
+    /// For people reading the manifest.
     pub reason: String,
 }
 

@@ -1,0 +1,305 @@
+//! Evidence: attach files (chosen in a dialog or dropped on the window), list them, show one with
+//! its custody entries, extract a plaintext copy. Images are shown through the `saksi:` scheme
+//! (see `scheme.rs`), never through these commands. File paths never come from the webview.
+
+use std::path::PathBuf;
+
+use saksi_core::custody::Entry;
+use saksi_core::evidence::{self, Attachment, Intake};
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use super::parse_id;
+use crate::dialogs::{self, Drops};
+use crate::error::{CmdError, CmdResult};
+use crate::jobs::{Jobs, ProgressMsg, Reporter};
+use crate::state::AppState;
+
+/// The kinds of record that can hold evidence.
+pub(crate) fn check_record_type(t: &str) -> CmdResult<&'static str> {
+    match t {
+        "incident" => Ok("incident"),
+        "testimony" => Ok("testimony"),
+        "person" => Ok("person"),
+        _ => Err(CmdError::invalid(
+            "evidence belongs to an incident, a testimony or a person",
+        )),
+    }
+}
+
+#[tauri::command(async)]
+pub fn evidence_list(state: State<'_, AppState>, record_id: String) -> CmdResult<Vec<Attachment>> {
+    let id = parse_id(&record_id)?;
+    state.with_vault(|v| evidence::list(v, Some(&id)))
+}
+
+/// One attachment with its custody entries, for the viewer.
+#[derive(Debug, Serialize)]
+pub struct EvidenceDetail {
+    pub attachment: Attachment,
+    pub custody: Vec<Entry>,
+}
+
+#[tauri::command(async)]
+pub fn evidence_get(state: State<'_, AppState>, id: String) -> CmdResult<EvidenceDetail> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| {
+        let attachment = evidence::get(v, &id)?;
+        let custody = saksi_core::custody::entries_for(v, &attachment.id)?;
+        Ok(EvidenceDetail {
+            attachment,
+            custody,
+        })
+    })
+}
+
+/// A file that could not be attached, by name only.
+#[derive(Debug, Serialize)]
+pub struct IntakeFailure {
+    pub name: String,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// What a batch intake did. Files attached before a cancel or a failure stay attached.
+#[derive(Debug, Serialize)]
+pub struct AttachResult {
+    /// False when the dialog was closed without choosing.
+    pub chosen: bool,
+    pub attached: Vec<Intake>,
+    pub failed: Vec<IntakeFailure>,
+    pub cancelled: bool,
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Attaches `paths` one by one with progress (bytes over the whole batch).
+fn attach_all(
+    state: &AppState,
+    jobs: &Jobs,
+    job: &str,
+    on_progress: Channel<ProgressMsg>,
+    record_type: &str,
+    record_id: &uuid::Uuid,
+    paths: Vec<PathBuf>,
+) -> CmdResult<AttachResult> {
+    let guard = jobs.start(job)?;
+    let mut reporter = Reporter::new(Some(on_progress), guard.flag.clone());
+    reporter.items = paths.len();
+    let sizes: Vec<u64> = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    reporter.grand_total = Some(sizes.iter().sum());
+    let mut result = AttachResult {
+        chosen: true,
+        attached: Vec::new(),
+        failed: Vec::new(),
+        cancelled: false,
+    };
+    state.with_vault(|vault| {
+        // The record must exist and be of the kind the UI said, before any file is read.
+        if evidence::record_type_of(vault, record_id)? != record_type {
+            return Err(saksi_core::Error::NotFound {
+                what: "record",
+                id: record_id.to_string(),
+            });
+        }
+        for (i, path) in paths.iter().enumerate() {
+            reporter.item = i;
+            if reporter.cancelled() {
+                result.cancelled = true;
+                break;
+            }
+            let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
+            match evidence::intake_path_with(vault, record_type, record_id, path, &mut progress) {
+                Ok(intake) => result.attached.push(intake),
+                Err(saksi_core::Error::Cancelled) => {
+                    result.cancelled = true;
+                    break;
+                }
+                Err(e) => result.failed.push(IntakeFailure {
+                    name: file_name(path),
+                    kind: e.kind(),
+                    message: e.to_string(),
+                }),
+            }
+            reporter.base += sizes[i];
+        }
+        Ok(())
+    })?;
+    Ok(result)
+}
+
+/// Shows the open dialog (several files) and attaches what was chosen to the record.
+#[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
+pub fn evidence_pick_attach(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    jobs: State<'_, Jobs>,
+    record_type: String,
+    record_id: String,
+    title: String,
+    job: String,
+    on_progress: Channel<ProgressMsg>,
+) -> CmdResult<AttachResult> {
+    let record_type = check_record_type(&record_type)?;
+    let record_id = parse_id(&record_id)?;
+    crate::jobs::check_job_id(&job)?;
+    if state.slot().is_none() {
+        return Err(CmdError::locked());
+    }
+    let Some(paths) = dialogs::pick_files(&app, &dialog_title(&title), true, None)? else {
+        return Ok(AttachResult {
+            chosen: false,
+            attached: Vec::new(),
+            failed: Vec::new(),
+            cancelled: false,
+        });
+    };
+    attach_all(
+        &state,
+        &jobs,
+        &job,
+        on_progress,
+        record_type,
+        &record_id,
+        paths,
+    )
+}
+
+/// Attaches the files of drop `drop_id` (see `evidence_drop_subscribe`) to the record.
+#[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
+pub fn evidence_attach_dropped(
+    state: State<'_, AppState>,
+    jobs: State<'_, Jobs>,
+    drops: State<'_, Drops>,
+    drop_id: u64,
+    record_type: String,
+    record_id: String,
+    job: String,
+    on_progress: Channel<ProgressMsg>,
+) -> CmdResult<AttachResult> {
+    let record_type = check_record_type(&record_type)?;
+    let record_id = parse_id(&record_id)?;
+    crate::jobs::check_job_id(&job)?;
+    if state.slot().is_none() {
+        return Err(CmdError::locked());
+    }
+    let paths = drops.take(drop_id).ok_or_else(|| {
+        CmdError::invalid("these dropped files are no longer available: drop them again")
+    })?;
+    attach_all(
+        &state,
+        &jobs,
+        &job,
+        on_progress,
+        record_type,
+        &record_id,
+        paths,
+    )
+}
+
+/// The result of an extraction: the name of the file written (not its folder), or nothing when
+/// the save dialog was cancelled.
+#[derive(Debug, Serialize)]
+pub struct Extracted {
+    pub saved: bool,
+    pub file_name: String,
+}
+
+/// Asks where to save, then writes a plaintext copy of the original there (checked against its
+/// SHA-256 and logged in the custody log by the core).
+#[tauri::command(async)]
+pub fn evidence_extract(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    title: String,
+) -> CmdResult<Extracted> {
+    let id = parse_id(&id)?;
+    let suggested = state.with_vault(|v| evidence::get(v, &id).map(|a| a.original_name))?;
+    let suggested = sanitize_file_name(&suggested);
+    let Some(out) = dialogs::save_file(&app, &dialog_title(&title), &suggested)? else {
+        return Ok(Extracted {
+            saved: false,
+            file_name: String::new(),
+        });
+    };
+    // The GTK dialog already asked before replacing a file; the core never overwrites, so an
+    // existing file the person agreed to replace is removed first.
+    if out.is_file() {
+        std::fs::remove_file(&out).map_err(|e| CmdError::new("io", e.to_string()))?;
+    }
+    state.with_vault(|v| evidence::extract(v, &id, &out))?;
+    Ok(Extracted {
+        saved: true,
+        file_name: file_name(&out),
+    })
+}
+
+/// Dialog titles come from the UI's translations; keep them short and single-line.
+pub(crate) fn dialog_title(title: &str) -> String {
+    let t: String = title
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    if t.trim().is_empty() {
+        "Saksi".into()
+    } else {
+        t
+    }
+}
+
+/// A suggested file name for a save dialog: no folders, no control characters.
+pub(crate) fn sanitize_file_name(name: &str) -> String {
+    let n: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(200)
+        .collect();
+    let n = n.trim().trim_start_matches('.').to_string();
+    if n.is_empty() {
+        "attachment".into()
+    } else {
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_types_are_a_closed_list() {
+        for ok in ["incident", "testimony", "person"] {
+            assert_eq!(check_record_type(ok).ok(), Some(ok));
+        }
+        for bad in ["", "attachment", "incident; DROP TABLE x", "Incident"] {
+            assert!(check_record_type(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn suggested_names_have_no_folders() {
+        assert_eq!(sanitize_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(sanitize_file_name("photo 1.jpg"), "photo 1.jpg");
+        assert_eq!(sanitize_file_name("..."), "attachment");
+        assert_eq!(sanitize_file_name("a\nb"), "a_b");
+        assert_eq!(dialog_title("\n"), "Saksi");
+    }
+}

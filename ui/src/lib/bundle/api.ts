@@ -1,0 +1,31 @@
+// Bundle and key commands of the shell (src-tauri/src/commands/bundle.rs).
+import { call } from '../api';
+import { startJob, type Job, type Progress } from '../jobs';
+import type {
+  Conflict,
+  DeviceCard,
+  ExportRequest,
+  ExportResult,
+  ImportResult,
+  Preview,
+  Recipient,
+  TrustedDevice,
+} from './types';
+
+export const bundleApi = {
+  preview: (request: ExportRequest) => call<Preview>('export_preview', { request }),
+  exportTo: (request: ExportRequest, title: string, onProgress: (p: Progress) => void): Job<ExportResult> =>
+    startJob<ExportResult>('export_run', { request, title }, onProgress, 'export'),
+  importFrom: (title: string, onProgress: (p: Progress) => void): Job<ImportResult> =>
+    startJob<ImportResult>('import_run', { title }, onProgress, 'import'),
+  conflicts: () => call<Conflict[]>('conflict_list'),
+  recipients: () => call<Recipient[]>('recipient_list'),
+  addRecipient: (name: string, recipient: string) => call<Recipient>('recipient_add', { name, recipient }),
+  hqKey: () => call<string | null>('hq_key_get'),
+  hqKeygen: () => call<string>('hq_keygen'),
+  deviceCard: () => call<DeviceCard>('device_card_get'),
+  saveDeviceCard: (title: string) => call<boolean>('device_card_save', { title }),
+  trusted: () => call<TrustedDevice[]>('trust_list'),
+  trustFromFile: (title: string) => call<TrustedDevice | null>('trust_add_pick', { title }),
+  revoke: (id: string) => call<TrustedDevice>('trust_revoke', { id }),
+};

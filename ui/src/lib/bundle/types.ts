@@ -1,0 +1,87 @@
+// Shapes of saksi_core::bundle as the shell sends them (src-tauri/src/commands/bundle.rs).
+
+export type Scope = 'all' | 'selected' | 'since_last';
+
+export interface ExportRequest {
+  to: string[];
+  scope: Scope;
+  incidents: string[];
+  include_contacts: boolean;
+}
+
+export interface Withheld {
+  record_type: string;
+  count: number;
+  reason: string;
+  reason_code: 'no_consent' | 'witness_only' | 'attachment_of_withheld' | 'contacts' | 'other';
+}
+
+export interface Preview {
+  counts: Record<string, number>;
+  files: number;
+  bytes: number;
+  withheld: Withheld[];
+}
+
+export interface ExportResult extends Preview {
+  saved: boolean;
+  file_name: string;
+  bundle_id: string;
+  sequence: number;
+}
+
+export interface ImportSummary {
+  bundle_id: string;
+  device_id: string;
+  device_name: string;
+  sequence: number;
+  created_at: string;
+  added: Record<string, number>;
+  updated: Record<string, number>;
+  unchanged: Record<string, number>;
+  stale: Record<string, number>;
+  conflicts: Record<string, number>;
+}
+
+export interface ImportResult {
+  chosen: boolean;
+  outcome: 'imported' | 'already_imported' | 'receipt' | '';
+  file_name: string;
+  summary: ImportSummary | null;
+  receipt: Record<string, unknown> | null;
+  withheld_by_sender: Withheld[];
+}
+
+export interface Conflict {
+  id: string;
+  record_type: string;
+  record_id: string;
+  bundle_id: string;
+  device_id: string;
+  local_version: number | null;
+  incoming_version: number | null;
+  detected_at: string;
+}
+
+export interface Recipient {
+  name: string;
+  recipient: string;
+  fingerprint: string;
+  added_at: string;
+}
+
+export interface DeviceCard {
+  device_id: string;
+  name: string;
+  fingerprint: string;
+  age_recipient: string;
+  minisign_public_key: string;
+}
+
+export interface TrustedDevice {
+  id: string;
+  name: string;
+  fingerprint: string;
+  added_at: string;
+  revoked_at: string | null;
+}

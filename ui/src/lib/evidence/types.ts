@@ -1,0 +1,78 @@
+// Shapes of saksi_core::evidence as the shell sends them (serde, snake_case).
+
+export type RecordType = 'incident' | 'testimony' | 'person';
+
+export interface Gps {
+  latitude: number;
+  longitude: number;
+  altitude_m: number | null;
+  sensitive: boolean;
+}
+
+export interface Exif {
+  captured_at: string | null;
+  camera_make: string | null;
+  camera_model: string | null;
+  orientation: number | null;
+  gps: Gps | null;
+}
+
+export interface Attachment {
+  id: string;
+  record_type: RecordType;
+  record_id: string;
+  original_name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  exif: Exif | null;
+  has_thumbnail: boolean;
+  thumbnail_note: string | null;
+  created_at: string;
+  device_id: string;
+}
+
+export interface Intake extends Attachment {
+  warning: string | null;
+}
+
+export interface CustodyEntry {
+  seq: number;
+  id: string;
+  at: string;
+  device_id: string;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  content_hash: string | null;
+  details: string | null;
+  entry_hash: string;
+}
+
+export interface EvidenceDetail {
+  attachment: Attachment;
+  custody: CustodyEntry[];
+}
+
+export interface IntakeFailure {
+  name: string;
+  kind: string;
+  message: string;
+}
+
+export interface AttachResult {
+  chosen: boolean;
+  attached: Intake[];
+  failed: IntakeFailure[];
+  cancelled: boolean;
+}
+
+export interface DropNotice {
+  drop_id: number;
+  names: string[];
+}
+
+export interface Extracted {
+  saved: boolean;
+  file_name: string;
+}

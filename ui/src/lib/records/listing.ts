@@ -1,0 +1,61 @@
+// Sorting and filtering helpers of the incident list (pure, tested).
+import type { SearchQuery } from '../types';
+
+export type SortKey = 'date_desc' | 'date_asc' | 'title';
+export const SORTS: SortKey[] = ['date_desc', 'date_asc', 'title'];
+
+export interface Filters {
+  kind: string;
+  date_from: string;
+  date_to: string;
+  place: string;
+  person_id: string;
+}
+
+export function emptyFilters(): Filters {
+  return { kind: '', date_from: '', date_to: '', place: '', person_id: '' };
+}
+
+export function activeFilters(f: Filters): number {
+  return Object.values(f).filter((v) => v.trim() !== '').length;
+}
+
+/** The search query for the text and filters; empty fields are left out. */
+export function toQuery(text: string, f: Filters): SearchQuery {
+  const q: SearchQuery = {};
+  const put = (k: keyof SearchQuery, v: string) => {
+    if (v.trim()) q[k] = v.trim();
+  };
+  put('text', text);
+  put('kind', f.kind);
+  put('date_from', f.date_from);
+  put('date_to', f.date_to);
+  put('place', f.place);
+  put('person_id', f.person_id);
+  return q;
+}
+
+const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+export function validFilterDate(d: string): boolean {
+  return d.trim() === '' || DATE.test(d.trim());
+}
+
+interface Sortable {
+  id: string;
+  title: string;
+  start?: { date?: string | null } | null;
+}
+
+/** Incidents without a date go last whatever the direction; ties keep a stable order by id. */
+export function sortIncidents<T extends Sortable>(list: T[], key: SortKey, locale = 'en'): T[] {
+  const dateOf = (i: T) => i.start?.date ?? '';
+  const byTitle = (a: T, b: T) => a.title.localeCompare(b.title, locale) || a.id.localeCompare(b.id);
+  return [...list].sort((a, b) => {
+    if (key === 'title') return byTitle(a, b);
+    const da = dateOf(a);
+    const db = dateOf(b);
+    if (!da !== !db) return da ? -1 : 1;
+    const c = key === 'date_desc' ? db.localeCompare(da) : da.localeCompare(db);
+    return c || byTitle(a, b);
+  });
+}

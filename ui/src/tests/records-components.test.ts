@@ -1,0 +1,151 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { setLang } from '../lib/i18n.svelte';
+
+// The real shell is replaced by a fake `invoke` answering by command name.
+type Handler = (args: Record<string, unknown>) => unknown;
+let handlers: Record<string, Handler> = {};
+const invoke = vi.fn(async (cmd: string, args: Record<string, unknown> = {}) => {
+  const h = handlers[cmd];
+  if (!h) throw { kind: 'unknown', message: `no fake for ${cmd}` };
+  return h(args);
+});
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (cmd: string, args?: Record<string, unknown>) => invoke(cmd, args) }));
+
+import TestimonyEditor from '../screens/records/TestimonyEditor.svelte';
+import PersonPage from '../screens/records/PersonPage.svelte';
+import IncidentEditor from '../screens/records/IncidentEditor.svelte';
+
+const INCIDENT = {
+  id: '0190f1f0-0000-7000-8000-0000000000a1',
+  title: 'ការវាយដំ',
+  description: '',
+  kinds: [],
+  start: { date: null, precision: 'unknown' },
+  end: { date: null, precision: 'unknown' },
+  place: {},
+  verification: 'alleged',
+  sensitivity: 'normal',
+  related: [],
+  proceedings: [],
+  testimony_ids: [],
+  involvements: [
+    { id: 'v1', person_id: 'p1', person_name: 'សុខ ចាន់', role: 'witness', counting: { unit: 'individual' }, notes: '' },
+  ],
+};
+const TERMS = {
+  role: [
+    { code: 'victim', label_en: 'Victim', label_km: 'ជនរងគ្រោះ', label_fr: 'Victime' },
+    { code: 'perpetrator', label_en: 'Alleged perpetrator', label_km: 'ជនល្មើស', label_fr: 'Auteur présumé' },
+    { code: 'witness', label_en: 'Witness', label_km: 'សាក្សី', label_fr: 'Témoin' },
+  ],
+  proceeding_kind: [
+    { code: 'arrest', label_en: 'Arrest', label_km: 'ការចាប់ខ្លួន', label_fr: 'Arrestation' },
+    { code: 'released', label_en: 'Released', label_km: 'ការដោះលែង', label_fr: 'Libération' },
+  ],
+};
+
+beforeEach(() => {
+  invoke.mockClear();
+  setLang('en');
+  handlers = {
+    incident_get: () => INCIDENT,
+    incident_list: () => [INCIDENT],
+    draft_get: () => null,
+    draft_save: () => null,
+    draft_discard: () => null,
+    vocabulary: ({ name }) => TERMS[name as keyof typeof TERMS] ?? [],
+  };
+});
+afterEach(cleanup);
+
+describe('TestimonyEditor', () => {
+  it('shows consent per purpose first, and saves it with the testimony', async () => {
+    handlers.testimony_add = () => 'new-id';
+    const onsaved = vi.fn();
+    const { container } = render(TestimonyEditor, { incidentId: INCIDENT.id, oncancel: () => {}, onsaved });
+    await screen.findByLabelText('Internal use by our team');
+    const firstGroup = container.querySelector('form > fieldset');
+    expect(firstGroup?.id, 'the consent panel is the first thing in the form').toBe('consent-panel');
+    expect(screen.getByText(/stays on this computer/), 'no HQ consent is spelled out').toBeTruthy();
+
+    await fireEvent.click(screen.getByLabelText('Internal use by our team'));
+    await fireEvent.click(screen.getByLabelText('Use in legal proceedings'));
+    await fireEvent.click(screen.getByLabelText(/Anonymous witness/));
+    expect((screen.getByLabelText('Publish with the name') as HTMLInputElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText('What the witness said'), { target: { value: 'គាត់បានឃើញ <b>ប៉ូលិស</b>' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onsaved).toHaveBeenCalledWith('new-id'));
+    const call = invoke.mock.calls.find(([c]) => c === 'testimony_add');
+    expect(call?.[1]).toMatchObject({
+      input: {
+        incident_id: INCIDENT.id,
+        anonymous: true,
+        witness_id: null,
+        body: 'គាត់បានឃើញ <b>ប៉ូលិស</b>',
+        consent: { internal_use: true, share_with_hq: false, legal_proceedings: true, publication: 'none' },
+      },
+    });
+    expect(invoke.mock.calls.some(([c]) => c === 'draft_discard'), 'the draft is discarded on save').toBe(true);
+  });
+});
+
+describe('PersonPage', () => {
+  it('shows the current detention status prominently, and names as text', async () => {
+    handlers.person_get = () => ({
+      id: 'p1',
+      name: 'សុខ ចាន់ <img src=x onerror=alert(1)>',
+      names: [
+        { name: 'សុខ ចាន់ <img src=x onerror=alert(1)>', kind: 'original', script: 'Khmr' },
+        { name: 'Sok Chan', kind: 'romanisation', script: 'Latn' },
+      ],
+      nationalities: ['KH'],
+      affiliations: [{ organisation: 'Free Trade Union', role: 'organiser' }],
+      notes: '',
+      detained: true,
+      birth: {},
+    });
+    handlers.person_involvements = () => [{ involvement_id: 'v1', incident_id: INCIDENT.id, incident_title: INCIDENT.title, role: 'victim' }];
+    handlers.person_proceedings = () => [
+      { id: 'r1', person_id: 'p1', incident_id: null, kind: 'arrest', date: { date: '2024-03-16', precision: 'day' }, detention_place: 'Prey Sar', notes: '' },
+    ];
+    const { container } = render(PersonPage, { id: 'p1', onback: () => {}, onopenincident: () => {} });
+    const status = await screen.findByText('Detained now');
+    expect(status.closest('#detention-status')?.textContent).toContain('Arrest on 2024-03-16');
+    expect(status.closest('#detention-status')?.textContent).toContain('Prey Sar');
+    expect(screen.getByText('Sok Chan')).toBeTruthy();
+    expect(screen.getByText('Free Trade Union')).toBeTruthy();
+    expect(screen.getByText('Victim')).toBeTruthy();
+    expect(container.querySelector('img'), 'names are text, never HTML').toBeNull();
+  });
+});
+
+describe('IncidentEditor', () => {
+  it('restores a draft kept in the vault', async () => {
+    handlers.draft_get = ({ kind, key }) =>
+      kind === 'incident' && key === 'new' ? { title: 'Half-typed title', acts: [], proceedings: [], related: [] } : null;
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    await screen.findByText('Your unsaved draft was restored.');
+    expect((screen.getByLabelText('Title') as HTMLInputElement).value).toBe('Half-typed title');
+  });
+
+  it('shows similar people before creating a new one and refuses to save until decided', async () => {
+    handlers.search = () => [{ id: 'p1', type: 'person', title: 'សុខ ចាន់' }];
+    handlers.incident_add = () => 'x';
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    await fireEvent.input(await screen.findByLabelText('Title'), { target: { value: 'Beating' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add a victim' }));
+    await fireEvent.input(screen.getByLabelText('Name in the original script'), { target: { value: 'សុខ' } });
+    await screen.findByText(/similar name are already recorded/, {}, { timeout: 2000 });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText(/Choose one of them, or confirm this is a different person/);
+    expect(invoke.mock.calls.some(([c]) => c === 'incident_add'), 'nothing is created while undecided').toBe(false);
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Yes, this person' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(invoke.mock.calls.some(([c]) => c === 'incident_add')).toBe(true));
+    const input = invoke.mock.calls.find(([c]) => c === 'incident_add')?.[1]?.input as { people: object; involvements: { person: string }[] };
+    expect(input.people, 'the stored person is used, no new one').toEqual({});
+    expect(input.involvements[0].person).toBe('p1');
+  });
+});
