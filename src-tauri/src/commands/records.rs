@@ -182,3 +182,32 @@ pub fn vocabulary(state: State<'_, AppState>, name: String) -> CmdResult<Vec<Ter
     let vocab = Vocab::parse(name.trim()).map_err(CmdError::from)?;
     state.with_vault(|v| v.vocabulary(vocab))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_counting;
+    use saksi_core::model::incident::Counting;
+
+    fn group(min: Option<i64>, max: Option<i64>) -> Counting {
+        Counting {
+            unit: "group".into(),
+            min,
+            max,
+            description: None,
+        }
+    }
+
+    #[test]
+    fn counts_are_bounded_before_they_reach_the_core() {
+        assert!(check_counting(None).is_ok());
+        assert!(check_counting(Some(&group(Some(10), Some(20)))).is_ok());
+        assert!(
+            check_counting(Some(&group(Some(-1), None))).is_err(),
+            "a negative count must be refused"
+        );
+        assert!(
+            check_counting(Some(&group(None, Some(i64::MAX)))).is_err(),
+            "an absurd count must be refused"
+        );
+    }
+}
