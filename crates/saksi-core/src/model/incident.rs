@@ -261,30 +261,7 @@ pub(crate) fn insert(
 ) -> Result<(Uuid, BTreeMap<String, Uuid>)> {
     let s = scalars(i)?;
     let id = Uuid::now_v7();
-    let now = super::now();
-    conn.execute(
-        "INSERT INTO incident (id, title, description, start_date, start_precision, end_date,
-            end_precision, place_name, admin_area, latitude, longitude, verification, sensitivity,
-            created_at, updated_at, device_id, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, 1)",
-        params![
-            id.to_string(),
-            s.title,
-            s.description,
-            s.start.0,
-            s.start.1,
-            s.end.0,
-            s.end.1,
-            s.place_name,
-            s.admin_area,
-            s.lat,
-            s.lon,
-            s.verification,
-            s.sensitivity,
-            now,
-            device_id
-        ],
-    )?;
+    upsert(conn, device_id, &id, &s)?;
     write_kinds_and_links(conn, &id, i)?;
     let mut people = BTreeMap::new();
     for (r, p) in &i.people {
@@ -339,12 +316,27 @@ pub(crate) fn update(
         ));
     }
     let s = scalars(i)?;
+    upsert(conn, device_id, id, &s)?;
+    write_kinds_and_links(conn, id, i)
+}
+
+/// Writes the incident's own columns in one statement for both cases: a new row starts at
+/// version 1; an existing one keeps its `created_at` and gets `version + 1`.
+fn upsert(conn: &Connection, device_id: &str, id: &Uuid, s: &Scalars) -> Result<()> {
     conn.execute(
-        "UPDATE incident SET title = ?2, description = ?3, start_date = ?4, start_precision = ?5,
-            end_date = ?6, end_precision = ?7, place_name = ?8, admin_area = ?9, latitude = ?10,
-            longitude = ?11, verification = ?12, sensitivity = ?13, updated_at = ?14,
-            device_id = ?15, version = version + 1
-         WHERE id = ?1",
+        "INSERT INTO incident (id, title, description, start_date, start_precision, end_date,
+            end_precision, place_name, admin_area, latitude, longitude, verification, sensitivity,
+            created_at, updated_at, device_id, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, 1)
+         ON CONFLICT (id) DO UPDATE SET
+            title = excluded.title, description = excluded.description,
+            start_date = excluded.start_date, start_precision = excluded.start_precision,
+            end_date = excluded.end_date, end_precision = excluded.end_precision,
+            place_name = excluded.place_name, admin_area = excluded.admin_area,
+            latitude = excluded.latitude, longitude = excluded.longitude,
+            verification = excluded.verification, sensitivity = excluded.sensitivity,
+            updated_at = excluded.updated_at, device_id = excluded.device_id,
+            version = incident.version + 1",
         params![
             id.to_string(),
             s.title,
@@ -363,7 +355,7 @@ pub(crate) fn update(
             device_id
         ],
     )?;
-    write_kinds_and_links(conn, id, i)
+    Ok(())
 }
 
 pub(crate) fn insert_involvement(

@@ -133,35 +133,8 @@ fn check(conn: &Connection, t: &TestimonyInput) -> Result<Checked> {
 }
 
 pub(crate) fn insert(conn: &Connection, device_id: &str, t: &TestimonyInput) -> Result<Uuid> {
-    let c = check(conn, t)?;
     let id = Uuid::now_v7();
-    let now = super::now();
-    conn.execute(
-        "INSERT INTO testimony (id, incident_id, witness_id, anonymous, interviewer,
-            interviewed_at, interview_place, language, body, consent_internal, consent_share_hq,
-            consent_legal, consent_publication, consent_method, consent_given_at, created_at,
-            updated_at, device_id, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)",
-        params![
-            id.to_string(),
-            c.incident.to_string(),
-            c.witness.map(|w| w.to_string()),
-            (t.anonymous || c.witness.is_none()) as i64,
-            opt_text("interviewer", &t.interviewer)?,
-            opt_text("interviewed_at", &t.interviewed_at)?,
-            opt_text("interview_place", &t.interview_place)?,
-            opt_text("language", &t.language)?,
-            c.body,
-            t.consent.internal_use as i64,
-            t.consent.share_with_hq as i64,
-            t.consent.legal_proceedings as i64,
-            t.consent.publication,
-            opt_text("consent method", &t.consent.method)?,
-            opt_text("consent given_at", &t.consent.given_at)?,
-            now,
-            device_id
-        ],
-    )?;
+    upsert(conn, device_id, &id, t)?;
     Ok(id)
 }
 
@@ -173,14 +146,30 @@ pub(crate) fn update(
     t: &TestimonyInput,
 ) -> Result<()> {
     load(conn, id)?;
+    upsert(conn, device_id, id, t)
+}
+
+/// One statement for both: a new row starts at version 1; an existing one keeps its
+/// `created_at` and gets `version + 1`.
+fn upsert(conn: &Connection, device_id: &str, id: &Uuid, t: &TestimonyInput) -> Result<()> {
     let c = check(conn, t)?;
     conn.execute(
-        "UPDATE testimony SET incident_id = ?2, witness_id = ?3, anonymous = ?4, interviewer = ?5,
-            interviewed_at = ?6, interview_place = ?7, language = ?8, body = ?9,
-            consent_internal = ?10, consent_share_hq = ?11, consent_legal = ?12,
-            consent_publication = ?13, consent_method = ?14, consent_given_at = ?15,
-            updated_at = ?16, device_id = ?17, version = version + 1
-         WHERE id = ?1",
+        "INSERT INTO testimony (id, incident_id, witness_id, anonymous, interviewer,
+            interviewed_at, interview_place, language, body, consent_internal, consent_share_hq,
+            consent_legal, consent_publication, consent_method, consent_given_at, created_at,
+            updated_at, device_id, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)
+         ON CONFLICT (id) DO UPDATE SET
+            incident_id = excluded.incident_id, witness_id = excluded.witness_id,
+            anonymous = excluded.anonymous, interviewer = excluded.interviewer,
+            interviewed_at = excluded.interviewed_at, interview_place = excluded.interview_place,
+            language = excluded.language, body = excluded.body,
+            consent_internal = excluded.consent_internal,
+            consent_share_hq = excluded.consent_share_hq, consent_legal = excluded.consent_legal,
+            consent_publication = excluded.consent_publication,
+            consent_method = excluded.consent_method, consent_given_at = excluded.consent_given_at,
+            updated_at = excluded.updated_at, device_id = excluded.device_id,
+            version = testimony.version + 1",
         params![
             id.to_string(),
             c.incident.to_string(),
@@ -267,4 +256,52 @@ pub(crate) fn list(conn: &Connection, incident: Option<&Uuid>) -> Result<Vec<Tes
     ids.iter()
         .map(|s| load(conn, &parse_id("testimony", s)?))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::model::IncidentInput;
+    use crate::search::SearchQuery;
+    use crate::vault::{KdfProfile, Vault};
+
+    #[test]
+    fn an_update_bumps_the_version_keeps_created_at_and_reindexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let pass = SecretString::from("correct horse battery".to_string());
+        let mut v = Vault::create(&dir.path().join("v"), &pass, KdfProfile::Minimum).unwrap();
+        let inc = v
+            .incidents_mut()
+            .add(&IncidentInput {
+                title: "t".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let mut input = TestimonyInput {
+            incident_id: inc.to_string(),
+            body: "ខ្ញុំបានឃើញទាហាន".into(),
+            ..Default::default()
+        };
+        let id = v.testimonies_mut().add(&input).unwrap();
+        let before = v.testimonies().get(&id).unwrap();
+        input.body = "ខ្ញុំបានឮការបាញ់".into();
+        input.consent.share_with_hq = true;
+        v.testimonies_mut().update(&id, &input).unwrap();
+        let after = v.testimonies().get(&id).unwrap();
+        assert_eq!(after.meta.version, before.meta.version + 1);
+        assert_eq!(after.meta.created_at, before.meta.created_at);
+        assert!(after.consent.share_with_hq);
+        let find = |t: &str| {
+            v.search(&SearchQuery {
+                text: Some(t.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len()
+        };
+        assert_eq!(find("ការបាញ់"), 1, "the new text is searchable");
+        assert_eq!(find("ទាហាន"), 0, "the old text is gone from the index");
+    }
 }
