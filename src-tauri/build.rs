@@ -55,6 +55,7 @@ const COMMANDS: &[&str] = &[
     "export_run",
     "import_run",
     "conflict_list",
+    "conflict_resolve",
     "recipient_list",
     "recipient_add",
     "hq_key_get",

@@ -169,6 +169,7 @@ fn main() {
             commands::bundle::export_run,
             commands::bundle::import_run,
             commands::bundle::conflict_list,
+            commands::bundle::conflict_resolve,
             commands::bundle::recipient_list,
             commands::bundle::recipient_add,
             commands::bundle::hq_key_get,

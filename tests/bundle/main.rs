@@ -429,6 +429,41 @@ fn round_trip_concurrent_edits_are_kept_as_a_conflict() {
         conflicts[0]["incoming"]["row"]["title"], "monitor's edit",
         "the incoming edit must be kept, visibly"
     );
+
+    // A person settles it: HQ takes the monitor's edit; the conflict is gone, the record is the
+    // incoming one, its version is above both, and the custody log says so.
+    let cid = conflicts[0]["id"].as_str().unwrap().to_string();
+    let refused = saksi(&w.hq, &["conflict", "resolve", &cid]);
+    assert_ne!(
+        refused.status.code(),
+        Some(0),
+        "a resolution must be chosen explicitly"
+    );
+    ok(&w.hq, &["conflict", "resolve", &cid, "--take-incoming"]);
+    let shown = json(&ok(&w.hq, &["incident", "show", &w.incident, "--json"]));
+    assert_eq!(
+        shown["title"], "monitor's edit",
+        "taking the incoming edit applies it"
+    );
+    assert!(
+        shown["version"].as_i64().unwrap() > conflicts[0]["incoming_version"].as_i64().unwrap(),
+        "the resolved record's version is above both copies"
+    );
+    let open = json(&ok(&w.hq, &["conflict", "list", "--json"]));
+    assert_eq!(
+        open.as_array().unwrap().len(),
+        0,
+        "a resolved conflict is no longer open"
+    );
+    let again = saksi(&w.hq, &["conflict", "resolve", &cid, "--keep-local"]);
+    assert_ne!(again.status.code(), Some(0), "a conflict is resolved once");
+    ok(&w.hq, &["verify"]);
+    let log = json(&ok(&w.hq, &["log", "--json"]));
+    let last = &log.as_array().unwrap().last().unwrap()["details"];
+    assert!(
+        last.as_str().unwrap_or("").contains("take_incoming"),
+        "the custody log records the choice: {last}"
+    );
 }
 
 fn tool(name: &str) -> bool {

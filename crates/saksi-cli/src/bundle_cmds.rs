@@ -109,6 +109,18 @@ pub enum ConflictCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Settle one conflict: keep this vault's version, or take the incoming one.
+    Resolve {
+        id: String,
+        #[arg(
+            long,
+            conflicts_with = "take_incoming",
+            required_unless_present = "take_incoming"
+        )]
+        keep_local: bool,
+        #[arg(long)]
+        take_incoming: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -462,6 +474,19 @@ pub fn run(cli: &Cli, cmd: &BundleCmd) -> anyhow::Result<()> {
                     );
                 }
             }
+            v.lock()?;
+        }
+        BundleCmd::Conflict(ConflictCmd::Resolve {
+            id, take_incoming, ..
+        }) => {
+            let mut v = open(cli)?;
+            let how = if *take_incoming {
+                bundle::conflict::Resolution::TakeIncoming
+            } else {
+                bundle::conflict::Resolution::KeepLocal
+            };
+            bundle::conflict::resolve(&mut v, id, how)?;
+            println!("resolved {id}");
             v.lock()?;
         }
     }

@@ -302,6 +302,26 @@ pub fn conflict_list(state: State<'_, AppState>) -> CmdResult<Vec<Conflict>> {
     state.with_vault(|v| bundle::conflicts(v))
 }
 
+/// Settles one conflict; `resolution` is "keep_local" or "take_incoming".
+#[tauri::command(async)]
+pub fn conflict_resolve(
+    state: State<'_, AppState>,
+    id: String,
+    resolution: String,
+) -> CmdResult<()> {
+    let how = match resolution.as_str() {
+        "keep_local" => bundle::conflict::Resolution::KeepLocal,
+        "take_incoming" => bundle::conflict::Resolution::TakeIncoming,
+        _ => {
+            return Err(CmdError::invalid(
+                "resolution must be keep_local or take_incoming",
+            ))
+        }
+    };
+    let id = parse_id(&id)?.to_string();
+    state.with_vault(|v| bundle::conflict::resolve(v, &id, how))
+}
+
 // --- Keys -------------------------------------------------------------------------------------
 
 #[tauri::command(async)]

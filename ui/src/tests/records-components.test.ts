@@ -10,7 +10,13 @@ const invoke = vi.fn(async (cmd: string, args: Record<string, unknown> = {}) => 
   if (!h) throw { kind: 'unknown', message: `no fake for ${cmd}` };
   return h(args);
 });
-vi.mock('@tauri-apps/api/core', () => ({ invoke: (cmd: string, args?: Record<string, unknown>) => invoke(cmd, args) }));
+vi.mock('@tauri-apps/api/core', () => ({
+  invoke: (cmd: string, args?: Record<string, unknown>) => invoke(cmd, args),
+  // The evidence panel on the person page listens for drops over a channel.
+  Channel: class {
+    onmessage: ((m: unknown) => void) | null = null;
+  },
+}));
 
 import TestimonyEditor from '../screens/records/TestimonyEditor.svelte';
 import PersonPage from '../screens/records/PersonPage.svelte';

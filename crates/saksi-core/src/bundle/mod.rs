@@ -15,6 +15,7 @@
 //! failure the vault is unchanged and the staging folder is removed.
 
 mod blobs;
+pub mod conflict;
 pub mod export;
 pub mod import;
 pub mod keys;

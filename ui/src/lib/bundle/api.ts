@@ -19,6 +19,8 @@ export const bundleApi = {
   importFrom: (title: string, onProgress: (p: Progress) => void): Job<ImportResult> =>
     startJob<ImportResult>('import_run', { title }, onProgress, 'import'),
   conflicts: () => call<Conflict[]>('conflict_list'),
+  resolveConflict: (id: string, resolution: 'keep_local' | 'take_incoming') =>
+    call<void>('conflict_resolve', { id, resolution }),
   recipients: () => call<Recipient[]>('recipient_list'),
   addRecipient: (name: string, recipient: string) => call<Recipient>('recipient_add', { name, recipient }),
   hqKey: () => call<string | null>('hq_key_get'),

@@ -60,6 +60,8 @@ export interface Conflict {
   device_id: string;
   local_version: number | null;
   incoming_version: number | null;
+  /** The incoming record file as it came in the bundle (`{ record_type, id, row, … }`). */
+  incoming?: { row?: Record<string, unknown> } | null;
   detected_at: string;
 }
 

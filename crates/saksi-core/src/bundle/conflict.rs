@@ -1,0 +1,96 @@
+//! Resolving the concurrent edits an import kept side by side (see [`super::conflicts`]).
+//!
+//! A person chooses, per conflict, to keep this vault's version or to take the incoming one.
+//! Either way the choice is final for that pair of versions: the record's version is raised above
+//! both, so neither copy comes back as a conflict from a later bundle, and the custody log says
+//! who chose what.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::records::{self, RecordFile};
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// This vault's record stays as it is.
+    KeepLocal,
+    /// The record becomes the one that came in the bundle.
+    TakeIncoming,
+}
+
+/// Resolves one open conflict, in one transaction.
+pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<()> {
+    vault.write(|tx, dev| {
+        type Row = (String, String, String, Option<i64>, Option<i64>);
+        let row: Option<Row> = tx
+            .query_row(
+                "SELECT record_type, record_id, incoming_json, local_version, incoming_version
+                 FROM record_conflict WHERE id = ?1 AND resolved_at IS NULL",
+                [conflict_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let (record_type, record_id, incoming_json, lv, iv) =
+            row.ok_or_else(|| Error::not_found("open conflict", conflict_id))?;
+        let spec = records::spec(&record_type).ok_or_else(|| {
+            Error::Corrupt(format!("conflict {conflict_id}: unknown record type"))
+        })?;
+        if how == Resolution::TakeIncoming {
+            let incoming: RecordFile = serde_json::from_str(&incoming_json).map_err(|e| {
+                Error::Corrupt(format!(
+                    "conflict {conflict_id}: incoming record unreadable: {e}"
+                ))
+            })?;
+            if incoming.id != record_id || incoming.record_type != record_type {
+                return Err(Error::Corrupt(format!(
+                    "conflict {conflict_id}: the incoming record is not the conflicting one"
+                )));
+            }
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            for link in records::update(tx, spec, &incoming)? {
+                records::insert_link(tx, &link)?;
+            }
+        }
+        // Above both versions, so that neither copy returns as a conflict.
+        let version = lv.unwrap_or(0).max(iv.unwrap_or(0)) + 1;
+        tx.execute(
+            &format!(
+                "UPDATE {} SET version = ?1, updated_at = ?2, device_id = ?3 WHERE id = ?4",
+                spec.table
+            ),
+            params![version, crate::model::now(), dev.id(), record_id],
+        )?;
+        let now = crate::model::now();
+        tx.execute(
+            "UPDATE record_conflict SET resolved_at = ?1
+             WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
+            params![now, record_type, record_id],
+        )?;
+        let stored = records::load(tx, spec, &record_id, true)?
+            .ok_or_else(|| Error::not_found("record", &record_id))?;
+        tx.execute(
+            "UPDATE provenance SET local_sha256 = ?1, version = ?2
+             WHERE record_type = ?3 AND record_id = ?4",
+            params![stored.sha256(), version, record_type, record_id],
+        )?;
+        let details = serde_json::json!({
+            "conflict": conflict_id,
+            "resolution": how,
+            "local_version": lv,
+            "incoming_version": iv,
+        })
+        .to_string();
+        custody::append_on(
+            tx,
+            dev,
+            Action::RecordEdited,
+            Some((&record_type, &record_id)),
+            Some(&stored.sha256()),
+            Some(&details),
+        )
+    })
+}
