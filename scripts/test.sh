@@ -21,6 +21,13 @@ cargo fmt --all -- --check
 step "clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "no network client in any Rust dependency (threat model invariant 7)"
+if cargo tree --workspace -e normal --prefix none | grep -E '^(reqwest|hyper|ureq|curl|isahc|attohttpc|rustls|native-tls|openssl) ' ; then
+  echo "a network client crate is in the dependency tree: Saksi must never open a connection" >&2
+  exit 1
+fi
+echo "none found"
+
 step "UI unit tests (Vitest)"
 (cd ui && npm test --silent)
 

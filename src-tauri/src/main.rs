@@ -105,6 +105,11 @@ fn create_main_window(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() {
+    // A crash must not write keys or decrypted records to disk: no core dumps, not dumpable.
+    if let Err(e) = saksi_core::process::harden() {
+        eprintln!("saksi-desktop: cannot disable core dumps: {e}");
+        std::process::exit(1);
+    }
     // Mesa would otherwise keep a shader cache in ~/.cache; nothing of the app should persist.
     std::env::set_var("MESA_SHADER_CACHE_DISABLE", "true");
 

@@ -77,9 +77,14 @@ test('the incognito window writes no plaintext of what it shows to disk', { time
     try { app.kill('SIGKILL'); } catch {}
     fs.rmSync(root, { recursive: true, force: true });
   });
-  const wid = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^Saksi$'], {
-    env, encoding: 'utf8', timeout: 60_000,
-  }).trim().split('\n')[0];
+  // Windows of an earlier test may still be closing on this display: a search that trips over
+  // one of them (BadWindow) is simply tried again.
+  let wid = '';
+  await until('the Saksi window', () => {
+    const r = spawnSync('xdotool', ['search', '--onlyvisible', '--pid', String(app.pid), '--name', '^Saksi$'], { env, encoding: 'utf8' });
+    wid = r.status === 0 ? r.stdout.trim().split('\n')[0] : '';
+    return wid !== '';
+  }, 60_000);
   // The unlock screen focuses its passphrase field; give the window the keyboard (there is no
   // window manager under Xvfb) and type as a person would. Real key events, not synthetic
   // ones sent to the window, which GTK ignores.

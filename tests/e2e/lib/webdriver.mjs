@@ -39,8 +39,11 @@ async function request(method, path, body) {
   return json.value;
 }
 
-/** Polls `probe` until it returns a truthy value (returned) or `timeout` ms pass. */
-export async function waitUntil(probe, { timeout = 20_000, interval = 100, what = 'condition' } = {}) {
+/**
+ * Polls `probe` until it returns a truthy value (returned) or `timeout` ms pass. The default is
+ * generous: a debug build on a 2-core machine under load can take many seconds to save and list.
+ */
+export async function waitUntil(probe, { timeout = 45_000, interval = 100, what = 'condition' } = {}) {
   const deadline = Date.now() + timeout;
   let lastError;
   for (;;) {
