@@ -276,25 +276,12 @@ impl From<ed25519_dalek::SignatureError> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IncidentInput;
-    use crate::vault::KdfProfile;
-    use secrecy::SecretString;
+    use crate::testutil;
 
     fn vault_with_records() -> (tempfile::TempDir, Vault) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut v = Vault::create(
-            &dir.path().join("v"),
-            &SecretString::from("correct horse battery".to_string()),
-            KdfProfile::Minimum,
-        )
-        .unwrap();
+        let (dir, mut v) = testutil::vault();
         for t in ["one", "two", "three"] {
-            v.incidents_mut()
-                .add(&IncidentInput {
-                    title: t.into(),
-                    ..Default::default()
-                })
-                .unwrap();
+            testutil::incident(&mut v, t);
         }
         (dir, v)
     }

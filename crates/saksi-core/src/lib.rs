@@ -51,6 +51,8 @@ pub mod progress;
 mod records;
 pub mod report;
 pub mod search;
+#[cfg(test)]
+mod testutil;
 pub mod vault;
 pub mod verify;
 

@@ -171,15 +171,13 @@ impl DraftsMut<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::KdfProfile;
-    use secrecy::SecretString;
+    use crate::testutil;
 
     #[test]
     fn settings_and_drafts_round_trip_and_validate() {
-        let dir = tempfile::tempdir().unwrap();
-        let pass = SecretString::from("correct horse battery".to_string());
+        let (dir, mut v) = testutil::vault();
+        let pass = testutil::pass();
         let path = dir.path().join("v");
-        let mut v = Vault::create(&path, &pass, KdfProfile::Minimum).unwrap();
         v.settings_mut().set("language", "km").unwrap();
         v.settings_mut().set("auto_lock_minutes", "15").unwrap();
         assert!(v.settings_mut().set("language", "de").is_err());

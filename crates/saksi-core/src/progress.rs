@@ -36,23 +36,12 @@ pub(crate) fn check(p: &mut dyn Progress, done: u64, total: Option<u64>) -> crat
 mod tests {
     use std::ops::ControlFlow;
 
-    use secrecy::SecretString;
-
-    use crate::model::IncidentInput;
-    use crate::vault::{KdfProfile, Vault};
+    use crate::testutil;
 
     #[test]
     fn a_cancelled_intake_leaves_no_row_and_no_blob() {
-        let dir = tempfile::tempdir().unwrap();
-        let pass = SecretString::from("correct horse battery".to_string());
-        let mut v = Vault::create(&dir.path().join("v"), &pass, KdfProfile::Minimum).unwrap();
-        let inc = v
-            .incidents_mut()
-            .add(&IncidentInput {
-                title: "t".into(),
-                ..Default::default()
-            })
-            .unwrap();
+        let (dir, mut v) = testutil::vault();
+        let inc = testutil::incident(&mut v, "t");
         let src = dir.path().join("big.bin");
         std::fs::write(&src, vec![1u8; 1 << 20]).unwrap();
         let mut seen = Vec::new();

@@ -260,25 +260,14 @@ pub(crate) fn list(conn: &Connection, incident: Option<&Uuid>) -> Result<Vec<Tes
 
 #[cfg(test)]
 mod tests {
-    use secrecy::SecretString;
-
     use super::*;
-    use crate::model::IncidentInput;
     use crate::search::SearchQuery;
-    use crate::vault::{KdfProfile, Vault};
+    use crate::testutil;
 
     #[test]
     fn an_update_bumps_the_version_keeps_created_at_and_reindexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let pass = SecretString::from("correct horse battery".to_string());
-        let mut v = Vault::create(&dir.path().join("v"), &pass, KdfProfile::Minimum).unwrap();
-        let inc = v
-            .incidents_mut()
-            .add(&IncidentInput {
-                title: "t".into(),
-                ..Default::default()
-            })
-            .unwrap();
+        let (_dir, mut v) = testutil::vault();
+        let inc = testutil::incident(&mut v, "t");
         let mut input = TestimonyInput {
             incident_id: inc.to_string(),
             body: "ខ្ញុំបានឃើញទាហាន".into(),
