@@ -56,6 +56,7 @@ const COMMANDS: &[&str] = &[
     "import_run",
     "conflict_list",
     "conflict_resolve",
+    "vault_verify",
     "recipient_list",
     "recipient_add",
     "hq_key_get",

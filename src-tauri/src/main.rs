@@ -175,6 +175,7 @@ fn main() {
             commands::bundle::import_run,
             commands::bundle::conflict_list,
             commands::bundle::conflict_resolve,
+            commands::vault::vault_verify,
             commands::bundle::recipient_list,
             commands::bundle::recipient_add,
             commands::bundle::hq_key_get,

@@ -100,3 +100,18 @@ pub fn change_passphrase(
         v.change_passphrase(&new, state.kdf)
     })
 }
+
+/// Checks the whole vault (database pages, schema, custody chain and signatures, every
+/// attachment's SHA-256) as a job: progress per attachment, cancellable; it changes nothing.
+#[tauri::command(async)]
+pub fn vault_verify(
+    state: State<'_, AppState>,
+    jobs: State<'_, crate::jobs::Jobs>,
+    job: String,
+    on_progress: tauri::ipc::Channel<crate::jobs::ProgressMsg>,
+) -> CmdResult<saksi_core::verify::VerifyReport> {
+    let guard = jobs.start(&job)?;
+    let mut reporter = crate::jobs::Reporter::new(Some(on_progress), guard.flag.clone());
+    let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
+    state.with_vault(|v| v.verify_with(&mut progress))
+}
