@@ -98,17 +98,7 @@ fn record_exists(vault: &Vault, record_type: &str, id: &Uuid) -> Result<()> {
             |r| r.get(0),
         )
         .optional()?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| Error::not_found(record_type_noun(record_type), id))
-}
-
-fn record_type_noun(t: &str) -> &'static str {
-    match t {
-        "incident" => "incident",
-        "testimony" => "testimony",
-        _ => "person",
-    }
+    found.map(|_| ()).ok_or_else(|| Error::not_found(table, id))
 }
 
 /// Finds which kind of record `id` is.
@@ -147,7 +137,8 @@ pub fn intake_path_with(
 ) -> Result<Intake> {
     let file = fs::File::open(path)
         .map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display())))?;
-    if file.metadata()?.is_dir() {
+    let meta = file.metadata()?;
+    if meta.is_dir() {
         return Err(Error::invalid(format!(
             "{} is a folder, not a file",
             path.display()
@@ -157,7 +148,7 @@ pub fn intake_path_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "attachment".into());
-    let total = file.metadata()?.len();
+    let total = meta.len();
     intake_reader_with(
         vault,
         record_type,

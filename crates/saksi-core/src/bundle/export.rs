@@ -388,6 +388,18 @@ fn append_streamed<W: Write>(
     Ok(())
 }
 
+/// The named recipients, each key once (two names for one key count once).
+fn resolve_recipients(conn: &Connection, names: &[String]) -> Result<Vec<RecipientEntry>> {
+    let mut recipients: Vec<RecipientEntry> = Vec::new();
+    for name in names {
+        let r = keys::recipient_by_name(conn, name)?;
+        if !recipients.iter().any(|x| x.recipient == r.recipient) {
+            recipients.push(r);
+        }
+    }
+    Ok(recipients)
+}
+
 /// Pass 1: selects and hashes every record (and decides what `since_last` keeps).
 fn plan(conn: &Connection, opts: &ExportOptions, recipients: &[RecipientEntry]) -> Result<Plan> {
     let selection = select(conn, opts)?;
@@ -470,13 +482,7 @@ pub fn preview(vault: &Vault, opts: &ExportOptions) -> Result<ExportPreview> {
         return Err(Error::invalid("choose at least one recipient"));
     }
     let conn = &vault.conn;
-    let mut recipients: Vec<RecipientEntry> = Vec::new();
-    for name in &opts.to {
-        let r = keys::recipient_by_name(conn, name)?;
-        if !recipients.iter().any(|x| x.recipient == r.recipient) {
-            recipients.push(r);
-        }
-    }
+    let recipients = resolve_recipients(conn, &opts.to)?;
     let p = plan(conn, opts, &recipients)?;
     Ok(ExportPreview {
         files: p.planned_files.len(),
@@ -534,13 +540,7 @@ pub fn export_with(
     let vault = &*vault;
     let conn = &vault.conn;
     let tx = Tx::begin(conn)?;
-    let mut recipients: Vec<RecipientEntry> = Vec::new();
-    for name in &opts.to {
-        let r = keys::recipient_by_name(conn, name)?;
-        if !recipients.iter().any(|x| x.recipient == r.recipient) {
-            recipients.push(r);
-        }
-    }
+    let recipients = resolve_recipients(conn, &opts.to)?;
     let age_recipients = recipients
         .iter()
         .map(|r| keys::parse_recipient(&r.recipient))

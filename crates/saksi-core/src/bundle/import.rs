@@ -568,12 +568,7 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                     .ok_or_else(|| BundleError::BadEntryName(path.clone()))?;
                 records::validate(conn, &path, spec, &id.to_string(), &rec)?;
                 if *record_type == "attachment" {
-                    let sha = rec
-                        .row
-                        .get("sha256")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string();
+                    let sha = rec.text("sha256").unwrap_or_default().to_string();
                     let size = rec
                         .row
                         .get("size")
@@ -823,12 +818,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                             new_attachments.insert(id, rec);
                             Outcome::Added
                         }
-                        Some(h)
-                            if Some(h.as_str())
-                                == rec.row.get("sha256").and_then(|v| v.as_str()) =>
-                        {
-                            Outcome::Unchanged
-                        }
+                        Some(h) if Some(h.as_str()) == rec.text("sha256") => Outcome::Unchanged,
                         Some(_) => {
                             record_conflict(conn, &rec, None, m)?;
                             Outcome::Conflict
@@ -893,18 +883,8 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
             }
             EntryName::File { id } => {
                 if let Some(rec) = new_attachments.remove(&id) {
-                    let target_type = rec
-                        .row
-                        .get("record_type")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string();
-                    let target_id = rec
-                        .row
-                        .get("record_id")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string();
+                    let target_type = rec.text("record_type").unwrap_or_default().to_string();
+                    let target_id = rec.text("record_id").unwrap_or_default().to_string();
                     let exists = records::spec(&target_type)
                         .filter(|s| matches!(s.record_type, "incident" | "testimony" | "person"))
                         .map(|s| records::load(conn, s, &target_id, false))
@@ -924,11 +904,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         })?;
                     let spec =
                         records::spec("attachment").ok_or(Error::Crypto("attachment spec"))?;
-                    let media_type = rec
-                        .row
-                        .get("media_type")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default();
+                    let media_type = rec.text("media_type").unwrap_or_default();
                     // Thumbnails are not carried in bundles: HQ makes its own from the
                     // verified original.
                     let (thumbnail, note) = match crate::evidence::thumbnail_for_blob(

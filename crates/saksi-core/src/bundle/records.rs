@@ -144,7 +144,12 @@ impl RecordFile {
     }
 
     pub fn device_id(&self) -> Option<&str> {
-        self.row.get("device_id").and_then(Value::as_str)
+        self.text("device_id")
+    }
+
+    /// A text column of the row (`None` when absent or not text).
+    pub fn text(&self, column: &str) -> Option<&str> {
+        self.row.get(column).and_then(Value::as_str)
     }
 
     /// Equal, ignoring child tables the incoming side does not carry (withheld contacts).
