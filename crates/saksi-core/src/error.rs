@@ -68,6 +68,11 @@ pub enum Error {
     #[error("cancelled: nothing was changed")]
     Cancelled,
 
+    /// A broken internal invariant (a bug in Saksi, not bad input): the operation was stopped
+    /// before anything was written.
+    #[error("internal error ({0}): nothing was changed; please report this")]
+    Internal(&'static str),
+
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -95,6 +100,7 @@ impl Error {
             Error::Io(_) => "io",
             Error::Crypto(_) => "crypto",
             Error::Cancelled => "cancelled",
+            Error::Internal(_) => "internal",
             Error::Bundle(e) => e.kind(),
         }
     }

@@ -15,19 +15,20 @@
 //! 4. the staging folder is removed, whatever the outcome.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::keys::{self, TrustedDevice};
+use super::lineage::{self, Lineage, Relation};
 use super::manifest::{self, EntryName, FileEntry, Manifest, Withheld};
 use super::minisign::{self, SignatureFile};
 use super::receipt::{self, ReceiptSummary};
@@ -148,7 +149,12 @@ pub fn import_with(
             Kind::Bundle => {}
         }
         drop(stream);
-        verify(&vault.conn, open_stream(&staged, identity)?, &recipient)?
+        verify(
+            &vault.conn,
+            vault.device().id(),
+            open_stream(&staged, identity)?,
+            &recipient,
+        )?
     };
     if verified.already {
         return Ok(ImportOutcome::AlreadyImported(verified.summary()));
@@ -334,54 +340,10 @@ impl Verified {
     }
 }
 
-/// A custody entry as carried in `custody.jsonl`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CustodyLine {
-    pub seq: i64,
-    pub id: String,
-    pub at: String,
-    pub device_id: String,
-    pub action: String,
-    pub subject_type: Option<String>,
-    pub subject_id: Option<String>,
-    pub content_hash: Option<String>,
-    pub details: Option<String>,
-    pub prev_hash: String,
-    pub entry_hash: String,
-    pub public_key: String,
-    pub signature: String,
-}
-
-impl CustodyLine {
-    fn check(&self, signer: &VerifyingKey, device_id: &str) -> std::result::Result<(), String> {
-        if self.device_id != device_id || self.public_key != hex::encode(signer.as_bytes()) {
-            return Err(format!(
-                "entry {} is not from the sending device",
-                self.id.escape_default()
-            ));
-        }
-        let sig: [u8; 64] = hex::decode(&self.signature)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                format!(
-                    "entry {}: the signature is not 64 bytes of hex",
-                    self.id.escape_default()
-                )
-            })?;
-        signer
-            .verify(self.entry_hash.as_bytes(), &Signature::from_bytes(&sig))
-            .map_err(|_| {
-                format!(
-                    "entry {}: the signature is not valid",
-                    self.id.escape_default()
-                )
-            })
-    }
-}
-
-fn for_each_custody_line(r: impl Read, mut f: impl FnMut(CustodyLine) -> Result<()>) -> Result<()> {
+fn for_each_custody_line(
+    r: impl Read,
+    mut f: impl FnMut(custody::Entry) -> Result<()>,
+) -> Result<()> {
     let mut r = BufReader::new(r);
     let mut line = Vec::new();
     loop {
@@ -395,7 +357,7 @@ fn for_each_custody_line(r: impl Read, mut f: impl FnMut(CustodyLine) -> Result<
         if n > limits::MAX_CUSTODY_LINE_BYTES {
             return Err(BundleError::TooLarge("a custody log line is over 64 KiB".into()).into());
         }
-        let entry: CustodyLine = serde_json::from_slice(&line)
+        let entry: custody::Entry = serde_json::from_slice(&line)
             .map_err(|e| BundleError::Malformed(manifest::CUSTODY.into(), e.to_string()))?;
         f(entry)?;
     }
@@ -441,7 +403,12 @@ fn entry_name<R: Read>(e: &tar::Entry<'_, R>) -> Result<(String, EntryName)> {
 }
 
 /// Pass 1: verify everything, apply nothing.
-fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verified> {
+fn verify(
+    conn: &Connection,
+    own_device: &str,
+    stream: Plain,
+    our_recipient: &str,
+) -> Result<Verified> {
     let flag = stream.age_failed.clone();
     let rd = |e: io::Error| read_error(&flag, e);
     let mut archive = tar::Archive::new(stream);
@@ -498,7 +465,7 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
     let manifest_sha256 = super::sha256_hex(&manifest_bytes);
 
     // The manifest itself (signed, so from here on a failure is the signer's doing or a bug).
-    let m = Manifest::parse(&manifest_bytes)?;
+    let mut m = Manifest::parse(&manifest_bytes)?;
     if m.device_id != signer.id {
         return Err(BundleError::Malformed(
             manifest::MANIFEST.into(),
@@ -513,6 +480,13 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
         )
         .into());
     }
+    let sums_comment = format!("{} SHA256SUMS", m.trusted_comment());
+    // Ids are compared as ids, never as text: the same bundle id in capitals is the same id.
+    m.bundle_id = Uuid::parse_str(&m.bundle_id)
+        .map_err(|_| {
+            BundleError::Malformed(manifest::MANIFEST.into(), "bundle_id is not a UUID".into())
+        })?
+        .to_string();
     if !m.recipients.iter().any(|r| r.recipient == our_recipient) {
         return Err(
             BundleError::NotAddressedToUs(keys::recipient_fingerprint(our_recipient)).into(),
@@ -528,12 +502,22 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
         )
         .into());
     }
+    if !m.files.iter().any(|f| f.path == manifest::SUMS_SIG) {
+        return Err(BundleError::BadSumsSignature.into());
+    }
     let already = replay_check(conn, &m, &manifest_sha256)?;
 
     // Every other file, in manifest order.
     let mut expected = m.files.iter();
     let mut attachment_records: HashMap<Uuid, (String, u64)> = HashMap::new();
     let mut attachment_files: HashMap<Uuid, (String, u64)> = HashMap::new();
+    let mut sums_seen: Option<Vec<u8>> = None;
+    let mut sums_signed = false;
+    // Records whose author is not the signer, waiting for the author's own signed entry.
+    let mut claims: Vec<(String, &'static str, Uuid, String, String)> = Vec::new();
+    let mut authors: HashSet<String> = HashSet::new();
+    // (record type, record id, version hash, device) attested by a valid custody entry.
+    let mut attested: HashSet<(String, String, String, String)> = HashSet::new();
     for entry in entries {
         let mut entry = entry.map_err(rd)?;
         let (path, name) = entry_name(&entry)?;
@@ -555,6 +539,31 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
             return Err(BundleError::HashMismatch(path).into());
         }
         let (sha, size) = match &name {
+            EntryName::Sums => {
+                let bytes =
+                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
+                let r = (super::sha256_hex(&bytes), bytes.len() as u64);
+                sums_seen = Some(bytes);
+                r
+            }
+            EntryName::SumsSig => {
+                let bytes =
+                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
+                // SHA256SUMS comes first in the manifest; its signature must verify over it
+                // exactly as `minisign -Vm SHA256SUMS` checks it.
+                let ok = sums_seen.as_deref().is_some_and(|sums| {
+                    SignatureFile::parse(&bytes).is_ok_and(|s| {
+                        s.key_id == minisign::key_id(&signer_key)
+                            && s.trusted_comment == sums_comment
+                            && s.verify(&signer_key, sums).is_ok()
+                    })
+                });
+                if !ok {
+                    return Err(BundleError::BadSumsSignature.into());
+                }
+                sums_signed = true;
+                (super::sha256_hex(&bytes), bytes.len() as u64)
+            }
             EntryName::Record { record_type, id } => {
                 let bytes = read_bounded(&mut entry, want.size, limits::MAX_RECORD_BYTES, &path)
                     .map_err(rd)?;
@@ -567,6 +576,17 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                 let spec = records::spec(record_type)
                     .ok_or_else(|| BundleError::BadEntryName(path.clone()))?;
                 records::validate(conn, &path, spec, &id.to_string(), &rec)?;
+                let author = rec.device_id().unwrap_or_default().to_string();
+                if author != m.device_id {
+                    claims.push((
+                        path.clone(),
+                        record_type,
+                        *id,
+                        rec.version_hash(),
+                        author.clone(),
+                    ));
+                }
+                authors.insert(author);
                 if *record_type == "attachment" {
                     let sha = rec.text("sha256").unwrap_or_default().to_string();
                     let size = rec
@@ -586,10 +606,29 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                     hasher: &mut hasher,
                     n: &mut n,
                 };
-                for_each_custody_line(tee, |line| {
-                    line.check(&signer_key, &m.device_id).map_err(|e| {
-                        Error::from(BundleError::Malformed(manifest::CUSTODY.into(), e))
-                    })
+                let mut chains = custody::Chains::default();
+                for_each_custody_line(tee, |e| {
+                    let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
+                    e.check().map_err(|p| {
+                        broken(format!("entry {}: {}", e.id.escape_default(), p.describe()))
+                    })?;
+                    chains.follow(&e).map_err(broken)?;
+                    let held = if e.device_id == own_device {
+                        custody::check_own(conn, &e)?
+                    } else {
+                        custody::check_against_held(conn, &e)?
+                    };
+                    if let Some(why) = held {
+                        return Err(broken(why));
+                    }
+                    if e.action == Action::RecordVersion.as_str() {
+                        if let (Some(t), Some(s), Some(h)) =
+                            (&e.subject_type, &e.subject_id, &e.content_hash)
+                        {
+                            attested.insert((t.clone(), s.clone(), h.clone(), e.device_id.clone()));
+                        }
+                    }
+                    Ok(())
                 })
                 .map_err(|e| match e {
                     Error::Io(io) => read_error(&flag, io),
@@ -602,7 +641,9 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                 attachment_files.insert(*id, (r.0.clone(), r.1));
                 r
             }
-            _ => hash_stream(&mut entry, |_| Ok(())).map_err(rd)?,
+            EntryName::Manifest | EntryName::ManifestSig => {
+                return Err(BundleError::ExtraFile(path.escape_default().to_string()).into())
+            }
         };
         if sha != want.sha256 || size != want.size {
             return Err(BundleError::HashMismatch(path).into());
@@ -613,12 +654,31 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
     }
     let stream = archive.into_inner();
     check_tail(stream, &flag)?;
+    if !sums_signed {
+        return Err(BundleError::BadSumsSignature.into());
+    }
     if attachment_records != attachment_files {
         return Err(BundleError::Malformed(
             manifest::MANIFEST.into(),
             "attachment records and attachment files do not match".into(),
         )
         .into());
+    }
+    // Authorship (invariant 9): a record written by another device is accepted only with that
+    // device's own signed entry for exactly that version; a revoked device proves nothing.
+    for author in &authors {
+        if let Some(at) = keys::trusted_by_id(conn, author)?.and_then(|d| d.revoked_at) {
+            return Err(BundleError::RevokedSigner(author.clone(), at).into());
+        }
+    }
+    for (path, ty, id, version_hash, author) in claims {
+        if !attested.contains(&(ty.to_string(), id.to_string(), version_hash, author.clone())) {
+            return Err(BundleError::UnprovenAuthor {
+                record: path,
+                device: author,
+            }
+            .into());
+        }
     }
     Ok(Verified {
         manifest: m,
@@ -727,43 +787,58 @@ fn record_conflict(
     Ok(())
 }
 
-/// Merges one record by UUID and version. See docs/bundle-format.md, "Merging".
+/// What an applied record's lineage becomes once every row of the bundle is in place.
+struct LineageUpdate {
+    record_type: &'static str,
+    id: String,
+    head: String,
+    ancestors: Vec<String>,
+}
+
+/// Merges one record. An incoming version applies only as a fast-forward: made from exactly the
+/// version held here (its ancestors name it) by the same author; a version number never
+/// decides. Anything else is kept side by side as a conflict. See docs/bundle-format.md,
+/// "Merging".
 fn merge(
     conn: &Connection,
-    spec: &records::Spec,
+    spec: &'static records::Spec,
     rec: &RecordFile,
     m: &Manifest,
     links: &mut Vec<BTreeMap<String, serde_json::Value>>,
+    lineages: &mut Vec<LineageUpdate>,
 ) -> Result<Outcome> {
-    let local = records::load(conn, spec, &rec.id, true)?;
-    let Some(local) = local else {
+    let update = |lineages: &mut Vec<LineageUpdate>| {
+        lineages.push(LineageUpdate {
+            record_type: spec.record_type,
+            id: rec.id.clone(),
+            head: rec.version_hash(),
+            ancestors: rec.ancestors.clone(),
+        })
+    };
+    let Some(local) = records::load(conn, spec, &rec.id, true)? else {
         links.extend(records::insert(conn, spec, rec, &[])?);
+        update(lineages);
         return Ok(Outcome::Added);
     };
     if local.same_as(rec) {
         return Ok(Outcome::Unchanged);
     }
-    let synced: Option<String> = conn
-        .query_row(
-            "SELECT local_sha256 FROM provenance WHERE record_type = ?1 AND record_id = ?2",
-            params![rec.record_type, rec.id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let edited_here = match synced {
-        Some(h) => h != local.sha256(),
-        None => local.device_id() != rec.device_id(),
-    };
-    let (lv, iv) = (local.version().unwrap_or(0), rec.version().unwrap_or(0));
-    if edited_here || iv == lv {
-        record_conflict(conn, rec, Some(&local), m)?;
-        return Ok(Outcome::Conflict);
+    let held: Lineage = lineage::refresh(conn, &local)?;
+    match held.relate(rec) {
+        Relation::Same => Ok(Outcome::Unchanged),
+        Relation::Older => Ok(Outcome::Stale),
+        Relation::Descendant if local.device_id() == rec.device_id() => {
+            links.extend(records::update(conn, spec, rec)?);
+            update(lineages);
+            Ok(Outcome::Updated)
+        }
+        // Made from this version but by another device, or from another version: never a
+        // silent overwrite (a coerced laptop cannot replace HQ's or another device's record).
+        Relation::Descendant | Relation::Concurrent => {
+            record_conflict(conn, rec, Some(&local), m)?;
+            Ok(Outcome::Conflict)
+        }
     }
-    if iv < lv {
-        return Ok(Outcome::Stale);
-    }
-    links.extend(records::update(conn, spec, rec)?);
-    Ok(Outcome::Updated)
 }
 
 /// Pass 2: apply in one transaction.
@@ -780,6 +855,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
     let mut applied: Vec<(&'static str, String)> = Vec::new();
     let mut items: Vec<(String, &'static str, String, String, Outcome)> = Vec::new();
     let mut new_attachments: HashMap<Uuid, RecordFile> = HashMap::new();
+    let mut lineages: Vec<LineageUpdate> = Vec::new();
     let mut blobs_written: Vec<blobs::StagedBlob> = Vec::new();
     let files: HashMap<&str, &FileEntry> = m.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let attachments_dir = vault.attachments_dir();
@@ -815,7 +891,13 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         .optional()?;
                     match local_sha {
                         None => {
-                            new_attachments.insert(id, rec);
+                            lineages.push(LineageUpdate {
+                                record_type,
+                                id: rec.id.clone(),
+                                head: rec.version_hash(),
+                                ancestors: rec.ancestors.clone(),
+                            });
+                            new_attachments.insert(id, rec.clone());
                             Outcome::Added
                         }
                         Some(h) if Some(h.as_str()) == rec.text("sha256") => Outcome::Unchanged,
@@ -825,7 +907,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         }
                     }
                 } else {
-                    merge(conn, spec, &rec, m, &mut links)?
+                    merge(conn, spec, &rec, m, &mut links, &mut lineages)?
                 };
                 *match outcome {
                     Outcome::Added => &mut summary.added,
@@ -841,13 +923,9 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                 {
                     applied.push((record_type, id.to_string()));
                 }
-                items.push((
-                    path,
-                    record_type,
-                    id.to_string(),
-                    want.sha256.clone(),
-                    outcome,
-                ));
+                // What HQ confirms in its receipt: the record's content as it came (without
+                // its ancestors), which is what the sender compares before purging.
+                items.push((path, record_type, id.to_string(), rec.sha256(), outcome));
             }
             EntryName::Custody => {
                 let mut hasher = Sha256::new();
@@ -858,6 +936,10 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                     n: &mut n,
                 };
                 for_each_custody_line(tee, |e| {
+                    // This device's own entries, sent back, are already in its own log.
+                    if e.device_id == vault.device().id() {
+                        return Ok(());
+                    }
                     let inserted = conn.execute(
                         "INSERT OR IGNORE INTO imported_custody (id, device_id, seq, at, action, subject_type,
                             subject_id, content_hash, details, prev_hash, entry_hash, public_key, signature, bundle_id)
@@ -865,9 +947,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         params![
                             e.id, e.device_id, e.seq, e.at, e.action, e.subject_type, e.subject_id,
                             e.content_hash, e.details, e.prev_hash, e.entry_hash,
-                            hex::decode(&e.public_key).unwrap_or_default(),
-                            hex::decode(&e.signature).unwrap_or_default(),
-                            m.bundle_id
+                            e.public_key, e.signature, m.bundle_id
                         ],
                     )?;
                     summary.custody_entries += inserted as u64;
@@ -980,6 +1060,21 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
             "records refer to records this vault does not hold ({p})"
         ))
         .into());
+    }
+    for l in &lineages {
+        let spec = records::spec(l.record_type).ok_or(Error::Internal("record spec"))?;
+        let stored = records::load(conn, spec, &l.id, true)?
+            .ok_or_else(|| Error::not_found("record", &l.id))?;
+        lineage::put(
+            conn,
+            l.record_type,
+            &l.id,
+            &Lineage {
+                head: l.head.clone(),
+                stored: stored.version_hash(),
+                ancestors: l.ancestors.clone(),
+            },
+        )?;
     }
     let now = crate::model::now();
     for (ty, id) in &applied {

@@ -19,12 +19,15 @@ pub mod conflict;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub(crate) mod lineage;
 pub mod manifest;
 pub mod minisign;
 pub mod receipt;
 mod records;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_merge;
 
 pub use export::{export, ExportOptions, ExportSummary};
 pub use import::{import, ImportOutcome, ImportSummary};
@@ -53,6 +56,8 @@ pub mod limits {
     pub const MAX_FILES: usize = 200_000;
     /// Zero padding accepted after the end of the tar archive.
     pub const MAX_TAR_PADDING: u64 = 64 << 10;
+    /// Ancestor hashes carried by one record version (older ones are dropped on export).
+    pub const MAX_ANCESTORS: usize = 1000;
 }
 
 /// Everything that can go wrong with keys, bundles and receipts. Each failure has its own
@@ -100,6 +105,14 @@ pub enum BundleError {
     Replayed { device: String, sequence: i64 },
     #[error("the bundle's records cannot be applied: {0}: nothing was imported")]
     Inconsistent(String),
+    #[error("{record} says it was written by device {device}, but the bundle was signed by another device and carries no signed entry of {device} for that version: nothing was imported")]
+    UnprovenAuthor { record: String, device: String },
+    #[error("the custody log in the bundle does not verify: {0}: nothing was imported")]
+    CustodyBroken(String),
+    #[error("the signature of SHA256SUMS is missing or not valid (minisign -V would fail): nothing was imported")]
+    BadSumsSignature,
+    #[error("attachment {0} cannot be replaced: an attachment's bytes never change, and the other file that came under its id was not kept; keep this vault's file (and ask the sender to attach the other one anew)")]
+    AttachmentImmutable(String),
 
     #[error("this vault has no HQ key: run `saksi keygen`, or pass --identity FILE")]
     NoHqKey,
@@ -152,6 +165,10 @@ impl BundleError {
             BundleError::Malformed(..) => "bundle_malformed",
             BundleError::Replayed { .. } => "bundle_replayed",
             BundleError::Inconsistent(_) => "bundle_inconsistent",
+            BundleError::UnprovenAuthor { .. } => "bundle_unproven_author",
+            BundleError::CustodyBroken(_) => "bundle_custody_broken",
+            BundleError::BadSumsSignature => "bundle_bad_sums_signature",
+            BundleError::AttachmentImmutable(_) => "bundle_attachment_immutable",
             BundleError::NoHqKey => "bundle_no_hq_key",
             BundleError::HqKeyExists => "bundle_hq_key_exists",
             BundleError::BadRecipient(_) => "bundle_bad_recipient",
