@@ -1065,4 +1065,18 @@ mod tests {
             MAX_THUMBNAIL_ALLOC >> 20
         );
     }
+
+    #[test]
+    fn intake_leaves_no_unwiped_copy_of_the_attachment_key_in_freed_memory() {
+        let (_tmp, mut v) = crate::testutil::vault();
+        let id = crate::testutil::incident(&mut v, "arrest");
+        let (intake, hits) = crate::testutil::freed::count_in_freed(&[b"AGE-SECRET-KEY-1"], || {
+            intake_reader(&mut v, "incident", &id, "note.txt", &b"a witness"[..])
+        });
+        intake.unwrap();
+        assert_eq!(
+            hits, 0,
+            "intake must not free any unwiped copy of the attachment's age identity"
+        );
+    }
 }
