@@ -1007,16 +1007,10 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         spec,
                         &rec,
                         &[
-                            (
-                                "blob_name",
-                                rusqlite::types::Value::Text(blob.blob_name.clone()),
-                            ),
-                            (
-                                "age_identity",
-                                rusqlite::types::Value::Text(blob.identity.to_string()),
-                            ),
-                            ("thumbnail", thumbnail),
-                            ("thumbnail_note", note),
+                            ("blob_name", &blob.blob_name),
+                            ("age_identity", blob.identity_param()),
+                            ("thumbnail", &thumbnail),
+                            ("thumbnail_note", &note),
                         ],
                     )?;
                     blobs_written.push(blob);

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -413,7 +413,7 @@ fn insert_row(
     table: &str,
     cols: &[String],
     row: &BTreeMap<String, Value>,
-    extra: &[(&str, SqlValue)],
+    extra: &[(&str, &dyn ToSql)],
 ) -> Result<()> {
     let mut names: Vec<&str> = Vec::new();
     let mut vals: Vec<SqlValue> = Vec::new();
@@ -423,10 +423,13 @@ fn insert_row(
             vals.push(to_sql(v).unwrap_or(SqlValue::Null));
         }
     }
-    for (n, v) in extra {
-        names.push(n);
-        vals.push(v.clone());
-    }
+    // Extra values are bound by reference, never copied: one is an attachment's secret key.
+    names.extend(extra.iter().map(|(n, _)| *n));
+    let vals: Vec<&dyn ToSql> = vals
+        .iter()
+        .map(|v| v as &dyn ToSql)
+        .chain(extra.iter().map(|(_, v)| *v))
+        .collect();
     let marks = vec!["?"; names.len()].join(", ");
     conn.execute(
         &format!(
@@ -454,7 +457,7 @@ pub(crate) fn insert(
     conn: &Connection,
     spec: &Spec,
     rec: &RecordFile,
-    extra: &[(&str, SqlValue)],
+    extra: &[(&str, &dyn ToSql)],
 ) -> Result<Vec<BTreeMap<String, Value>>> {
     let cols = columns(conn, spec.table)?;
     insert_row(conn, spec.table, &cols, &rec.row, extra)?;
