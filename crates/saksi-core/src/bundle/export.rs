@@ -561,6 +561,13 @@ pub fn export_with(
     let conn = &vault.conn;
     let tx = Tx::begin(conn)?;
     let recipients = resolve_recipients(conn, &opts.to)?;
+    // Importers refuse a header with more stanzas than this (age adds one "grease" stanza).
+    if recipients.len() >= super::limits::MAX_HEADER_STANZAS {
+        return Err(Error::invalid(format!(
+            "a bundle can be addressed to at most {} recipients",
+            super::limits::MAX_HEADER_STANZAS - 1
+        )));
+    }
     let age_recipients = recipients
         .iter()
         .map(|r| keys::parse_recipient(&r.recipient))

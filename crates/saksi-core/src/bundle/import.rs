@@ -2,8 +2,12 @@
 //!
 //! age hands out plaintext chunk by chunk before it can know whether the file was truncated, so
 //! nothing is applied while decrypting for the first time:
+//! 0. before anything is copied or decrypted, the file's size is capped, the framing of its age
+//!    header is checked within a bounded prefix (`header.rs`: magic, stanza count, MAC line) and
+//!    the vault's file system must have room for it, so junk costs what was read and no more;
 //! 1. the bundle is copied, still encrypted, into `VAULT/staging/` (so both passes read the same
-//!    bytes, whatever happens to the USB stick);
+//!    bytes, whatever happens to the USB stick); its header is parsed and its file key unwrapped
+//!    once, and each pass reads the plaintext again from the start;
 //! 2. pass 1 decrypts it and verifies everything: the age stream to its authenticated end, the
 //!    entry names against a fixed grammar, the manifest's minisign signature by a trusted, not
 //!    revoked device, the recipient binding, the format version, the sequence number, every
@@ -14,10 +18,10 @@
 //!    way are deleted unless the transaction commits;
 //! 4. the staging folder is removed, whatever the outcome.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -33,7 +37,7 @@ use super::manifest::{self, EntryName, FileEntry, Manifest, Withheld};
 use super::minisign::{self, SignatureFile};
 use super::receipt::{self, ReceiptSummary};
 use super::records::{self, RecordFile};
-use super::{blobs, limits, BundleError, Tx};
+use super::{blobs, header, limits, BundleError, Tx};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -103,28 +107,38 @@ pub fn import_with(
             ids
         }
     };
-    let meta = fs::metadata(file)
+    // Refuse junk before copying it: the size cap, then the age header's framing within a
+    // bounded prefix, then the free space; only then is the file staged.
+    let mut src = fs::File::open(file)
+        .map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
+    let meta = src
+        .metadata()
         .map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
     if !meta.is_file() {
         return Err(Error::invalid(format!("{} is not a file", file.display())));
     }
-    if meta.len() > limits::MAX_TOTAL_BYTES + limits::MAX_MANIFEST_BYTES * 2 {
-        return Err(
-            BundleError::TooLarge(format!("the bundle file is {} bytes", meta.len())).into(),
-        );
+    let size = meta.len();
+    if size > limits::MAX_BUNDLE_FILE_BYTES {
+        return Err(BundleError::TooLarge(format!("the bundle file is {size} bytes")).into());
     }
+    let prefix = header::read_prefix(&mut src)?;
+    let shape = header::check(&prefix, size)?;
+    check_free_space(vault.dir(), size)?;
+
     let staging = Staging::new(vault.dir())?;
     let staged = staging.dir.join(format!("{}.age", Uuid::new_v4().simple()));
-    let size = meta.len();
     let total = Some(size.saturating_mul(3));
     {
         use std::io::Write;
-        let mut src = fs::File::open(file)?;
+        // The staged copy starts with exactly the bytes checked above, and is never longer
+        // than the size the checks were made for.
         let mut dst = crate::vault::create_private(&staged)?;
+        dst.write_all(&prefix)?;
+        let mut done = prefix.len() as u64;
+        let mut rest = src.take(size.saturating_sub(done));
         let mut buf = vec![0u8; 64 * 1024];
-        let mut done = 0u64;
         loop {
-            let n = src.read(&mut buf)?;
+            let n = rest.read(&mut buf)?;
             if n == 0 {
                 break;
             }
@@ -134,36 +148,85 @@ pub fn import_with(
         }
         dst.sync_all()?;
     }
-    let (identity_index, recipient) = find_identity(&staged, &identities)?;
-    let identity = &identities[identity_index];
+    let opened = find_identity(&staged, &identities)?;
+    let recipient = identities
+        .get(opened.identity)
+        .ok_or(BundleError::NotForUs)?
+        .to_public()
+        .to_string();
 
     let verified = {
-        let mut stream = open_stream(&staged, identity)?;
+        let mut stream = opened.pass()?;
         let first = peek_kind(&mut stream)?;
         match first {
             Kind::Receipt => {
                 drop(stream);
-                let stream = open_stream(&staged, identity)?;
-                return receipt::import_receipt(vault, stream).map(ImportOutcome::Receipt);
+                return receipt::import_receipt(vault, opened.pass()?).map(ImportOutcome::Receipt);
             }
             Kind::Bundle => {}
         }
         drop(stream);
-        verify(
-            &vault.conn,
-            vault.device().id(),
-            open_stream(&staged, identity)?,
-            &recipient,
-        )?
+        verify(&vault.conn, vault.device().id(), opened.pass()?, &recipient)?
     };
+    // The signed manifest names every reader: a header with more recipients than it lists was
+    // encrypted (or re-encrypted) to someone the sender did not choose.
+    let listed = verified.manifest.recipients.len();
+    if shape.recipients() != listed || shape.x25519 != listed {
+        return Err(BundleError::UnlistedRecipients {
+            header: shape.recipients(),
+            listed,
+        }
+        .into());
+    }
     if verified.already {
         return Ok(ImportOutcome::AlreadyImported(verified.summary()));
     }
     // The last moment to cancel: from here on the bundle is applied in one transaction.
     crate::progress::check(progress, size.saturating_mul(2), total)?;
-    let summary = apply(vault, open_stream(&staged, identity)?, &verified)?;
+    let summary = apply(vault, opened.pass()?, &verified)?;
     crate::progress::check(progress, size.saturating_mul(3), total).ok();
     Ok(ImportOutcome::Imported(summary))
+}
+
+/// Refuses to stage a bundle of `size` bytes unless the vault's file system has room for the
+/// staged copy, the attachment blobs made from it and a margin for the database
+/// ([`space_needed`]).
+fn check_free_space(vault_dir: &Path, size: u64) -> Result<()> {
+    let available = free_space(vault_dir)?;
+    let needed = space_needed(size);
+    if available < needed {
+        return Err(BundleError::NoSpace { needed, available }.into());
+    }
+    Ok(())
+}
+
+/// The space an import of a `size`-byte bundle may use at its peak: the staged (encrypted) copy,
+/// the re-encrypted attachment blobs (at most the bundle's size again) and
+/// [`limits::FREE_SPACE_MARGIN`] for the database and its journal.
+pub(crate) fn space_needed(size: u64) -> u64 {
+    size.saturating_mul(2)
+        .saturating_add(limits::FREE_SPACE_MARGIN)
+}
+
+/// Bytes available to this (unprivileged) process on the file system holding `dir`.
+#[cfg(unix)]
+fn free_space(dir: &Path) -> Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| Error::invalid(format!("{} is not a usable path", dir.display())))?;
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized, writable struct;
+    // statvfs writes only into it.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error().into());
+    }
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+fn free_space(_dir: &Path) -> Result<u64> {
+    Ok(u64::MAX)
 }
 
 /// `VAULT/staging/`, removed on drop (and cleared of leftovers from a crash on creation).
@@ -213,43 +276,86 @@ fn open_decryptor(path: &Path) -> Result<age::Decryptor<BufReader<fs::File>>> {
     Ok(d)
 }
 
-/// Which of `identities` opens the file, and its recipient (for the binding check).
-fn find_identity(path: &Path, identities: &[age::x25519::Identity]) -> Result<(usize, String)> {
-    let mut last = Error::from(BundleError::NotForUs);
-    for (i, id) in identities.iter().enumerate() {
-        let d = open_decryptor(path)?;
-        match d.decrypt(std::iter::once(id as &dyn age::Identity)) {
-            Ok(_) => return Ok((i, id.to_public().to_string())),
-            Err(age::DecryptError::NoMatchingKeys) => continue,
-            Err(e) => last = map_header_error(e),
+/// One of the importer's identities, noting whether it was the one that unwrapped the file key
+/// (age tries them in turn and does not say which matched). The unwrapping is age's own.
+struct Watched<'a> {
+    inner: &'a age::x25519::Identity,
+    index: usize,
+    matched: &'a Cell<Option<usize>>,
+}
+
+impl age::Identity for Watched<'_> {
+    fn unwrap_stanza(
+        &self,
+        stanza: &age_core::format::Stanza,
+    ) -> Option<std::result::Result<age_core::format::FileKey, age::DecryptError>> {
+        let r = self.inner.unwrap_stanza(stanza);
+        if matches!(r, Some(Ok(_))) {
+            self.matched.set(Some(self.index));
         }
+        r
     }
-    Err(last)
+}
+
+/// The staged bundle with its header parsed and its file key unwrapped, once per import; each
+/// pass reads the plaintext again from the start (age's seekable reader, which authenticates
+/// every chunk it hands out as on a first read).
+struct Opened {
+    reader: Rc<RefCell<age::stream::StreamReader<BufReader<fs::File>>>>,
+    /// Which identity opened it.
+    identity: usize,
+}
+
+impl Opened {
+    /// A reader of the plaintext from its first byte.
+    fn pass(&self) -> Result<Plain> {
+        self.reader
+            .borrow_mut()
+            .seek(SeekFrom::Start(0))
+            .map_err(|_| BundleError::Damaged(String::new()))?;
+        Ok(Plain {
+            inner: self.reader.clone(),
+            age_failed: Rc::new(Cell::new(false)),
+        })
+    }
+}
+
+/// Opens the staged file with whichever of `identities` its header is for, parsing the header
+/// once and trying every identity on it.
+fn find_identity(path: &Path, identities: &[age::x25519::Identity]) -> Result<Opened> {
+    let matched = Cell::new(None);
+    let watched: Vec<Watched<'_>> = identities
+        .iter()
+        .enumerate()
+        .map(|(index, inner)| Watched {
+            inner,
+            index,
+            matched: &matched,
+        })
+        .collect();
+    let reader = open_decryptor(path)?
+        .decrypt(watched.iter().map(|w| w as &dyn age::Identity))
+        .map_err(map_header_error)?;
+    let identity = matched.get().ok_or(BundleError::NotForUs)?;
+    Ok(Opened {
+        reader: Rc::new(RefCell::new(reader)),
+        identity,
+    })
 }
 
 /// The decrypted stream, remembering whether age (rather than tar) reported an error.
 pub(crate) struct Plain {
-    inner: age::stream::StreamReader<BufReader<fs::File>>,
+    inner: Rc<RefCell<age::stream::StreamReader<BufReader<fs::File>>>>,
     pub(crate) age_failed: Rc<Cell<bool>>,
 }
 
 impl Read for Plain {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner
+            .borrow_mut()
             .read(buf)
             .inspect_err(|_| self.age_failed.set(true))
     }
-}
-
-fn open_stream(path: &Path, identity: &age::x25519::Identity) -> Result<Plain> {
-    let d = open_decryptor(path)?;
-    let inner = d
-        .decrypt(std::iter::once(identity as &dyn age::Identity))
-        .map_err(map_header_error)?;
-    Ok(Plain {
-        inner,
-        age_failed: Rc::new(Cell::new(false)),
-    })
 }
 
 /// Turns an I/O error met while reading the archive into the right message.

@@ -450,3 +450,50 @@ fn preview_matches_the_export_and_cancelling_leaves_nothing() {
     );
     let _ = &s.hq_identity;
 }
+
+#[test]
+fn a_bundle_encrypted_to_a_recipient_its_manifest_does_not_list_is_refused() {
+    let mut s = setup();
+    let hq = s.hq_identity.to_public();
+    let eavesdropper = age::x25519::Identity::generate().to_public();
+    // The genuine, signed entries, encrypted to HQ and to one reader the monitor never named.
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in &s.entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o600);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        tar.append(&h, bytes.as_slice()).unwrap();
+    }
+    let plain = tar.into_inner().unwrap();
+    let enc = age::Encryptor::with_recipients(
+        [
+            &hq as &dyn age::Recipient,
+            &eavesdropper as &dyn age::Recipient,
+        ]
+        .into_iter(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out).unwrap();
+    w.write_all(&plain).unwrap();
+    w.finish().unwrap();
+    expect_refused(
+        &mut s,
+        "one_recipient_more_than_the_manifest",
+        out,
+        "bundle_unlisted_recipients",
+    );
+    // The same entries to HQ alone import.
+    let file = s.tmp.path().join("genuine.saksi");
+    std::fs::write(&file, pack(&s.entries, &hq)).unwrap();
+    assert!(
+        matches!(
+            import(&mut s.hq, &file, None).unwrap(),
+            ImportOutcome::Imported(_)
+        ),
+        "a bundle encrypted exactly to its listed recipients imports"
+    );
+}
