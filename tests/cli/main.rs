@@ -39,3 +39,7 @@ mod snapshots;
 // Crash safety: SIGKILL a writing saksi at random moments; acknowledged writes survive, nothing is
 // half-applied, the vault verifies clean.
 mod crash;
+
+// Crash safety of an incident edit: SIGKILL `saksi incident update` on an incident with many acts;
+// it is exactly the old or exactly the new incident afterwards, never a mix.
+mod crash_edit;

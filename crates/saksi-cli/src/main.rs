@@ -3,6 +3,7 @@
 //! any failure is one line on stderr and a non-zero exit.
 
 mod bundle_cmds;
+mod incident_edit;
 mod input;
 
 use std::io::Write;
@@ -118,7 +119,7 @@ enum Command {
 enum IncidentCmd {
     /// Add an incident from JSON (FILE, or - / nothing for standard input); prints its id.
     Add { file: Option<PathBuf> },
-    /// Replace an incident's own fields from JSON.
+    /// Edit an incident from JSON: its own fields, and optionally its acts and proceedings.
     Update { id: String, file: Option<PathBuf> },
     List {
         #[arg(long)]
@@ -323,10 +324,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{}", v.incidents_mut().add(&input)?);
                 }
                 IncidentCmd::Update { id, file } => {
-                    let id = parse_id("incident", id)?;
-                    let input: IncidentInput = input::json(file.as_deref())?;
-                    v.incidents_mut().update(&id, &input)?;
-                    println!("{id}");
+                    incident_edit::run(&mut v, id, file.as_deref())?
                 }
                 IncidentCmd::List { json } => {
                     let list = v.incidents().list()?;
