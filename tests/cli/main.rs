@@ -40,6 +40,7 @@ mod snapshots;
 // half-applied, the vault verifies clean.
 mod crash;
 
-// Crash safety of an incident edit: SIGKILL `saksi incident update` on an incident with many acts;
-// it is exactly the old or exactly the new incident afterwards, never a mix.
-mod crash_edit;
+// `saksi incident update` as one whole edit: acts changed in place, stale versions refused, the
+// count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
+// old or exactly the new incident, never a mix).
+mod edit;

@@ -1132,7 +1132,8 @@ mod tests {
         let before = v.incidents().get(&id).unwrap();
         let persons = v.persons().list().unwrap();
         let log = custody::entries(&v).unwrap().len();
-        let bad_parts: Vec<(&str, Box<dyn Fn(&mut IncidentEdit)>)> = vec![
+        type Spoil = Box<dyn Fn(&mut IncidentEdit)>;
+        let bad_parts: Vec<(&str, Spoil)> = vec![
             (
                 "role",
                 Box::new(|e| {

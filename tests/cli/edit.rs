@@ -1,4 +1,4 @@
-//! Crash safety of an incident edit (threat model: "kill -9 or power cut during any write"). A
+//! `saksi incident update` as one whole edit, and its crash safety (threat model: "kill -9 or power cut during any write"). A
 //! `saksi incident update` that changes every act and proceeding of an incident with many acts in
 //! place, removes one act and adds another is SIGKILLed at a random moment, many times, on one
 //! vault. After each kill the incident is exactly the old one or exactly the new one (the whole
@@ -195,4 +195,44 @@ fn sigkill_during_an_incident_edit_leaves_the_old_or_the_new_incident_never_a_mi
         "one committed edit is exactly one record_edited custody entry"
     );
     eprintln!("edit crash test: {ITERATIONS} kills, {committed} edits committed, {cut} cut");
+}
+
+#[test]
+fn incident_update_changes_an_act_in_place_and_refuses_a_stale_version() {
+    let v = TestVault::new();
+    let id = v.add("incident", &seed());
+    let before = v.json(&["incident", "show", &id, "--json"]);
+    let e = edit(&before, 1);
+    v.ok_stdin(&["incident", "update", &id], &e.to_string());
+    let after = v.json(&["incident", "show", &id, "--json"]);
+    assert_eq!(
+        after["involvements"][0]["id"], before["involvements"][1]["id"],
+        "an act listed with its id is changed in place, keeping its id"
+    );
+    // The same edit again was made from the old version: someone else saved in between.
+    let out = v.run_stdin(&["incident", "update", &id], &e.to_string());
+    out.expect_error("was changed since this edit began");
+    assert_eq!(
+        v.json(&["incident", "show", &id, "--json"]),
+        after,
+        "a stale edit must change nothing"
+    );
+}
+
+#[test]
+fn a_group_count_over_the_ceiling_is_refused_by_the_cli_too() {
+    // The ceiling used to live only in the desktop shell: `saksi` stored any count.
+    let v = TestVault::new();
+    let out = v.run_stdin(
+        &["incident", "add"],
+        &json!({"title": "t", "involvements": [{"role": "perpetrator",
+                "counting": {"unit": "group", "min": 1, "max": 9_000_000_000_i64}}]})
+        .to_string(),
+    );
+    out.expect_error("a count must be between 0 and 10000000");
+    assert_eq!(
+        v.json(&["incident", "list", "--json"]),
+        json!([]),
+        "nothing is stored"
+    );
 }
