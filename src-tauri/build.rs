@@ -26,8 +26,6 @@ const COMMANDS: &[&str] = &[
     "person_list",
     "person_get",
     "person_add",
-    "involvement_add",
-    "involvement_remove",
     "person_update",
     "person_involvements",
     "person_proceedings",

@@ -145,8 +145,6 @@ fn main() {
             commands::records::person_list,
             commands::records::person_get,
             commands::records::person_add,
-            commands::records::involvement_add,
-            commands::records::involvement_remove,
             commands::records::person_update,
             commands::records::person_involvements,
             commands::records::person_proceedings,

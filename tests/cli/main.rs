@@ -43,3 +43,7 @@ mod crash;
 // Output: terminal escapes in stored or bundled text are neutralised (JSON stays exact), every
 // data-printing command speaks --json, a closed pipe ends quietly, input is read before unlocking.
 mod output;
+// `saksi incident update` as one whole edit: acts changed in place, stale versions refused, the
+// count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
+// old or exactly the new incident, never a mix).
+mod edit;

@@ -178,9 +178,11 @@ test('editing an incident updates its fields, adds a release, and the person is 
   await s.click('#incident-edit');
   await s.fill('#incident-title', 'Arrest at the central market');
   await s.select('#incident-sensitivity', 'high');
+  // The stored arrest is proc-1 (editable in place); the new release is proc-2.
+  await s.waitFor('#proc-1-kind');
   await s.click('#add-proceeding');
-  await s.select('#proc-1-kind', 'released');
-  await s.type('#proc-1-date', '2024-02-01');
+  await s.select('#proc-2-kind', 'released');
+  await s.type('#proc-2-date', '2024-02-01');
   await s.click('#incident-save');
   await s.waitForText('#incident-detail-title', 'Arrest at the central market');
   await s.waitForText('#incident-facts', 'High');

@@ -108,7 +108,7 @@ pub enum Command {
 pub enum IncidentCmd {
     /// Add an incident from JSON (FILE, or - / nothing for standard input); prints its id.
     Add { file: Option<PathBuf> },
-    /// Replace an incident's own fields from JSON.
+    /// Edit an incident from JSON: its own fields, and optionally its acts and proceedings.
     Update { id: String, file: Option<PathBuf> },
     List {
         #[arg(long)]

@@ -63,6 +63,17 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// Optimistic concurrency: the edit was made from an older version than the one stored.
+    #[error(
+        "{what} {id} was changed since this edit began (the edit was made from version {edited}, version {stored} is stored): reload it and make the edit again; nothing was changed"
+    )]
+    StaleEdit {
+        what: &'static str,
+        id: String,
+        edited: i64,
+        stored: i64,
+    },
+
     #[error("the migration of the vault schema failed and was rolled back: {0}")]
     Migration(String),
 
@@ -106,6 +117,7 @@ impl Error {
             Error::WeakPassphrase(_) => "weak_passphrase",
             Error::NotFound { .. } => "not_found",
             Error::InvalidInput(_) => "invalid_input",
+            Error::StaleEdit { .. } => "stale_edit",
             Error::Migration(_) => "migration",
             Error::Database(_) => "database",
             Error::Io(_) => "io",

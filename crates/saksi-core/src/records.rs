@@ -87,6 +87,34 @@ fn log_created<T: Serialize>(
     )
 }
 
+/// The record types whose edits name the version they were made from.
+#[derive(Clone, Copy)]
+enum Stored {
+    Person,
+    Testimony,
+}
+
+/// Optimistic concurrency: refuses an edit made from another version than the stored one.
+fn check_version(tx: &Transaction<'_>, what: Stored, id: &Uuid, edited: Option<i64>) -> Result<()> {
+    let (name, sql) = match what {
+        Stored::Person => ("person", "SELECT version FROM person WHERE id = ?1"),
+        Stored::Testimony => ("testimony", "SELECT version FROM testimony WHERE id = ?1"),
+    };
+    let stored: i64 = tx
+        .query_row(sql, [id.to_string()], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::not_found(name, id))?;
+    match edited {
+        Some(edited) if edited != stored => Err(Error::StaleEdit {
+            what: name,
+            id: id.to_string(),
+            edited,
+            stored,
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub struct Incidents<'a>(&'a Vault);
 pub struct IncidentsMut<'a>(&'a mut Vault);
 
@@ -111,6 +139,22 @@ impl IncidentsMut<'_> {
             let inc = model::incident::load(tx, &id)?;
             log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
             Ok(id)
+        })
+    }
+
+    /// Applies a whole edit of a stored incident in one transaction: its own fields, kinds and
+    /// links, and the acts and proceedings listed (changed in place, added or removed), with any
+    /// new people. One `record_edited` custody entry for the incident (plus `record_created` for
+    /// each new person) and one version bump; all or nothing. A stale `version` is refused.
+    pub fn edit(&mut self, id: &Uuid, edit: &IncidentEdit) -> Result<()> {
+        self.0.write(|tx, dev| {
+            let people = model::incident::edit(tx, dev.id(), id, edit)?;
+            for pid in people.values() {
+                let p = model::person::load(tx, pid)?;
+                log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
+            }
+            let inc = model::incident::load(tx, id)?;
+            log_created(tx, dev, "incident", id, &inc, Action::RecordEdited)
         })
     }
 
@@ -220,7 +264,14 @@ impl PersonsMut<'_> {
         })
     }
     pub fn update(&mut self, id: &Uuid, input: &PersonInput) -> Result<()> {
+        self.edit(id, None, input)
+    }
+
+    /// Replaces all of the person's fields, refusing when `version` (the version the edit was
+    /// made from) is given and is no longer the stored one.
+    pub fn edit(&mut self, id: &Uuid, version: Option<i64>, input: &PersonInput) -> Result<()> {
         self.0.write(|tx, dev| {
+            check_version(tx, Stored::Person, id, version)?;
             model::person::update(tx, dev.id(), id, input)?;
             let p = model::person::load(tx, id)?;
             log_created(tx, dev, "person", id, &p, Action::RecordEdited)
@@ -252,7 +303,14 @@ impl TestimoniesMut<'_> {
 
     /// Replaces the testimony's fields, consent included.
     pub fn update(&mut self, id: &Uuid, input: &TestimonyInput) -> Result<()> {
+        self.edit(id, None, input)
+    }
+
+    /// Replaces the testimony's fields, refusing when `version` (the version the edit was made
+    /// from) is given and is no longer the stored one.
+    pub fn edit(&mut self, id: &Uuid, version: Option<i64>, input: &TestimonyInput) -> Result<()> {
         self.0.write(|tx, dev| {
+            check_version(tx, Stored::Testimony, id, version)?;
             model::testimony::update(tx, dev.id(), id, input)?;
             let t = model::testimony::load(tx, id)?;
             log_created(tx, dev, "testimony", id, &t, Action::RecordEdited)

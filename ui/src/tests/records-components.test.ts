@@ -154,4 +154,34 @@ describe('IncidentEditor', () => {
     expect(input.people, 'the stored person is used, no new one').toEqual({});
     expect(input.involvements[0].person).toBe('p1');
   });
+
+  it('saves an edit of a stored incident in one call: stored acts changed in place, nothing added or removed one by one', async () => {
+    handlers.incident_get = () => ({
+      ...INCIDENT,
+      version: 4,
+      proceedings: [
+        { id: 'q1', person_id: 'p1', incident_id: INCIDENT.id, kind: 'arrest', date: { date: '2024-01-10', precision: 'day' },
+          in_absentia: false, notes: '' },
+      ],
+    });
+    handlers.incident_update = () => null;
+    const onsaved = vi.fn();
+    render(IncidentEditor, { id: INCIDENT.id, oncancel: () => {}, onsaved });
+    const notes = await screen.findByLabelText('Notes', { selector: '#act-1-notes' });
+    await fireEvent.input(notes, { target: { value: 'seen from the gate' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onsaved).toHaveBeenCalled());
+    const writes = invoke.mock.calls.map(([c]) => c).filter((c) => !/^(incident_get|incident_list|vocabulary|draft_)/.test(c));
+    expect(writes, 'an edit is one core operation: one call, never a sequence of adds and removes').toEqual(['incident_update']);
+    const input = invoke.mock.calls.find(([c]) => c === 'incident_update')?.[1]?.input as {
+      version: number;
+      involvements: { id: string; notes: string; person: string }[];
+      proceedings: { id: string; person: string }[];
+    };
+    expect(input.version, 'the edit names the version it was made from').toBe(4);
+    expect(input.involvements).toEqual([expect.objectContaining({ id: 'v1', person: 'p1', notes: 'seen from the gate' })]);
+    expect(input.proceedings, 'stored proceedings are sent back by id, or the core would remove them').toEqual([
+      expect.objectContaining({ id: 'q1', person: 'p1', kind: 'arrest' }),
+    ]);
+  });
 });

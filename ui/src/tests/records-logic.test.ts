@@ -7,6 +7,7 @@ import {
   newAct,
   newProceeding,
   ownFields,
+  toEdit,
   toNewIncident,
   validate,
 } from '../lib/records/incident-form';
@@ -147,6 +148,47 @@ describe('incident form → IncidentInput', () => {
     const merged = mergeDraft(fresh, draft);
     expect(merged.title).toBe('Edited');
     expect(merged.acts.map((a) => [a.storedId ?? 'new', a.removed ?? false])).toEqual([['v1', true], ['new', false]]);
+  });
+});
+
+describe('incident edits', () => {
+  const stored = {
+    id: 'i1', title: 'Stored', description: '', kinds: [], start: {}, end: {}, place: {}, verification: 'alleged',
+    sensitivity: 'normal', related: [], testimony_ids: [], version: 3,
+    involvements: [
+      { id: 'v1', person_id: 'p1', person_name: 'A', role: 'victim', counting: { unit: 'individual' }, notes: '' },
+      { id: 'v2', person_id: 'p2', person_name: 'B', role: 'witness', counting: { unit: 'individual' }, notes: '' },
+    ],
+    proceedings: [
+      { id: 'q1', person_id: 'p2', incident_id: 'i1', kind: 'arrest', date: { date: '2024', precision: 'year' }, in_absentia: false, notes: '' },
+    ],
+  } as unknown as IncidentRecord;
+
+  it('changes, adds and removes acts and proceedings in one edit', () => {
+    const f = formFromIncident(stored);
+    expect(f.version).toBe(3);
+    expect(f.proceedings.map((p) => [p.storedId, p.actKey]), 'stored proceedings are editable rows').toEqual([['q1', 'vv2']]);
+    f.acts[0].injuries = 'bruises';
+    f.acts[1].removed = true;
+    const a = newAct(f, 'witness');
+    a.person.latin = 'Keo Malis';
+    f.acts.push(a);
+    f.proceedings[0].authority = 'court';
+    f.proceedings.push({ ...newProceeding(f, 'vv1'), kind: 'released' });
+    expect(validate(f), 'a stored proceeding of a removed act keeps its person').toEqual([]);
+    const e = toEdit(f);
+    expect(e.version).toBe(3);
+    expect(e.involvements.map((i) => [i.id, i.person])).toEqual([['v1', 'p1'], [null, `p_${a.key}`]]);
+    expect(e.involvements[0].injuries).toBe('bruises');
+    expect(e.people[`p_${a.key}`]).toEqual({ names: [{ name: 'Keo Malis', kind: 'romanisation' }] });
+    expect(e.proceedings.map((p) => [p.id, p.person, p.kind])).toEqual([['q1', 'p2', 'arrest'], [null, 'p1', 'released']]);
+    expect(e.proceedings[0].authority).toBe('court');
+  });
+
+  it('validates stored acts too, now that they are edited in place', () => {
+    const f = formFromIncident(stored);
+    f.acts[0].count_min = 'many';
+    expect(keysOf(validate(f))).toEqual(['editor.count_invalid']);
   });
 });
 

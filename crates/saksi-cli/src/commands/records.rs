@@ -3,8 +3,8 @@
 
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
-    parse_id, FuzzyDate, IncidentInput, InterventionInput, Person, PersonInput, Proceeding,
-    ProceedingInput, TestimonyInput,
+    parse_id, FuzzyDate, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
+    Proceeding, ProceedingInput, TestimonyInput,
 };
 use saksi_core::search::SearchQuery;
 use serde::Serialize;
@@ -22,10 +22,13 @@ pub fn incident(ctx: &Ctx, cmd: &IncidentCmd) -> anyhow::Result<()> {
             let id = ctx.with_vault(|v| Ok(v.incidents_mut().add(&input)?))?;
             line(id.to_string())
         }
+        // One whole edit (own fields, and optionally the full lists of acts and proceedings),
+        // applied by the core in one transaction; the older input (own fields only) is the same
+        // JSON without the lists.
         IncidentCmd::Update { id, file } => {
             let id = parse_id("incident", id)?;
-            let input: IncidentInput = ctx.input(file.as_deref())?;
-            ctx.with_vault(|v| Ok(v.incidents_mut().update(&id, &input)?))?;
+            let edit: IncidentEdit = ctx.input(file.as_deref())?;
+            ctx.with_vault(|v| Ok(v.incidents_mut().edit(&id, &edit)?))?;
             line(id.to_string())
         }
         IncidentCmd::List { json } => {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub use incident::{Incident, IncidentInput, InvolvementInput, PersonRef};
+pub use incident::{Incident, IncidentEdit, IncidentInput, InvolvementInput, PersonRef};
 pub use intervention::{Intervention, InterventionInput};
 pub use person::{Person, PersonInput};
 pub use proceeding::{Proceeding, ProceedingInput};

@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ProceedingInput {
+    /// In an incident edit only: the id of the stored proceeding this entry changes in place.
+    /// Absent for a new proceeding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// The person's id (or, inside an incident's JSON, the `ref` of a person in its `people`).
     pub person: String,
     #[serde(default)]
@@ -57,18 +61,23 @@ pub struct Proceeding {
     pub meta: Meta,
 }
 
-/// Inserts a proceeding whose person (and incident) ids are already resolved.
-pub(crate) fn insert(
-    conn: &Connection,
-    device_id: &str,
-    person_id: &Uuid,
-    incident_id: Option<&Uuid>,
-    p: &ProceedingInput,
-) -> Result<Uuid> {
-    super::person::exists(conn, person_id)?;
-    if let Some(i) = incident_id {
-        super::incident::exists(conn, i)?;
-    }
+/// A proceeding's own columns, checked and normalised: what is stored.
+pub(crate) struct Checked {
+    kind: String,
+    date: Option<String>,
+    precision: &'static str,
+    authority: Option<String>,
+    case_number: Option<String>,
+    charges: Option<String>,
+    law_cited: Option<String>,
+    sentence_months: Option<i64>,
+    in_absentia: bool,
+    detention_place: Option<String>,
+    notes: String,
+}
+
+/// Checks a proceeding's own fields (kind, date, sentence, texts) without writing anything.
+pub(crate) fn check_fields(conn: &Connection, p: &ProceedingInput) -> Result<Checked> {
     let kind = check(conn, Vocab::ProceedingKind, &p.kind)?;
     let (date, prec) = p.date.normalise("proceeding date")?;
     if let Some(m) = p.sentence_months {
@@ -77,8 +86,62 @@ pub(crate) fn insert(
         }
     }
     super::bounded("notes", p.notes.as_deref().unwrap_or(""))?;
+    Ok(Checked {
+        kind,
+        date,
+        precision: prec.as_str(),
+        authority: opt_text("authority", &p.authority)?,
+        case_number: opt_text("case_number", &p.case_number)?,
+        charges: opt_text("charges", &p.charges)?,
+        law_cited: opt_text("law_cited", &p.law_cited)?,
+        sentence_months: p.sentence_months,
+        in_absentia: p.in_absentia,
+        detention_place: opt_text("detention_place", &p.detention_place)?,
+        notes: p.notes.as_deref().unwrap_or("").trim().to_string(),
+    })
+}
+
+/// Refuses an `id` where only new proceedings are possible.
+pub(crate) fn refuse_id(p: &ProceedingInput) -> Result<()> {
+    match &p.id {
+        None => Ok(()),
+        Some(id) => Err(Error::invalid(format!(
+            "a new proceeding cannot carry an id ('{id}'): ids name stored proceedings in an incident edit only"
+        ))),
+    }
+}
+
+/// Inserts a proceeding whose person (and incident) ids are already resolved.
+pub(crate) fn insert(
+    conn: &Connection,
+    device_id: &str,
+    person_id: &Uuid,
+    incident_id: Option<&Uuid>,
+    p: &ProceedingInput,
+) -> Result<Uuid> {
+    refuse_id(p)?;
+    super::person::exists(conn, person_id)?;
+    if let Some(i) = incident_id {
+        super::incident::exists(conn, i)?;
+    }
+    let c = check_fields(conn, p)?;
     let id = Uuid::now_v7();
-    let now = super::now();
+    insert_checked(conn, device_id, &id, person_id, incident_id, &c)?;
+    Ok(id)
+}
+
+pub(crate) fn insert_checked(
+    conn: &Connection,
+    device_id: &str,
+    id: &Uuid,
+    person_id: &Uuid,
+    incident_id: Option<&Uuid>,
+    c: &Checked,
+) -> Result<()> {
+    super::person::exists(conn, person_id)?;
+    if let Some(i) = incident_id {
+        super::incident::exists(conn, i)?;
+    }
     conn.execute(
         "INSERT INTO proceeding (id, person_id, incident_id, kind, date, date_precision, authority,
             case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
@@ -88,22 +151,63 @@ pub(crate) fn insert(
             id.to_string(),
             person_id.to_string(),
             incident_id.map(|i| i.to_string()),
-            kind,
-            date,
-            prec.as_str(),
-            opt_text("authority", &p.authority)?,
-            opt_text("case_number", &p.case_number)?,
-            opt_text("charges", &p.charges)?,
-            opt_text("law_cited", &p.law_cited)?,
-            p.sentence_months,
-            p.in_absentia as i64,
-            opt_text("detention_place", &p.detention_place)?,
-            p.notes.as_deref().unwrap_or("").trim(),
-            now,
+            c.kind,
+            c.date,
+            c.precision,
+            c.authority,
+            c.case_number,
+            c.charges,
+            c.law_cited,
+            c.sentence_months,
+            c.in_absentia as i64,
+            c.detention_place,
+            c.notes,
+            super::now(),
             device_id
         ],
     )?;
-    Ok(id)
+    Ok(())
+}
+
+/// Writes a stored proceeding's new state in place. Only a row that actually changes gets a new
+/// version, timestamp and device id (so that bundles carry exactly the changed rows). Returns
+/// whether it changed.
+pub(crate) fn update_checked(
+    conn: &Connection,
+    device_id: &str,
+    id: &Uuid,
+    person_id: &Uuid,
+    c: &Checked,
+) -> Result<bool> {
+    super::person::exists(conn, person_id)?;
+    let n = conn.execute(
+        "UPDATE proceeding SET person_id = ?2, kind = ?3, date = ?4, date_precision = ?5,
+            authority = ?6, case_number = ?7, charges = ?8, law_cited = ?9, sentence_months = ?10,
+            in_absentia = ?11, detention_place = ?12, notes = ?13, updated_at = ?14,
+            device_id = ?15, version = version + 1
+         WHERE id = ?1 AND (person_id IS NOT ?2 OR kind IS NOT ?3 OR date IS NOT ?4
+            OR date_precision IS NOT ?5 OR authority IS NOT ?6 OR case_number IS NOT ?7
+            OR charges IS NOT ?8 OR law_cited IS NOT ?9 OR sentence_months IS NOT ?10
+            OR in_absentia IS NOT ?11 OR detention_place IS NOT ?12 OR notes IS NOT ?13)",
+        params![
+            id.to_string(),
+            person_id.to_string(),
+            c.kind,
+            c.date,
+            c.precision,
+            c.authority,
+            c.case_number,
+            c.charges,
+            c.law_cited,
+            c.sentence_months,
+            c.in_absentia as i64,
+            c.detention_place,
+            c.notes,
+            super::now(),
+            device_id
+        ],
+    )?;
+    Ok(n > 0)
 }
 
 /// Resolves the ids in a stand-alone proceeding input (not inside an incident).

@@ -2,9 +2,9 @@
 import { call } from '../api';
 import type { SearchHit, SearchQuery } from '../types';
 import type {
+  IncidentEdit,
   IncidentFullInput,
   IncidentRecord,
-  InvolvementInput,
   PersonInput,
   PersonInvolvement,
   PersonRecord,
@@ -22,16 +22,15 @@ export const records = {
     list: () => call<IncidentRecord[]>('incident_list'),
     get: (id: string) => call<IncidentRecord>('incident_get', { id }),
     add: (input: IncidentFullInput) => call<string>('incident_add', { input }),
-    update: (id: string, input: IncidentFullInput) => call<void>('incident_update', { id, input }),
-    addInvolvement: (incidentId: string, personId: string | null, input: InvolvementInput) =>
-      call<string>('involvement_add', { incidentId, personId, input }),
-    removeInvolvement: (id: string) => call<void>('involvement_remove', { id }),
+    /** One whole edit (fields, acts, proceedings) in one core transaction. */
+    update: (id: string, input: IncidentEdit) => call<void>('incident_update', { id, input }),
   },
   persons: {
     list: () => call<PersonRecord[]>('person_list'),
     get: (id: string) => call<PersonRecord>('person_get', { id }),
     add: (input: PersonInput) => call<string>('person_add', { input }),
-    update: (id: string, input: PersonInput) => call<void>('person_update', { id, input }),
+    update: (id: string, version: number | null, input: PersonInput) =>
+      call<void>('person_update', { id, version, input }),
     involvements: (id: string) => call<PersonInvolvement[]>('person_involvements', { id }),
     proceedings: (id: string) => call<Proceeding[]>('person_proceedings', { id }),
   },
@@ -42,7 +41,8 @@ export const records = {
     list: (incidentId: string | null) => call<Testimony[]>('testimony_list', { incidentId }),
     get: (id: string) => call<Testimony>('testimony_get', { id }),
     add: (input: TestimonyInput) => call<string>('testimony_add', { input }),
-    update: (id: string, input: TestimonyInput) => call<void>('testimony_update', { id, input }),
+    update: (id: string, version: number | null, input: TestimonyInput) =>
+      call<void>('testimony_update', { id, version, input }),
   },
   vocabulary: (name: VocabName) => call<Term[]>('vocabulary', { name }),
   search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),

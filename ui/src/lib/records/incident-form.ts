@@ -3,6 +3,7 @@
 import { dateMatchesPrecision } from '../dates';
 import type { FuzzyDate, Precision } from '../types';
 import type {
+  IncidentEdit,
   IncidentFullInput,
   IncidentRecord,
   InvolvementInput,
@@ -31,9 +32,9 @@ export interface PersonChoice {
 
 export interface ActRow {
   key: string;
-  /** Set for an act already stored (edit mode): shown, not re-sent. */
+  /** Set for an act already stored (edit mode): sent with its id, so it is changed in place. */
   storedId?: string;
-  /** A stored act marked for removal on save. */
+  /** A stored act marked for removal on save (left out of the edit). */
   removed?: boolean;
   person: PersonChoice;
   role: string;
@@ -51,6 +52,10 @@ export interface ActRow {
 
 export interface ProceedingRow {
   key: string;
+  /** Set for a proceeding already stored (edit mode): changed in place on save. */
+  storedId?: string;
+  /** The stored person of a stored proceeding (used when no act row is chosen). */
+  personId?: string;
   /** The act row whose person this proceeding concerns. */
   actKey: string;
   kind: string;
@@ -88,6 +93,8 @@ export interface IncidentForm {
   related: LinkRow[];
   /** Next number for row keys and local person references. */
   seq: number;
+  /** The stored version the edit started from (null for a new incident). */
+  version?: number | null;
 }
 
 export function emptyForm(): IncidentForm {
@@ -107,6 +114,7 @@ export function emptyForm(): IncidentForm {
     proceedings: [],
     related: [],
     seq: 1,
+    version: null,
   };
 }
 
@@ -163,7 +171,7 @@ function dateField(d: FuzzyDate | undefined): DateField {
   return { date, precision: date ? p : 'day' };
 }
 
-/** The editable state of a stored incident; its acts are shown as stored rows. */
+/** The editable state of a stored incident; its acts and proceedings are editable stored rows. */
 export function formFromIncident(i: IncidentRecord): IncidentForm {
   const form = emptyForm();
   Object.assign(form, {
@@ -199,23 +207,52 @@ export function formFromIncident(i: IncidentRecord): IncidentForm {
     group_description: s(v.counting?.description),
     notes: s(v.notes),
   }));
+  form.proceedings = (i.proceedings ?? []).map((p) => ({
+    key: `q${p.id}`,
+    storedId: p.id,
+    personId: p.person_id,
+    actKey: form.acts.find((a) => a.person.mode === 'existing' && a.person.id === p.person_id)?.key ?? '',
+    kind: p.kind,
+    date: dateField(p.date),
+    authority: s(p.authority),
+    case_number: s(p.case_number),
+    charges: s(p.charges),
+    law_cited: s(p.law_cited),
+    sentence_months: p.sentence_months == null ? '' : String(p.sentence_months),
+    in_absentia: !!p.in_absentia,
+    detention_place: s(p.detention_place),
+    notes: s(p.notes),
+  }));
+  form.version = i.version ?? null;
   return form;
 }
 
-/** A restored draft of an existing incident keeps the fresh stored acts, and the draft's new ones. */
+/**
+ * A restored draft of an existing incident: the draft's edits of stored acts and proceedings that
+ * still exist, stored acts the draft does not know (fresh), and the draft's new rows. The version
+ * is the one the draft started from, so saving a draft made before someone else's save is refused
+ * as stale instead of overwriting it.
+ */
 export function mergeDraft(fresh: IncidentForm, draft: IncidentForm): IncidentForm {
   const stored = new Map(fresh.acts.map((a) => [a.key, a]));
+  const draftActs = new Map(draft.acts.map((a) => [a.key, a]));
+  const storedProcs = new Set(fresh.proceedings.map((p) => p.storedId));
+  const acts = [
+    ...fresh.acts.map((a) => {
+      const d = draftActs.get(a.key);
+      return d ? { ...a, ...d, storedId: a.storedId, removed: d.removed ?? false } : { ...a, removed: false };
+    }),
+    ...draft.acts.filter((a) => !a.storedId && !stored.has(a.key)),
+  ];
   return {
     ...fresh,
     ...draft,
-    acts: [
-      ...fresh.acts.map((a) => ({ ...a, removed: draft.acts.find((d) => d.key === a.key)?.removed ?? false })),
-      ...draft.acts.filter((a) => !a.storedId && !stored.has(a.key)),
-    ],
+    acts,
     proceedings: draft.proceedings.filter(
-      (p) => draft.acts.some((a) => a.key === p.actKey && !a.storedId) || fresh.acts.some((a) => a.key === p.actKey),
+      (p) => (p.storedId ? storedProcs.has(p.storedId) : acts.some((a) => a.key === p.actKey)),
     ),
     seq: Math.max(fresh.seq, draft.seq ?? 1),
+    version: draft.version ?? fresh.version ?? null,
   };
 }
 
@@ -263,7 +300,7 @@ export function validate(form: IncidentForm, duplicates: Record<string, number> 
     }
   }
   form.acts.forEach((a, n) => {
-    if (a.storedId) return;
+    if (a.removed) return;
     const row = n + 1;
     if (!a.role) out.push({ field: `act-${a.key}-role`, key: 'editor.act_role_required', params: { row } });
     if (a.person.mode === 'existing' && !a.person.id) {
@@ -287,7 +324,9 @@ export function validate(form: IncidentForm, duplicates: Record<string, number> 
   form.proceedings.forEach((p, n) => {
     const row = n + 1;
     const act = form.acts.find((a) => a.key === p.actKey && !a.removed);
-    if (!act || act.person.mode === 'group') {
+    // A stored proceeding whose act row is gone (or was never in the form) keeps its person.
+    const storedPerson = !act && !!p.storedId && !!p.personId;
+    if (!storedPerson && (!act || act.person.mode === 'group')) {
       out.push({ field: `proc-${p.key}-person`, key: 'editor.proc_person_required', params: { row } });
     }
     if (!p.kind) out.push({ field: `proc-${p.key}-kind`, key: 'editor.proc_kind_required', params: { row } });
@@ -406,4 +445,33 @@ export function toNewIncident(form: IncidentForm): IncidentFullInput {
     if (person) input.proceedings.push(proceedingInput(p, person, null));
   }
   return input;
+}
+
+/**
+ * One whole edit of a stored incident: its own fields, every act and proceeding still in the form
+ * (stored ones by id, changed in place; new ones without), new people by a local reference. Acts
+ * marked removed and stored proceedings deleted from the form are left out, so the core removes
+ * them. One `incident_update` call, all or nothing.
+ */
+export function toEdit(form: IncidentForm): IncidentEdit {
+  const input = ownFields(form);
+  const refOf = new Map<string, string | null>();
+  const acts = form.acts.filter((a) => !a.removed);
+  for (const a of acts) {
+    if (a.person.mode === 'new') {
+      const ref = `p_${a.key}`;
+      input.people[ref] = newPersonInput(a.person);
+      refOf.set(a.key, ref);
+    } else if (a.person.mode === 'existing') {
+      refOf.set(a.key, a.person.id);
+    } else {
+      refOf.set(a.key, null);
+    }
+    input.involvements.push({ ...involvementInput(a, refOf.get(a.key) ?? null), id: a.storedId ?? null });
+  }
+  for (const p of form.proceedings) {
+    const person = refOf.has(p.actKey) ? refOf.get(p.actKey) : p.storedId ? p.personId : null;
+    if (person) input.proceedings.push({ ...proceedingInput(p, person, null), id: p.storedId ?? null });
+  }
+  return { ...input, version: form.version ?? null };
 }

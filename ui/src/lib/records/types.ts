@@ -17,6 +17,8 @@ export interface Counting {
 }
 
 export interface InvolvementInput {
+  /** In an incident edit: the stored act this entry changes in place (absent for a new act). */
+  id?: string | null;
   person?: string | null;
   role: string;
   act_type?: string | null;
@@ -38,6 +40,8 @@ export interface Involvement extends InvolvementInput {
 }
 
 export interface ProceedingInput {
+  /** In an incident edit: the stored proceeding this entry changes in place. */
+  id?: string | null;
   person: string;
   incident_id?: string | null;
   kind: string;
@@ -100,6 +104,7 @@ export interface PersonRecord extends PersonInput {
   notes: string;
   contacts: Contact[];
   detained: boolean;
+  version: number;
 }
 
 export interface PersonInvolvement {
@@ -136,6 +141,15 @@ export interface IncidentFullInput {
   proceedings: ProceedingInput[];
 }
 
+/**
+ * One whole edit of a stored incident (saksi_core::model::IncidentEdit): the own fields, the
+ * version it was made from, and the full desired lists of acts and proceedings (an entry with an
+ * id changes a stored one in place, one without is added, stored ones left out are removed).
+ */
+export interface IncidentEdit extends IncidentFullInput {
+  version: number | null;
+}
+
 export interface IncidentRecord {
   id: string;
   title: string;
@@ -150,6 +164,7 @@ export interface IncidentRecord {
   involvements: Involvement[];
   proceedings: Proceeding[];
   testimony_ids: string[];
+  version: number;
 }
 
 export type Publication = 'none' | 'anonymous' | 'named';
@@ -177,6 +192,7 @@ export interface TestimonyInput {
 
 export interface Testimony extends TestimonyInput {
   id: string;
+  version: number;
 }
 
 export type { Precision };
