@@ -83,8 +83,17 @@ pub enum BundleCmd {
 
 #[derive(Subcommand)]
 pub enum RecipientCmd {
-    /// Register a recipient: NAME and its age1… key. Compare the fingerprint by phone.
-    Add { name: String, recipient: String },
+    /// Register a recipient: HQ from its device card (`--card FILE`: pins HQ's signing key, so
+    /// its receipts are accepted), or any recipient by its age1… key alone. Compare the
+    /// fingerprint by phone.
+    Add {
+        name: String,
+        #[arg(required_unless_present = "card", conflicts_with = "card")]
+        recipient: Option<String>,
+        /// HQ's device card (`saksi device card` on a vault with an HQ key).
+        #[arg(long, value_name = "FILE")]
+        card: Option<PathBuf>,
+    },
     List {
         #[arg(long)]
         json: bool,
@@ -176,7 +185,13 @@ pub fn device(cli: &Cli, cmd: &DeviceCmd) -> anyhow::Result<()> {
                     write_new(p, &json)?;
                     println!("device card written to {}", p.display());
                     println!("device {} ({})", card.device_id, card.name);
-                    println!("fingerprint {}", card.fingerprint);
+                    if let Some(hq) = &card.hq_recipient {
+                        println!("HQ bundle key {hq}");
+                    }
+                    println!(
+                        "fingerprint {} (covers every key on the card)",
+                        card.fingerprint
+                    );
                 }
                 None => std::io::stdout().write_all(&json)?,
             }
@@ -227,13 +242,34 @@ pub fn run(cli: &Cli, cmd: &BundleCmd) -> anyhow::Result<()> {
             }
             v.lock()?;
         }
-        BundleCmd::Recipient(RecipientCmd::Add { name, recipient }) => {
+        BundleCmd::Recipient(RecipientCmd::Add {
+            name,
+            recipient,
+            card,
+        }) => {
+            let card_bytes = card
+                .as_ref()
+                .map(|f| {
+                    std::fs::read(f)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))
+                })
+                .transpose()?;
             let mut v = open(cli)?;
-            let r = keys::recipient_add(&mut v, name, recipient)?;
-            println!(
-                "recipient {} added: {}\nfingerprint {} (compare it with HQ by phone)",
-                r.name, r.recipient, r.fingerprint
-            );
+            let r = match (&card_bytes, recipient) {
+                (Some(bytes), _) => keys::recipient_add_card(&mut v, name, bytes)?,
+                (None, Some(age)) => keys::recipient_add(&mut v, name, age)?,
+                (None, None) => anyhow::bail!("give the recipient's age1… key or --card FILE"),
+            };
+            match (&r.card_fingerprint, &r.device_id) {
+                (Some(fp), Some(dev)) => println!(
+                    "recipient {} added from the card of device {dev}: {}\ncard fingerprint {fp} (compare it with HQ by phone)\nits receipts are accepted",
+                    r.name, r.recipient
+                ),
+                _ => println!(
+                    "recipient {} added: {}\nfingerprint {} (compare it by phone)\nno signing key pinned: receipts from it are refused (register HQ with --card)",
+                    r.name, r.recipient, r.fingerprint
+                ),
+            }
             v.lock()?;
         }
         BundleCmd::Recipient(RecipientCmd::List { json }) => {
@@ -243,7 +279,13 @@ pub fn run(cli: &Cli, cmd: &BundleCmd) -> anyhow::Result<()> {
                 print_json(&list)?;
             } else {
                 for r in list {
-                    println!("{:<16} {}  {}", r.name, r.fingerprint, r.recipient);
+                    match &r.card_fingerprint {
+                        Some(fp) => println!("{:<16} card {fp}  {}", r.name, r.recipient),
+                        None => println!(
+                            "{:<16} key  {}  {}  (no signing key: receipts refused)",
+                            r.name, r.fingerprint, r.recipient
+                        ),
+                    }
                 }
             }
             v.lock()?;
@@ -396,8 +438,23 @@ pub fn run(cli: &Cli, cmd: &BundleCmd) -> anyhow::Result<()> {
                                 r.receipt_id
                             );
                         } else {
-                            println!("receipt {}: HQ device {} holds {} records of bundle {} (sequence {})", r.receipt_id, r.hq_device_id, r.items, r.bundle_id, r.bundle_sequence);
-                            println!("`saksi purge --received` may now delete them here");
+                            println!(
+                                "receipt {} from {} (device {}) for bundle {} (sequence {}): {} records",
+                                r.receipt_id,
+                                r.recipient.as_deref().unwrap_or("?"),
+                                r.hq_device_id,
+                                r.bundle_id,
+                                r.bundle_sequence,
+                                r.items
+                            );
+                            println!("outcomes: {}", counts(&r.outcomes));
+                            for w in &r.withheld {
+                                println!(
+                                    "withheld by this device: {} {} ({})",
+                                    w.count, w.record_type, w.code
+                                );
+                            }
+                            println!("`saksi purge --received` may now delete here what HQ holds byte for byte");
                         }
                     }
                     _ => {}
@@ -439,14 +496,26 @@ pub fn run(cli: &Cli, cmd: &BundleCmd) -> anyhow::Result<()> {
                     counts(&s.purged),
                     s.blobs_deleted
                 );
-                if !s.changed_since.is_empty() {
-                    println!("kept, not identical to what HQ confirmed (edited since, or contact details HQ did not receive): {}", counts(&s.changed_since));
-                }
-                if !s.still_needed.is_empty() {
-                    println!(
-                        "kept, still needed by records HQ has not confirmed: {}",
-                        counts(&s.still_needed)
-                    );
+                for (why, m) in [
+                    ("a conflict at HQ (HQ holds another version)", &s.conflict),
+                    ("stale at HQ (HQ ignored this older copy)", &s.stale),
+                    (
+                        "withheld from HQ (e.g. contact details HQ did not receive)",
+                        &s.withheld,
+                    ),
+                    ("edited here since HQ confirmed it", &s.changed_since),
+                    (
+                        "still needed by records HQ has not confirmed",
+                        &s.still_needed,
+                    ),
+                    (
+                        "confirmed only by an old receipt without outcomes",
+                        &s.unconfirmed,
+                    ),
+                ] {
+                    if !m.is_empty() {
+                        println!("kept, {why}: {}", counts(m));
+                    }
                 }
             }
             v.lock()?;
