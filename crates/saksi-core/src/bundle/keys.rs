@@ -1,6 +1,8 @@
 //! Keys for bundles: HQ's age identity (kept in the vault), this device's own age identity (for
-//! receipts), the named recipients a monitor sends to, device cards, and the trusted devices HQ
-//! accepts bundles from. Every key is shown with a fingerprint people can compare by phone.
+//! receipts), the named recipients a monitor sends to (HQ's pinned from its device card, with
+//! its signing key), device cards, and the trusted devices HQ accepts bundles from. Every card
+//! has a fingerprint over all of its keys that people compare by phone; a changed key for a
+//! known device or recipient is refused ("key changed").
 
 use std::str::FromStr;
 

@@ -1,8 +1,11 @@
 //! Receipts and purging. After an import HQ writes a signed receipt naming every record of the
-//! bundle with the SHA-256 it received, encrypted to the sending device's age recipient (from its
-//! card). The monitor imports it (`saksi import`), and `saksi purge --received` then deletes
-//! locally exactly the records HQ confirmed and that have not changed since: rows deleted under
-//! `secure_delete` (which also destroys each attachment's key), then the attachment blobs.
+//! bundle with the SHA-256 it received and what it did with it (stored, updated, already held,
+//! conflict, stale), encrypted to the sending device's age recipient (from its card). The
+//! monitor accepts it only from the pinned signing key of a recipient the bundle was sent to
+//! (`saksi import`), and `saksi purge --received` then erases locally exactly the records HQ
+//! holds byte for byte and that have not changed since: rows deleted under `secure_delete`
+//! (which also destroys each attachment's key), then the attachment blobs. Everything else
+//! stays, counted by reason (threat-model invariant 10).
 //!
 //! ```text
 //! receipt.saksi = age( tar[ receipt.json, receipt.json.minisig ] )
