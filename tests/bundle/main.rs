@@ -8,6 +8,8 @@
 //!   (Corpora that need a re-signed manifest live in the core's unit tests:
 //!   crates/saksi-core/src/bundle/tests.rs.)
 //! - `receipt_*`: receipt round trip and purge.
+//! - `jammer_*`: files of junk (a gigabyte, an endless header line, thousands of stanzas, a disk
+//!   too small) refused before anything is staged or decrypted, reading only a bounded prefix.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -954,4 +956,175 @@ fn tamper_an_import_killed_midway_leaves_the_vault_whole_or_unchanged() {
         );
     }
     eprintln!("killed imports: {outcomes:?}");
+}
+
+/// Runs `saksi import FILE` under a shell that then prints its own `rchar` (/proc/PID/io): Linux
+/// adds a child's I/O to its parent's when the parent waits for it, so this is what `saksi` read
+/// (plus the shell's few bytes). `None` where /proc is missing.
+fn import_counting_reads(vault: &Path, file: &Path) -> (Output, Option<u64>) {
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            r#""$0" import "$1"; rc=$?; grep '^rchar:' /proc/$$/io >&2; exit $rc"#,
+        ])
+        .arg(env!("CARGO_BIN_EXE_saksi"))
+        .arg(file)
+        .env("SAKSI_VAULT", vault)
+        .env("SAKSI_PASSPHRASE", PASS)
+        .env("SAKSI_KDF", "minimum")
+        .output()
+        .expect("run saksi under sh");
+    let read = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("rchar: ").map(|v| v.trim().parse().ok()))
+        .flatten();
+    (out, read)
+}
+
+/// What one `saksi import` may read of a file of junk: the 64 KiB header bound, plus the
+/// vault's own files on opening it.
+const JUNK_READ_BOUND: u64 = 8 << 20;
+
+/// Imports `file`, which must be refused with `expected` having read only a bounded prefix of
+/// it, leaving the vault byte-for-byte unchanged and nothing staged.
+fn refused_reading_little(w: &World, file: &Path, expected: &str) {
+    let before = snapshot(&w.hq);
+    let (out, read) = import_counting_reads(&w.hq, file);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains(expected) && err.contains("nothing was imported"),
+        "{}: expected {expected:?}, got: {err}",
+        file.display()
+    );
+    assert_eq!(
+        before,
+        snapshot(&w.hq),
+        "a refused import must leave the HQ vault byte-for-byte unchanged"
+    );
+    assert!(
+        !w.hq.join("staging").exists(),
+        "a refused import leaves no staging folder"
+    );
+    match read {
+        Some(n) => assert!(
+            n < JUNK_READ_BOUND,
+            "{}: junk must be refused having read a bounded prefix, not the file ({n} bytes read of {})",
+            file.display(),
+            fs::metadata(file).unwrap().len()
+        ),
+        None => eprintln!("NOTE: /proc/self/io is missing: bytes read not checked"),
+    }
+}
+
+/// A sparse file: `head`, then zeros up to `len` (no disk I/O to write it).
+fn sparse(path: &Path, head: &[u8], len: u64) {
+    fs::write(path, head).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+}
+
+#[test]
+fn jammer_a_gigabyte_of_junk_is_refused_without_being_copied() {
+    let w = world();
+    let mut junk = vec![0u8; 64 << 10];
+    let mut x: u32 = 99;
+    for b in &mut junk {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        *b = (x >> 16) as u8;
+    }
+    let f = w.root.join("fail_junk_1g.saksi");
+    sparse(&f, &junk, 1 << 30);
+    refused_reading_little(&w, &f, "not an age-encrypted file");
+}
+
+#[test]
+fn jammer_a_header_line_of_100_mib_without_newline_is_refused_within_the_bound() {
+    let w = world();
+    let f = w.root.join("fail_header_line_100m.saksi");
+    sparse(&f, b"age-encryption.org/v1\n-> X25519 ", 100 << 20);
+    refused_reading_little(&w, &f, "does not end within its first 64 KiB");
+}
+
+#[test]
+fn jammer_thousands_of_x25519_stanzas_are_refused_by_their_count() {
+    let w = world();
+    for n in [2_000, 20_000] {
+        let mut h = b"age-encryption.org/v1\n".to_vec();
+        for _ in 0..n {
+            h.extend_from_slice(b"-> X25519 TiF0sBPvZtcdKBqbIUKpTFBSWZ1cWIK4l0gcPdKGo1E\n");
+            h.extend_from_slice(b"1n4uFcoQRH1Pr1zYnJP4Yl2RgKmmWmaa6tnHdn1Bi3s\n");
+        }
+        h.extend_from_slice(b"--- 2B8EGZdr9LZ7bO7zyVG5O0Y7vdrlEpCbyEvgdYQDQmI\n");
+        h.extend_from_slice(&[0x5a; 4096]);
+        let f = w.root.join(format!("fail_stanzas_{n}.saksi"));
+        fs::write(&f, &h).unwrap();
+        let started = std::time::Instant::now();
+        let err = import_err(&w, &f);
+        assert!(
+            err.contains("more than 16 recipients"),
+            "{n} stanzas must be refused by the stanza limit: {err}"
+        );
+        eprintln!("{n} stanzas refused in {:?}", started.elapsed());
+    }
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped (the pattern of tests/evidence).
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> Option<SmallDisk> {
+        fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then(|| SmallDisk(at.to_path_buf()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn jammer_an_import_that_cannot_fit_on_the_disk_is_refused_before_staging() {
+    let w = world();
+    let mnt = w.root.join("disk");
+    let Some(_disk) = SmallDisk::mount(&mnt, "8m") else {
+        // Mounting needs root (CI runs as root); say so loudly rather than pass silently.
+        eprintln!("SKIPPED jammer free space: cannot mount a tmpfs here (not root?)");
+        assert!(
+            unsafe { libc::geteuid() } != 0,
+            "as root, mounting a tmpfs must work for this test"
+        );
+        return;
+    };
+    // HQ's vault on a disk with a few MiB free: less than the bundle's import needs with its
+    // margin (twice its size plus 16 MiB).
+    let hq = mnt.join("hq");
+    copy_dir(&w.hq, &hq);
+    let before = snapshot(&hq);
+    let out = saksi(&hq, &["import", w.bundle.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not enough free space") && err.contains("needs"),
+        "an import that cannot fit must be refused, saying how much space it needs: {err}"
+    );
+    assert_eq!(
+        before,
+        snapshot(&hq),
+        "a refused import must leave the vault byte-for-byte unchanged"
+    );
+    assert!(
+        !hq.join("staging").exists(),
+        "nothing may be staged when the disk is too small"
+    );
 }

@@ -182,19 +182,22 @@ fn sigkill_during_writes_loses_no_acknowledged_write_and_half_applies_nothing() 
 fn regression_no_shm_file_while_the_vault_is_open() {
     // The core promises "WAL in exclusive mode, so no -shm": the WAL index must live in the
     // process's memory, never in a `vault.db-shm` file, which a SIGKILL or power cut would
-    // leave on disk. `saksi incident add` unlocks the vault and then waits for its JSON on
-    // standard input: while it waits (the WAL file exists), look at the folder.
+    // leave on disk. `saksi passwd` unlocks the vault and then reads the new passphrase from
+    // its file: a FIFO that nobody writes to keeps it waiting with the vault open (JSON input
+    // cannot: it is read before unlocking). While it waits (the WAL file exists), look.
     let v = TestVault::new();
-    let mut c = v.cmd(&["incident", "add"]);
-    c.stdin(std::process::Stdio::piped());
+    let fifo = v.root().join("new-passphrase.fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let mut c = v.cmd(&["passwd", "--new-passphrase-file", fifo.to_str().unwrap()]);
     let mut child = c.spawn().expect("start saksi");
     let wal = v.vault.join("vault.db-wal");
     let deadline = Instant::now() + Duration::from_secs(30);
     while !wal.exists() {
         assert!(
             Instant::now() < deadline,
-            "saksi incident add did not open the vault while waiting for input (did it start \
-             reading stdin before unlocking? then this test needs another way to hold it open)"
+            "saksi passwd did not open the vault while waiting for the new passphrase"
         );
         assert!(child.try_wait().unwrap().is_none(), "saksi exited early");
         std::thread::sleep(Duration::from_millis(10));

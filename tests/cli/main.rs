@@ -39,3 +39,7 @@ mod snapshots;
 // Crash safety: SIGKILL a writing saksi at random moments; acknowledged writes survive, nothing is
 // half-applied, the vault verifies clean.
 mod crash;
+
+// Output: terminal escapes in stored or bundled text are neutralised (JSON stays exact), every
+// data-printing command speaks --json, a closed pipe ends quietly, input is read before unlocking.
+mod output;

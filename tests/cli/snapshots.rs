@@ -170,3 +170,50 @@ fn errors_as_the_user_sees_them() {
     t.step(&["wipe"], None);
     t.check("errors");
 }
+
+#[test]
+fn escaped_text_and_the_human_views_of_proceedings_and_interventions() {
+    let mut t = Transcript::new();
+    t.step(&["init", "--device-name", "field-3"], None);
+    // The inputs spell the bidi characters as JSON escapes, so this file holds none raw.
+    let bidi_escaped = |v: serde_json::Value| {
+        let mut s = serde_json::to_string_pretty(&v).unwrap();
+        for c in ['\u{202e}', '\u{2066}', '\u{2069}'] {
+            s = s.replace(c, &format!("\\u{:04x}", c as u32));
+        }
+        s
+    };
+    let inc = t.step(
+        &["incident", "add"],
+        Some(&bidi_escaped(json!({
+            "title": "Arrest\u{1b}[2J at the gate\r\u{202e}etag\nsaksi: error: fake",
+            "description": "first line\nsecond line\u{7}",
+            "people": {"p": {"names": [{"name": "សុខ ដារា"}, {"name": "Sok\u{1b}]0;x\u{7}Dara"}]}},
+            "involvements": [{"person": "p", "role": "victim"}],
+            "proceedings": [{"person": "p", "kind": "detained", "date": {"date": "2023-05-02"},
+                             "detention_place": "Prey Sar", "notes": "seen\u{2066}by\u{2069} lawyer"}]
+        }))),
+    );
+    let inc = inc.trim().to_string();
+    t.step(&["incident", "list"], None);
+    // (Not in the transcript: --json is exact, so it would carry the raw bidi characters.)
+    let shown = t.v.json(&["incident", "show", &inc, "--json"]);
+    let proceeding = shown["proceedings"][0]["id"].as_str().unwrap().to_string();
+    let person = shown["proceedings"][0]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.step(&["incident", "show", &inc], None);
+    t.step(&["person", "list"], None);
+    t.step(&["proceeding", "show", &proceeding], None);
+    t.step(
+        &["intervention", "add"],
+        Some(&bidi_escaped(
+            json!({"incident_id": inc, "person_id": person, "intervener": "Legal aid NGO",
+                "addressee": "Court\u{202e}", "kind": "legal_aid", "date": {"date": "2023-05-03"}}),
+        )),
+    );
+    t.step(&["intervention", "list"], None);
+    t.step(&["search", "gate"], None);
+    t.check("escapes");
+}

@@ -5,9 +5,11 @@
 //! `signature = Ed25519(device key, entry_hash)`. The first entry's `prev_hash` is 64 zeros.
 //! Editing, removing or reordering any entry breaks the chain at that entry.
 
+use std::collections::HashMap;
+
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
-use rusqlite::{params, Connection};
-use serde::Serialize;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::device::DeviceIdentity;
@@ -33,6 +35,10 @@ pub enum Action {
     Import,
     Redaction,
     Deletion,
+    /// The author's attestation of one record version: `content_hash` is the record's version
+    /// hash (see `docs/bundle-format.md`, "Authorship"). Made when a version this device wrote
+    /// is first exported, so that whoever forwards the record can prove who wrote it.
+    RecordVersion,
 }
 
 impl Action {
@@ -50,12 +56,15 @@ impl Action {
             Action::Import => "import",
             Action::Redaction => "redaction",
             Action::Deletion => "deletion",
+            Action::RecordVersion => "record_version",
         }
     }
 }
 
-/// One entry, as stored and as shown by `saksi log --json`.
-#[derive(Debug, Clone, Serialize)]
+/// One entry, as stored, as shown by `saksi log --json`, and as carried in a bundle's
+/// `custody.jsonl` (one JSON object per line, the same fields).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub seq: i64,
     pub id: String,
@@ -68,14 +77,40 @@ pub struct Entry {
     pub details: Option<String>,
     pub prev_hash: String,
     pub entry_hash: String,
-    #[serde(serialize_with = "hex_ser")]
+    #[serde(serialize_with = "hex_ser", deserialize_with = "hex_de")]
     pub public_key: Vec<u8>,
-    #[serde(serialize_with = "hex_ser")]
+    #[serde(serialize_with = "hex_ser", deserialize_with = "hex_de")]
     pub signature: Vec<u8>,
 }
 
 fn hex_ser<S: serde::Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&hex::encode(v))
+}
+
+fn hex_de<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+    let s = String::deserialize(d)?;
+    hex::decode(s).map_err(serde::de::Error::custom)
+}
+
+/// Why one entry, taken on its own, is not what it claims to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryProblem {
+    /// Its content does not match its `entry_hash`.
+    Altered,
+    /// Its public key is not an Ed25519 key, or is not the key of the device it names.
+    WrongKey,
+    /// The signature over `entry_hash` does not verify.
+    BadSignature,
+}
+
+impl EntryProblem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            EntryProblem::Altered => "its content was altered (hash mismatch)",
+            EntryProblem::WrongKey => "its key is not the key of the device it names",
+            EntryProblem::BadSignature => "the signature is not valid",
+        }
+    }
 }
 
 /// The part of an entry that its hash covers, in a fixed field order.
@@ -94,7 +129,7 @@ struct Hashed<'a> {
 }
 
 impl Entry {
-    fn compute_hash(&self) -> String {
+    pub(crate) fn compute_hash(&self) -> String {
         let h = Hashed {
             seq: self.seq,
             id: &self.id,
@@ -114,6 +149,128 @@ impl Entry {
         d.update(&json);
         hex::encode(d.finalize())
     }
+
+    /// Checks the entry on its own: its hash recomputed from its content, its key against the
+    /// device id it names (the id is a hash of the key), its signature. Returns the key.
+    pub fn check(&self) -> std::result::Result<VerifyingKey, EntryProblem> {
+        if self.compute_hash() != self.entry_hash {
+            return Err(EntryProblem::Altered);
+        }
+        let key = <[u8; 32]>::try_from(self.public_key.as_slice())
+            .ok()
+            .and_then(|k| VerifyingKey::from_bytes(&k).ok())
+            .filter(|k| crate::device::device_id(k) == self.device_id)
+            .ok_or(EntryProblem::WrongKey)?;
+        let sig = <[u8; 64]>::try_from(self.signature.as_slice())
+            .map_err(|_| EntryProblem::BadSignature)?;
+        key.verify(self.entry_hash.as_bytes(), &Signature::from_bytes(&sig))
+            .map_err(|_| EntryProblem::BadSignature)?;
+        Ok(key)
+    }
+}
+
+/// Follows the chains of other devices' entries, which arrive with gaps (a bundle carries only
+/// the entries about what it carries): per device, sequence numbers must rise; where two
+/// entries are consecutive the second must name the first's hash; the first entry of a log
+/// must start from [`GENESIS`].
+#[derive(Default)]
+pub(crate) struct Chains {
+    last: HashMap<String, (i64, String)>,
+}
+
+impl Chains {
+    /// Checks `e` against the entry seen before it from the same device.
+    pub(crate) fn follow(&mut self, e: &Entry) -> std::result::Result<(), String> {
+        let id = e.id.escape_default();
+        if e.seq < 1 {
+            return Err(format!(
+                "entry {id}: sequence number {} is not positive",
+                e.seq
+            ));
+        }
+        if e.seq == 1 && e.prev_hash != GENESIS {
+            return Err(format!(
+                "entry {id} opens its log but names a previous entry"
+            ));
+        }
+        if let Some((seq, hash)) = self.last.get(&e.device_id) {
+            if e.seq <= *seq {
+                return Err(format!(
+                    "entry {id} (seq {}) of device {} does not come after seq {seq}",
+                    e.seq, e.device_id
+                ));
+            }
+            if e.seq == seq + 1 && &e.prev_hash != hash {
+                return Err(format!(
+                    "entry {id} (seq {}) of device {} does not follow the entry before it (chain broken)",
+                    e.seq, e.device_id
+                ));
+            }
+        }
+        self.last
+            .insert(e.device_id.clone(), (e.seq, e.entry_hash.clone()));
+        Ok(())
+    }
+}
+
+/// Checks an entry that claims to come from this device's own log (a bundle sent back here):
+/// this vault must hold exactly that entry.
+pub(crate) fn check_own(conn: &Connection, e: &Entry) -> Result<Option<String>> {
+    let held: Option<String> = conn
+        .query_row(
+            "SELECT entry_hash FROM custody_log WHERE seq = ?1",
+            [e.seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok((held.as_deref() != Some(e.entry_hash.as_str())).then(|| {
+        format!(
+            "entry {} (seq {}) claims to be from this device's own log, which does not hold it",
+            e.id.escape_default(),
+            e.seq
+        )
+    }))
+}
+
+/// Checks an entry from another device against those of its entries this vault already holds
+/// (`imported_custody`): the same sequence number must be the same entry, and its neighbours
+/// must link to it. A device whose log was rewritten after it sent part of it is caught here.
+pub(crate) fn check_against_held(conn: &Connection, e: &Entry) -> Result<Option<String>> {
+    let held = |seq: i64| -> Result<Option<(String, String)>> {
+        Ok(conn
+            .query_row(
+                "SELECT entry_hash, prev_hash FROM imported_custody WHERE device_id = ?1 AND seq = ?2",
+                params![e.device_id, seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    };
+    let id = e.id.escape_default();
+    if let Some((hash, _)) = held(e.seq)? {
+        if hash != e.entry_hash {
+            return Ok(Some(format!(
+                "entry {id} (seq {}) of device {} differs from the entry with that number received before: that device's custody log was rewritten",
+                e.seq, e.device_id
+            )));
+        }
+    }
+    if let Some((hash, _)) = held(e.seq - 1)? {
+        if hash != e.prev_hash {
+            return Ok(Some(format!(
+                "entry {id} (seq {}) of device {} does not follow the entry before it received earlier (chain broken)",
+                e.seq, e.device_id
+            )));
+        }
+    }
+    if let Some((_, prev)) = held(e.seq + 1)? {
+        if prev != e.entry_hash {
+            return Ok(Some(format!(
+                "entry {id} (seq {}) of device {} is not the entry the next one received earlier follows (chain broken)",
+                e.seq, e.device_id
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Appends an entry, inside whatever transaction `conn` is in.
@@ -212,6 +369,11 @@ fn read_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// This device's whole log, oldest first, from a connection (inside a transaction).
+pub(crate) fn own_entries(conn: &Connection) -> Result<Vec<Entry>> {
+    read_entries(conn, None)
+}
+
 /// The whole log, oldest first.
 pub fn entries(vault: &Vault) -> Result<Vec<Entry>> {
     read_entries(&vault.conn, None)
@@ -239,32 +401,67 @@ pub fn verify_chain(vault: &Vault) -> Result<Option<String>> {
                 e.id, e.seq
             )));
         }
-        if e.compute_hash() != e.entry_hash {
+        if let Err(p) = e.check() {
             return Ok(Some(format!(
-                "custody log entry {} (seq {}): its content was altered (hash mismatch)",
-                e.id, e.seq
+                "custody log entry {} (seq {}): {}",
+                e.id,
+                e.seq,
+                p.describe()
             )));
-        }
-        let key_ok = <[u8; 32]>::try_from(e.public_key.as_slice())
-            .ok()
-            .and_then(|k| VerifyingKey::from_bytes(&k).ok());
-        let sig_ok = <[u8; 64]>::try_from(e.signature.as_slice())
-            .ok()
-            .map(|s| Signature::from_bytes(&s));
-        match (key_ok, sig_ok) {
-            (Some(k), Some(s))
-                if crate::device::device_id(&k) == e.device_id
-                    && k.verify(e.entry_hash.as_bytes(), &s).is_ok() => {}
-            _ => {
-                return Ok(Some(format!(
-                    "custody log entry {} (seq {}): the signature is not valid",
-                    e.id, e.seq
-                )))
-            }
         }
         expected_prev = e.entry_hash.clone();
     }
     Ok(None)
+}
+
+/// Other devices' entries held in `imported_custody`, in each device's order.
+pub fn imported_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, at, device_id, action, subject_type, subject_id, content_hash, details,
+                prev_hash, entry_hash, public_key, signature
+         FROM imported_custody WHERE ?1 IS NULL OR subject_id = ?1 ORDER BY device_id, seq",
+    )?;
+    let rows = stmt.query_map([subject_id], |r| {
+        Ok(Entry {
+            seq: r.get(0)?,
+            id: r.get(1)?,
+            at: r.get(2)?,
+            device_id: r.get(3)?,
+            action: r.get(4)?,
+            subject_type: r.get(5)?,
+            subject_id: r.get(6)?,
+            content_hash: r.get(7)?,
+            details: r.get(8)?,
+            prev_hash: r.get(9)?,
+            entry_hash: r.get(10)?,
+            public_key: r.get(11)?,
+            signature: r.get(12)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Re-checks every entry received from other devices: each on its own (hash, key, signature)
+/// and each device's chain where consecutive entries are held. One line per problem.
+pub fn verify_imported(vault: &Vault) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut chains = Chains::default();
+    for e in imported_entries(&vault.conn, None)? {
+        if let Err(p) = e.check() {
+            problems.push(format!(
+                "received custody entry {} (seq {} of device {}): {}",
+                e.id,
+                e.seq,
+                e.device_id,
+                p.describe()
+            ));
+            continue;
+        }
+        if let Err(p) = chains.follow(&e) {
+            problems.push(format!("received custody {p}"));
+        }
+    }
+    Ok(problems)
 }
 
 impl From<ed25519_dalek::SignatureError> for Error {

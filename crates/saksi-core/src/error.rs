@@ -25,6 +25,16 @@ pub enum Error {
     #[error("the vault key file is damaged or not a Saksi key file: {0}")]
     BadKeyFile(&'static str),
 
+    /// A key-derivation parameter outside the range this Saksi accepts: refused before any
+    /// key derivation runs, so a tampered file cannot make unlocking exhaust memory or time.
+    #[error("the vault key file is damaged: it asks for {field} = {value}, outside the accepted {min} to {max}; nothing was tried and the vault was not changed")]
+    KeyFileOutOfRange {
+        field: &'static str,
+        value: u32,
+        min: u32,
+        max: u32,
+    },
+
     #[error(
         "the vault key file has format version {0}, which this Saksi does not know: update Saksi"
     )]
@@ -68,6 +78,11 @@ pub enum Error {
     #[error("cancelled: nothing was changed")]
     Cancelled,
 
+    /// A broken internal invariant (a bug in Saksi, not bad input): the operation was stopped
+    /// before anything was written.
+    #[error("internal error ({0}): nothing was changed; please report this")]
+    Internal(&'static str),
+
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -82,6 +97,7 @@ impl Error {
             Error::VaultExists(_) => "vault_exists",
             Error::NotEmpty(_) => "not_empty",
             Error::BadKeyFile(_) => "bad_key_file",
+            Error::KeyFileOutOfRange { .. } => "key_file_out_of_range",
             Error::KeyFileTooNew(_) => "key_file_too_new",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Corrupt(_) => "corrupt",
@@ -95,6 +111,7 @@ impl Error {
             Error::Io(_) => "io",
             Error::Crypto(_) => "crypto",
             Error::Cancelled => "cancelled",
+            Error::Internal(_) => "internal",
             Error::Bundle(e) => e.kind(),
         }
     }

@@ -30,6 +30,15 @@ use crate::vault::Vault;
 
 /// Largest image we try to decode for a thumbnail (the original is stored whatever its size).
 const MAX_IMAGE_BYTES: u64 = 128 << 20;
+/// The most memory one thumbnail may take, for the whole operation: decoding, resizing,
+/// orienting and encoding. Only the decoded picture is full size; everything after it works on
+/// the 320-pixel thumbnail, whose buffers (at most 320 × 320 × 16 bytes each, a few of them) fit
+/// in [`THUMB_RESERVE`].
+const MAX_THUMBNAIL_ALLOC: u64 = 256 << 20;
+/// Kept back from the decoder's allowance for the thumbnail's own buffers and the encoder.
+const THUMB_RESERVE: u64 = 8 << 20;
+/// Largest width or height decoded.
+const MAX_IMAGE_EDGE: u32 = 16_384;
 const THUMB_EDGE: u32 = 320;
 const CHUNK: usize = 64 * 1024;
 
@@ -267,7 +276,7 @@ pub fn intake_reader_with(
                     let orientation = exif.as_ref().and_then(|e| e.orientation);
                     let decoded = check_complete(&media_type, &tail)
                         .and_then(|_| r.seek(SeekFrom::Start(0)).map_err(Error::from))
-                        .and_then(|_| make_thumbnail(r, orientation));
+                        .and_then(|_| make_thumbnail(r, size, orientation));
                     match decoded {
                         Ok(t) => thumbnail = Some(t),
                         Err(e) => {
@@ -377,7 +386,7 @@ pub(crate) fn thumbnail_for_blob(
     r.seek(SeekFrom::Start(0))
         .map_err(|e| format!("no thumbnail: {e}"))
         .and_then(|_| {
-            make_thumbnail(r, orientation).map_err(|e| match e {
+            make_thumbnail(r, size, orientation).map_err(|e| match e {
                 Error::InvalidInput(m) => format!("no thumbnail: {m}"),
                 other => format!("no thumbnail: {other}"),
             })
@@ -447,7 +456,7 @@ fn open_blob(path: &Path, identity: &age::x25519::Identity) -> Result<BlobReader
         .map_err(|e| Error::Corrupt(format!("encrypted attachment cannot be decrypted: {e}")))
 }
 
-fn read_exif(r: &mut BlobReader) -> Option<ExifData> {
+fn read_exif(r: &mut (impl Read + Seek)) -> Option<ExifData> {
     let mut br = BufReader::new(r);
     let exif = exif::Reader::new().read_from_container(&mut br).ok()?;
     let ascii = |tag| -> Option<String> {
@@ -506,30 +515,82 @@ fn read_exif(r: &mut BlobReader) -> Option<ExifData> {
     })
 }
 
+/// How many bytes decoding needs at most, beyond the decoded picture itself, per full-size
+/// buffer: the number of full-size buffers (of the decoded picture's size) each decoder holds at
+/// once. PNG writes rows straight into the picture; JPEG may keep 16-bit coefficients for every
+/// sample (progressive files), two more pictures' worth; WebP, TIFF and GIF decode into a working
+/// buffer at most the picture's size, then convert.
+fn full_size_buffers(format: Option<image::ImageFormat>) -> u64 {
+    match format {
+        Some(image::ImageFormat::Png) => 1,
+        Some(image::ImageFormat::Jpeg) => 3,
+        _ => 2,
+    }
+}
+
+/// The memory a thumbnail of this picture needs, by the rule in docs/vault-format.md: the file
+/// itself (JPEG and WebP decoders read it whole), the decoder's full-size buffers, and the
+/// thumbnail's reserve.
+fn thumbnail_need(format: Option<image::ImageFormat>, picture_bytes: u64, file_bytes: u64) -> u64 {
+    picture_bytes
+        .saturating_mul(full_size_buffers(format))
+        .saturating_add(file_bytes)
+        .saturating_add(THUMB_RESERVE)
+}
+
 /// Decodes with bounded dimensions and allocation (so a decompression bomb is an error, not an
-/// out-of-memory), applies the EXIF orientation, and encodes a small JPEG.
-fn make_thumbnail(r: BlobReader, orientation: Option<u32>) -> Result<Vec<u8>> {
+/// out-of-memory), shrinks, applies the EXIF orientation, and encodes a small JPEG.
+///
+/// The memory the whole operation needs is computed from the header before anything is decoded
+/// ([`thumbnail_need`]) and must stay under [`MAX_THUMBNAIL_ALLOC`]. The orientation is applied
+/// to the thumbnail, never to the full picture: rotating the decoded image would need one more
+/// full-size buffer and double the memory.
+fn make_thumbnail(
+    r: impl Read + Seek,
+    file_bytes: u64,
+    orientation: Option<u32>,
+) -> Result<Vec<u8>> {
+    let too_large = |l: image::error::LimitError| {
+        Error::invalid(format!("image too large to decode safely ({l})"))
+    };
+    let decode_error = |e: image::ImageError| match e {
+        image::ImageError::Limits(l) => too_large(l),
+        other => Error::invalid(format!("corrupt or truncated image ({other})")),
+    };
     let mut reader = image::ImageReader::new(BufReader::new(r))
         .with_guessed_format()
         .map_err(|e| Error::invalid(format!("unreadable image: {e}")))?;
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(16_384);
-    limits.max_image_height = Some(16_384);
-    limits.max_alloc = Some(256 << 20);
+    limits.max_image_width = Some(MAX_IMAGE_EDGE);
+    limits.max_image_height = Some(MAX_IMAGE_EDGE);
+    limits.max_alloc = Some(MAX_THUMBNAIL_ALLOC - THUMB_RESERVE);
     reader.limits(limits);
-    let mut img = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(l) => {
-            Error::invalid(format!("image too large to decode safely ({l})"))
-        }
-        other => Error::invalid(format!("corrupt or truncated image ({other})")),
-    })?;
+    let format = reader.format();
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let need = thumbnail_need(
+        format,
+        image::ImageDecoder::total_bytes(&decoder),
+        file_bytes,
+    );
+    if need > MAX_THUMBNAIL_ALLOC {
+        let (w, h) = image::ImageDecoder::dimensions(&decoder);
+        return Err(Error::invalid(format!(
+            "image too large to decode safely ({w} × {h} pixels would need about {} MiB, more \
+             than the {} MiB allowed)",
+            need >> 20,
+            MAX_THUMBNAIL_ALLOC >> 20
+        )));
+    }
+    let img = image::DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    let mut thumb = img.thumbnail(THUMB_EDGE, THUMB_EDGE);
+    drop(img);
     if let Some(o) = orientation
         .and_then(|o| u8::try_from(o).ok())
         .and_then(image::metadata::Orientation::from_exif)
     {
-        img.apply_orientation(o);
+        thumb.apply_orientation(o);
     }
-    let thumb = img.thumbnail(THUMB_EDGE, THUMB_EDGE).into_rgb8();
+    let thumb = thumb.into_rgb8();
     let mut out = std::io::Cursor::new(Vec::new());
     thumb
         .write_to(&mut out, image::ImageFormat::Jpeg)
@@ -796,4 +857,226 @@ pub fn verify_one(vault: &Vault, id: &Uuid) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CRC-32 (ISO-HDLC, as PNG uses), bit by bit: test data only.
+    fn crc32(parts: &[&[u8]]) -> u32 {
+        let mut c = !0u32;
+        for b in parts.iter().flat_map(|p| p.iter()) {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc32(&[kind, data]).to_be_bytes());
+    }
+
+    /// A zlib stream of `n` zero bytes, written by hand (one fixed-Huffman block: a literal zero,
+    /// then 258-byte copies at distance 1), so a huge picture costs a tiny file and no encoder.
+    fn zlib_zeros(n: u64) -> Vec<u8> {
+        struct Bits {
+            out: Vec<u8>,
+            acc: u64,
+            len: u32,
+        }
+        impl Bits {
+            fn put(&mut self, value: u64, len: u32) {
+                self.acc |= value << self.len;
+                self.len += len;
+                while self.len >= 8 {
+                    self.out.push(self.acc as u8);
+                    self.acc >>= 8;
+                    self.len -= 8;
+                }
+            }
+            /// Huffman codes go most significant bit first.
+            fn code(&mut self, code: u64, len: u32) {
+                let rev = (0..len).fold(0, |r, i| r | ((code >> i) & 1) << (len - 1 - i));
+                self.put(rev, len);
+            }
+        }
+        let mut b = Bits {
+            out: vec![0x78, 0x01],
+            acc: 0,
+            len: 0,
+        };
+        b.put(1, 1); // final block
+        b.put(1, 2); // fixed Huffman
+        let mut left = n;
+        b.code(0x30, 8); // literal 0
+        left -= 1;
+        while left >= 258 {
+            b.code(0xC5, 8); // length 258 (symbol 285)
+            b.code(0, 5); // distance 1
+            left -= 258;
+        }
+        for _ in 0..left {
+            b.code(0x30, 8);
+        }
+        b.code(0, 7); // end of block
+        b.put(0, 7); // flush
+        let mut out = b.out;
+        let adler = ((n % 65521) << 16) | 1;
+        out.extend_from_slice(&(adler as u32).to_be_bytes());
+        out
+    }
+
+    /// An all-black RGB PNG of `w` × `h` with an EXIF orientation (eXIf chunk).
+    fn black_png_with_orientation(w: u32, h: u32, orientation: u16) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&w.to_be_bytes());
+        ihdr.extend_from_slice(&h.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        // Big-endian TIFF header, one IFD entry: Orientation (0x0112), SHORT, 1 value.
+        let mut exif =
+            b"MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01".to_vec();
+        exif.extend_from_slice(&orientation.to_be_bytes());
+        exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        chunk(&mut png, b"eXIf", &exif);
+        let raw = u64::from(h) * (1 + u64::from(w) * 3);
+        chunk(&mut png, b"IDAT", &zlib_zeros(raw));
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    fn proc_status_kib(field: &str) -> u64 {
+        let status = fs::read_to_string("/proc/self/status").unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} missing from /proc/self/status"))
+    }
+
+    const CHILD_ENV: &str = "SAKSI_TEST_THUMBNAIL_PEAK_CHILD";
+
+    /// Runs in a child process (see the test below): makes the thumbnail of a 9000 × 9000 photo
+    /// that asks to be turned 90°, and prints how far the peak RSS rose above where it started.
+    #[test]
+    fn thumbnail_peak_child() {
+        if std::env::var_os(CHILD_ENV).is_none() {
+            return;
+        }
+        let png = black_png_with_orientation(9000, 9000, 6);
+        let mut r = std::io::Cursor::new(png);
+        let exif = read_exif(&mut r);
+        let orientation = exif.as_ref().and_then(|e| e.orientation);
+        assert_eq!(
+            orientation,
+            Some(6),
+            "the test image must carry EXIF orientation 6"
+        );
+        r.seek(SeekFrom::Start(0)).unwrap();
+        let before = proc_status_kib("VmRSS:");
+        let len = r.get_ref().len() as u64;
+        let thumb =
+            make_thumbnail(r, len, orientation).expect("a 9000 × 9000 photo is within limits");
+        let peak = proc_status_kib("VmHWM:");
+        let img = image::load_from_memory(&thumb).unwrap();
+        println!(
+            "THUMBNAIL_PEAK_KIB={} THUMB={}x{}",
+            peak.saturating_sub(before),
+            img.width(),
+            img.height()
+        );
+    }
+
+    #[test]
+    fn exif_rotated_photo_thumbnail_stays_under_the_documented_memory_cap() {
+        if std::env::var_os(CHILD_ENV).is_some() {
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "evidence::tests::thumbnail_peak_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "the child failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|l| {
+                l.split_once("THUMBNAIL_PEAK_KIB=")
+                    .map(|(_, v)| v.to_string())
+            })
+            .unwrap_or_else(|| panic!("the child printed no measurement: {stdout}"));
+        let (peak, dims) = line.split_once(' ').unwrap();
+        let peak_kib: u64 = peak.parse().unwrap();
+        assert_eq!(
+            dims, "THUMB=320x320",
+            "the thumbnail of a square photo stays square after turning"
+        );
+        assert!(
+            peak_kib * 1024 <= MAX_THUMBNAIL_ALLOC,
+            "the whole thumbnail operation (decode, resize, EXIF rotation, encode) must stay \
+             under the documented {} MiB cap; it rose by {} MiB",
+            MAX_THUMBNAIL_ALLOC >> 20,
+            peak_kib >> 10
+        );
+    }
+
+    #[test]
+    fn jpeg_whose_decode_would_pass_the_cap_is_refused_before_decoding() {
+        // A real 8 × 8 JPEG whose header then claims 6000 × 6000: 103 MiB of picture, which a
+        // JPEG decoder may need three times over. It must be refused from the header alone.
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        image::RgbImage::new(8, 8)
+            .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+            .unwrap();
+        let mut jpeg = jpeg.into_inner();
+        let sof = jpeg
+            .windows(2)
+            .position(|w| w == [0xFF, 0xC0])
+            .expect("a baseline JPEG has an SOF0 marker");
+        jpeg[sof + 5..sof + 7].copy_from_slice(&6000u16.to_be_bytes());
+        jpeg[sof + 7..sof + 9].copy_from_slice(&6000u16.to_be_bytes());
+        let len = jpeg.len() as u64;
+        let err = make_thumbnail(std::io::Cursor::new(jpeg), len, None).unwrap_err();
+        assert!(
+            err.to_string().contains("too large to decode safely"),
+            "a JPEG whose decoding would need more than the {} MiB cap must be refused before \
+             decoding, not tried: {err}",
+            MAX_THUMBNAIL_ALLOC >> 20
+        );
+    }
+
+    #[test]
+    fn intake_leaves_no_unwiped_copy_of_the_attachment_key_in_freed_memory() {
+        let (_tmp, mut v) = crate::testutil::vault();
+        let id = crate::testutil::incident(&mut v, "arrest");
+        let (intake, hits) = crate::testutil::freed::count_in_freed(&[b"AGE-SECRET-KEY-1"], || {
+            intake_reader(&mut v, "incident", &id, "note.txt", &b"a witness"[..])
+        });
+        intake.unwrap();
+        assert_eq!(
+            hits, 0,
+            "intake must not free any unwiped copy of the attachment's age identity"
+        );
+    }
 }

@@ -29,7 +29,9 @@
 //!    attachments are age files; WAL in exclusive mode leaves no `-shm`; `temp_store=MEMORY`.
 //!    Tested by the canary tests in `tests/`.
 //! 2. Keys: [`vault::keyfile`] keeps the master key in zeroizing memory; the passphrase is only
-//!    ever passed as `SecretString`; the SQLCipher `PRAGMA key` string is zeroized after use.
+//!    ever passed as `SecretString`; the SQLCipher `PRAGMA key` string is zeroized after use;
+//!    age identities stay in zeroizing strings, bound by reference. The unit tests' allocator
+//!    searches freed memory for unwiped copies (docs/vault-format.md, "Secrets in memory").
 //! 3. Wrong passphrase: the AEAD unwrap fails before the database is touched.
 //! 4. Random blob names: [`evidence`].
 //! 5. SHA-256 at intake, re-verified by [`evidence`] and `saksi verify`.
@@ -38,6 +40,9 @@
 //! 7. No network: this crate has no networking dependency at all.
 //! 8. Bad input: every input type denies unknown fields and is validated with a message naming
 //!    the field; see [`Error`].
+//! 12. Bounded work: key-file KDF parameters are range-checked before Argon2id runs
+//!     ([`vault::keyfile`]); a thumbnail's whole memory need is computed from the image header
+//!     before decoding ([`evidence`]).
 
 pub mod bundle;
 pub mod custody;

@@ -26,3 +26,74 @@ pub(crate) fn incident(v: &mut Vault, title: &str) -> Uuid {
         })
         .unwrap()
 }
+
+/// The unit tests' allocator: on a thread that arms it (see [`freed::count_in_freed`]), every
+/// heap block freed is searched for given byte patterns. A secret found in freed memory was
+/// dropped without being wiped: a copy our code left behind. (SQLite's memory does not come
+/// from here; SQLCipher wipes it itself with `cipher_memory_security = ON`.)
+pub(crate) mod freed {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub(crate) struct Scanner;
+
+    const SLOTS: usize = 4;
+    /// Larger blocks (Argon2id's memory, age's chunk buffers) are not searched: the secrets
+    /// watched for are short strings.
+    const MAX_SCAN: usize = 1 << 20;
+
+    thread_local! {
+        static WATCH: Cell<[Option<&'static [u8]>; SLOTS]> = const { Cell::new([None; SLOTS]) };
+        static HITS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn contains(hay: &[u8], pat: &[u8]) -> bool {
+        !pat.is_empty() && hay.windows(pat.len()).any(|w| w == pat)
+    }
+
+    unsafe impl GlobalAlloc for Scanner {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            unsafe { System.alloc(layout) }
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            unsafe { System.alloc_zeroed(layout) }
+        }
+
+        // `realloc` is left to its default (alloc, copy, dealloc), so the old block of a growing
+        // string is searched too.
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if layout.size() <= MAX_SCAN {
+                let _ = WATCH.try_with(|w| {
+                    let watched = w.get();
+                    if watched.iter().any(Option::is_some) {
+                        // SAFETY: the block is still allocated, `layout.size()` bytes long.
+                        let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+                        if watched.iter().flatten().any(|p| contains(block, p)) {
+                            let _ = HITS.try_with(|h| h.set(h.get() + 1));
+                        }
+                    }
+                });
+            }
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    /// Runs `f` with `patterns` watched on this thread; returns its result and how many freed
+    /// blocks held one of them.
+    pub(crate) fn count_in_freed<T>(patterns: &[&[u8]], f: impl FnOnce() -> T) -> (T, usize) {
+        let mut slots = [None; SLOTS];
+        for (slot, p) in slots.iter_mut().zip(patterns) {
+            // Leaked on purpose: the pattern itself must never be freed while watched.
+            *slot = Some(&*Box::leak(p.to_vec().into_boxed_slice()));
+        }
+        HITS.with(|h| h.set(0));
+        WATCH.with(|w| w.set(slots));
+        let out = f();
+        WATCH.with(|w| w.set([None; SLOTS]));
+        (out, HITS.with(|h| h.get()))
+    }
+}
+
+#[global_allocator]
+static SCANNER: freed::Scanner = freed::Scanner;

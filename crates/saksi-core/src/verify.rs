@@ -10,6 +10,8 @@ use crate::vault::Vault;
 pub struct VerifyReport {
     pub schema_version: i64,
     pub custody_entries: usize,
+    /// Entries of other devices' logs that came in bundles, re-checked one by one and chained.
+    pub received_custody_entries: usize,
     pub attachments_checked: usize,
     pub problems: Vec<String>,
 }
@@ -24,8 +26,14 @@ impl VerifyReport {
         let mut l = vec![
             format!("schema version {}", self.schema_version),
             format!("custody log: {} entries", self.custody_entries),
-            format!("attachments: {} checked", self.attachments_checked),
         ];
+        if self.received_custody_entries > 0 {
+            l.push(format!(
+                "custody entries received from other devices: {} checked",
+                self.received_custody_entries
+            ));
+        }
+        l.push(format!("attachments: {} checked", self.attachments_checked));
         if self.ok() {
             l.push("OK: no problems found".into());
         } else {
@@ -51,6 +59,7 @@ impl Vault {
         let mut report = VerifyReport {
             schema_version: crate::vault::SCHEMA_VERSION,
             custody_entries: 0,
+            received_custody_entries: 0,
             attachments_checked: 0,
             problems: Vec::new(),
         };
@@ -63,6 +72,11 @@ impl Vault {
             if let Some(p) = crate::custody::verify_chain(self)? {
                 report.problems.push(p);
             }
+            report.received_custody_entries =
+                crate::custody::imported_entries(&self.conn, None)?.len();
+            report
+                .problems
+                .append(&mut crate::custody::verify_imported(self)?);
             let (checked, mut att_problems) = crate::evidence::verify_all(self, progress)?;
             report.attachments_checked = checked;
             report.problems.append(&mut att_problems);

@@ -23,6 +23,13 @@ pub(crate) struct StagedBlob {
 }
 
 impl StagedBlob {
+    /// The age identity as a statement parameter, borrowed from its zeroizing string: binding
+    /// it copies nothing on our side (SQLite's own copy is wiped by SQLCipher's memory
+    /// security). Never turn it into a `rusqlite::types::Value`, which would be an unwiped copy.
+    pub fn identity_param(&self) -> &dyn rusqlite::ToSql {
+        &*self.identity
+    }
+
     pub fn keep(mut self) {
         self.kept = true;
     }
@@ -96,5 +103,58 @@ pub(crate) fn write(
             let _ = fs::remove_file(&part);
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::bundle::{export, import, keys, ExportOptions};
+    use crate::testutil::{freed, incident, pass};
+    use crate::vault::{KdfProfile, Vault};
+
+    #[test]
+    fn imported_attachment_key_is_never_left_unwiped_in_freed_memory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let new = |name: &str| {
+            Vault::create_named(
+                &tmp.path().join(name),
+                &pass(),
+                KdfProfile::Minimum,
+                Some(name),
+            )
+            .unwrap()
+        };
+        let (mut mon, mut hq) = (new("mon"), new("hq"));
+        let r = keys::keygen(&mut hq).unwrap();
+        keys::recipient_add(&mut mon, "hq", &r).unwrap();
+        let card = serde_json::to_vec(&keys::device_card(&mon).unwrap()).unwrap();
+        keys::trust_add(&mut hq, &card).unwrap();
+        let id = incident(&mut mon, "arrest");
+        crate::evidence::intake_reader(&mut mon, "incident", &id, "note.txt", &b"a witness"[..])
+            .unwrap();
+        let out = tmp.path().join("b.saksi");
+        export(
+            &mut mon,
+            &ExportOptions {
+                to: vec!["hq".into()],
+                out: out.clone(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        // Every age identity string starts so (upper case, as stored); age's own parsing works
+        // on the lower-case form and on bytes, so any hit is a copy made by our code.
+        let (imported, hits) =
+            freed::count_in_freed(&[b"AGE-SECRET-KEY-1"], || import(&mut hq, &out, None));
+        imported.unwrap();
+        let stored: i64 = hq
+            .conn
+            .query_row("SELECT count(*) FROM attachment", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 1, "the attachment must have been imported");
+        assert_eq!(
+            hits, 0,
+            "importing must not free any unwiped copy of an age identity (the attachment key)"
+        );
     }
 }

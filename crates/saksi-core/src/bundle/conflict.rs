@@ -1,14 +1,19 @@
 //! Resolving the concurrent edits an import kept side by side (see [`super::conflicts`]).
 //!
 //! A person chooses, per conflict, to keep this vault's version or to take the incoming one.
-//! Either way the choice is final for that pair of versions: the record's version is raised above
-//! both, so neither copy comes back as a conflict from a later bundle, and the custody log says
-//! who chose what.
+//! Either way the choice is final for that pair of versions: the result is a new version made
+//! here whose lineage descends from both, so neither copy comes back as a conflict from a later
+//! bundle (it is now an ancestor), and the custody log says who chose what.
+//!
+//! An attachment never changes: a conflict on one means another file arrived under the same id,
+//! whose bytes were not kept. Only "keep local" resolves it.
 
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use super::lineage::{self, Lineage};
 use super::records::{self, RecordFile};
+use super::BundleError;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::vault::Vault;
@@ -39,17 +44,50 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
         let spec = records::spec(&record_type).ok_or_else(|| {
             Error::Corrupt(format!("conflict {conflict_id}: unknown record type"))
         })?;
-        if how == Resolution::TakeIncoming {
-            let incoming: RecordFile = serde_json::from_str(&incoming_json).map_err(|e| {
-                Error::Corrupt(format!(
-                    "conflict {conflict_id}: incoming record unreadable: {e}"
-                ))
-            })?;
-            if incoming.id != record_id || incoming.record_type != record_type {
-                return Err(Error::Corrupt(format!(
-                    "conflict {conflict_id}: the incoming record is not the conflicting one"
-                )));
+        let incoming: RecordFile = serde_json::from_str(&incoming_json).map_err(|e| {
+            Error::Corrupt(format!(
+                "conflict {conflict_id}: incoming record unreadable: {e}"
+            ))
+        })?;
+        if incoming.id != record_id || incoming.record_type != record_type {
+            return Err(Error::Corrupt(format!(
+                "conflict {conflict_id}: the incoming record is not the conflicting one"
+            )));
+        }
+        let now = crate::model::now();
+        if spec.table == "attachment" {
+            if how == Resolution::TakeIncoming {
+                return Err(BundleError::AttachmentImmutable(record_id).into());
             }
+            let sha: String = tx.query_row(
+                "SELECT sha256 FROM attachment WHERE id = ?1",
+                [&record_id],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "UPDATE record_conflict SET resolved_at = ?1
+                 WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
+                params![now, record_type, record_id],
+            )?;
+            let details = serde_json::json!({
+                "conflict": conflict_id,
+                "resolution": how,
+                "incoming_sha256": incoming.text("sha256"),
+            })
+            .to_string();
+            return custody::append_on(
+                tx,
+                dev,
+                Action::RecordEdited,
+                Some((&record_type, &record_id)),
+                Some(&sha),
+                Some(&details),
+            );
+        }
+        let local = records::load(tx, spec, &record_id, true)?
+            .ok_or_else(|| Error::not_found("record", &record_id))?;
+        let held = lineage::refresh(tx, &local)?;
+        if how == Resolution::TakeIncoming {
             tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
             for link in records::update(tx, spec, &incoming)? {
                 records::insert_link(tx, &link)?;
@@ -62,9 +100,8 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
                 "UPDATE {} SET version = ?1, updated_at = ?2, device_id = ?3 WHERE id = ?4",
                 spec.table
             ),
-            params![version, crate::model::now(), dev.id(), record_id],
+            params![version, now, dev.id(), record_id],
         )?;
-        let now = crate::model::now();
         tx.execute(
             "UPDATE record_conflict SET resolved_at = ?1
              WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
@@ -76,6 +113,25 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             "UPDATE provenance SET local_sha256 = ?1, version = ?2
              WHERE record_type = ?3 AND record_id = ?4",
             params![stored.sha256(), version, record_type, record_id],
+        )?;
+        // The resolution descends from both sides: neither returns as a conflict.
+        let head = stored.version_hash();
+        let ancestors = lineage::tidy(
+            &head,
+            [held.head, incoming.version_hash()]
+                .into_iter()
+                .chain(held.ancestors)
+                .chain(incoming.ancestors.iter().cloned()),
+        );
+        lineage::put(
+            tx,
+            &record_type,
+            &record_id,
+            &Lineage {
+                stored: head.clone(),
+                head,
+                ancestors,
+            },
         )?;
         let details = serde_json::json!({
             "conflict": conflict_id,

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::keys::{self, RecipientEntry};
+use super::lineage;
 use super::manifest::{self, EntryName, FileEntry, Manifest, ManifestRecipient, Withheld};
 use super::records::{self, RecordFile, CONTACTS};
 use super::{minisign, BundleError, Tx};
@@ -60,8 +61,12 @@ pub struct ExportSummary {
 struct Planned {
     record_type: &'static str,
     id: String,
+    /// The record's content hash (what `--since-last` compares).
     sha256: String,
-    size: u64,
+    /// The record file as it travels, with its ancestors: hash, size, ancestors.
+    file_sha256: String,
+    file_size: u64,
+    ancestors: Vec<String>,
 }
 
 /// One planned attachment (its bytes go to `files/<id>`).
@@ -289,43 +294,56 @@ fn load_record(
     records::load(conn, spec, id, with_contacts)?.ok_or_else(|| Error::not_found("record", id))
 }
 
-/// The custody entries about the exported subjects, one JSON object per line, in log order.
+/// The custody entries about the exported subjects, one JSON object per line: this device's own
+/// in log order, then those received from other devices (so that a forwarded record keeps its
+/// author's signed entries), device by device in their order.
 fn custody_lines(
     conn: &Connection,
     subjects: &HashSet<String>,
     mut each: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, at, device_id, action, subject_type, subject_id, content_hash, details,
-                prev_hash, entry_hash, public_key, signature
-         FROM custody_log WHERE subject_id IS NOT NULL ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let subject: Option<String> = r.get(6)?;
-        if !subject.as_ref().is_some_and(|s| subjects.contains(s)) {
+    let own = custody::own_entries(conn)?;
+    let received = custody::imported_entries(conn, None)?;
+    for e in own.iter().chain(received.iter()) {
+        if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s)) {
             continue;
         }
-        let e = custody::Entry {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            at: r.get(2)?,
-            device_id: r.get(3)?,
-            action: r.get(4)?,
-            subject_type: r.get(5)?,
-            subject_id: subject,
-            content_hash: r.get(7)?,
-            details: r.get(8)?,
-            prev_hash: r.get(9)?,
-            entry_hash: r.get(10)?,
-            public_key: r.get(11)?,
-            signature: r.get(12)?,
-        };
-        let mut line = serde_json::to_vec(&e).map_err(|_| Error::Crypto("custody entry"))?;
+        let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;
         line.push(b'\n');
         each(&line)?;
     }
     Ok(())
+}
+
+/// The author's signed statement that it wrote this version ([`Action::RecordVersion`]), made
+/// once per version, when a version this device wrote first leaves it.
+fn attest(
+    conn: &Connection,
+    device: &crate::device::DeviceIdentity,
+    rec: &RecordFile,
+    version_hash: &str,
+) -> Result<()> {
+    if rec.device_id() != Some(device.id()) {
+        return Ok(());
+    }
+    let done: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM custody_log WHERE action = ?1 AND subject_id = ?2
+                        AND content_hash = ?3)",
+        params![Action::RecordVersion.as_str(), rec.id, version_hash],
+        |r| r.get(0),
+    )?;
+    if done {
+        return Ok(());
+    }
+    let details = serde_json::json!({ "version": rec.version() }).to_string();
+    custody::append_on(
+        conn,
+        device,
+        Action::RecordVersion,
+        Some((&rec.record_type, &rec.id)),
+        Some(version_hash),
+        Some(&details),
+    )
 }
 
 /// Counts and hashes what passes through, for streamed tar entries.
@@ -447,7 +465,9 @@ fn plan(conn: &Connection, opts: &ExportOptions, recipients: &[RecipientEntry]) 
                 record_type: ty,
                 id: id.clone(),
                 sha256: sha,
-                size: bytes.len() as u64,
+                file_sha256: String::new(),
+                file_size: bytes.len() as u64,
+                ancestors: Vec::new(),
             });
         }
     }
@@ -486,7 +506,7 @@ pub fn preview(vault: &Vault, opts: &ExportOptions) -> Result<ExportPreview> {
     let p = plan(conn, opts, &recipients)?;
     Ok(ExportPreview {
         files: p.planned_files.len(),
-        bytes: p.planned.iter().map(|x| x.size).sum::<u64>()
+        bytes: p.planned.iter().map(|x| x.file_size).sum::<u64>()
             + p.planned_files.iter().map(|x| x.size).sum::<u64>(),
         counts: p.counts,
         withheld: p.selection.withheld,
@@ -541,6 +561,13 @@ pub fn export_with(
     let conn = &vault.conn;
     let tx = Tx::begin(conn)?;
     let recipients = resolve_recipients(conn, &opts.to)?;
+    // Importers refuse a header with more stanzas than this (age adds one "grease" stanza).
+    if recipients.len() >= super::limits::MAX_HEADER_STANZAS {
+        return Err(Error::invalid(format!(
+            "a bundle can be addressed to at most {} recipients",
+            super::limits::MAX_HEADER_STANZAS - 1
+        )));
+    }
     let age_recipients = recipients
         .iter()
         .map(|r| keys::parse_recipient(&r.recipient))
@@ -548,10 +575,23 @@ pub fn export_with(
 
     let Plan {
         selection,
-        planned,
+        mut planned,
         planned_files,
         counts,
     } = plan(conn, opts, &recipients)?;
+    // Each record travels with its lineage (what an importer needs to tell a fast-forward from
+    // a concurrent edit) and, where this device wrote the version, its signed attestation.
+    let device = vault.device();
+    for p in planned.iter_mut() {
+        let mut rec = load_record(conn, p.record_type, &p.id, opts.include_contacts)?;
+        let held = lineage::refresh(conn, &rec)?;
+        attest(conn, device, &rec, &held.head)?;
+        rec.ancestors = held.ancestors;
+        let bytes = rec.to_bytes();
+        p.file_sha256 = super::sha256_hex(&bytes);
+        p.file_size = bytes.len() as u64;
+        p.ancestors = rec.ancestors;
+    }
     if planned.is_empty() {
         return Err(BundleError::NothingToExport(if opts.since_last {
             "nothing changed since the last bundle to these recipients".into()
@@ -569,7 +609,6 @@ pub fn export_with(
         Ok(())
     })?;
 
-    let device = vault.device();
     let bundle_id = Uuid::now_v7().to_string();
     let sequence: i64 = conn.query_row(
         "SELECT coalesce(max(sequence), 0) + 1 FROM bundle_export",
@@ -586,8 +625,8 @@ pub fn export_with(
                 id: parse_uuid(&p.id)?,
             }
             .path(),
-            sha256: p.sha256.clone(),
-            size: p.size,
+            sha256: p.file_sha256.clone(),
+            size: p.file_size,
         });
     }
     if custody_size > 0 {
@@ -696,7 +735,9 @@ pub fn export_with(
         let mut entries = m.files.iter().skip(2);
         for p in &planned {
             let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
-            let bytes = load_record(conn, p.record_type, &p.id, opts.include_contacts)?.to_bytes();
+            let mut rec = load_record(conn, p.record_type, &p.id, opts.include_contacts)?;
+            rec.ancestors = p.ancestors.clone();
+            let bytes = rec.to_bytes();
             append_streamed(
                 &mut tar,
                 &entry.path,

@@ -2,8 +2,12 @@
 //!
 //! age hands out plaintext chunk by chunk before it can know whether the file was truncated, so
 //! nothing is applied while decrypting for the first time:
+//! 0. before anything is copied or decrypted, the file's size is capped, the framing of its age
+//!    header is checked within a bounded prefix (`header.rs`: magic, stanza count, MAC line) and
+//!    the vault's file system must have room for it, so junk costs what was read and no more;
 //! 1. the bundle is copied, still encrypted, into `VAULT/staging/` (so both passes read the same
-//!    bytes, whatever happens to the USB stick);
+//!    bytes, whatever happens to the USB stick); its header is parsed and its file key unwrapped
+//!    once, and each pass reads the plaintext again from the start;
 //! 2. pass 1 decrypts it and verifies everything: the age stream to its authenticated end, the
 //!    entry names against a fixed grammar, the manifest's minisign signature by a trusted, not
 //!    revoked device, the recipient binding, the format version, the sequence number, every
@@ -14,25 +18,26 @@
 //!    way are deleted unless the transaction commits;
 //! 4. the staging folder is removed, whatever the outcome.
 
-use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::keys::{self, TrustedDevice};
+use super::lineage::{self, Lineage, Relation};
 use super::manifest::{self, EntryName, FileEntry, Manifest, Withheld};
 use super::minisign::{self, SignatureFile};
 use super::receipt::{self, ReceiptSummary};
 use super::records::{self, RecordFile};
-use super::{blobs, limits, BundleError, Tx};
+use super::{blobs, header, limits, BundleError, Tx};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -102,28 +107,38 @@ pub fn import_with(
             ids
         }
     };
-    let meta = fs::metadata(file)
+    // Refuse junk before copying it: the size cap, then the age header's framing within a
+    // bounded prefix, then the free space; only then is the file staged.
+    let mut src = fs::File::open(file)
+        .map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
+    let meta = src
+        .metadata()
         .map_err(|e| Error::invalid(format!("cannot read {}: {e}", file.display())))?;
     if !meta.is_file() {
         return Err(Error::invalid(format!("{} is not a file", file.display())));
     }
-    if meta.len() > limits::MAX_TOTAL_BYTES + limits::MAX_MANIFEST_BYTES * 2 {
-        return Err(
-            BundleError::TooLarge(format!("the bundle file is {} bytes", meta.len())).into(),
-        );
+    let size = meta.len();
+    if size > limits::MAX_BUNDLE_FILE_BYTES {
+        return Err(BundleError::TooLarge(format!("the bundle file is {size} bytes")).into());
     }
+    let prefix = header::read_prefix(&mut src)?;
+    let shape = header::check(&prefix, size)?;
+    check_free_space(vault.dir(), size)?;
+
     let staging = Staging::new(vault.dir())?;
     let staged = staging.dir.join(format!("{}.age", Uuid::new_v4().simple()));
-    let size = meta.len();
     let total = Some(size.saturating_mul(3));
     {
         use std::io::Write;
-        let mut src = fs::File::open(file)?;
+        // The staged copy starts with exactly the bytes checked above, and is never longer
+        // than the size the checks were made for.
         let mut dst = crate::vault::create_private(&staged)?;
+        dst.write_all(&prefix)?;
+        let mut done = prefix.len() as u64;
+        let mut rest = src.take(size.saturating_sub(done));
         let mut buf = vec![0u8; 64 * 1024];
-        let mut done = 0u64;
         loop {
-            let n = src.read(&mut buf)?;
+            let n = rest.read(&mut buf)?;
             if n == 0 {
                 break;
             }
@@ -133,31 +148,85 @@ pub fn import_with(
         }
         dst.sync_all()?;
     }
-    let (identity_index, recipient) = find_identity(&staged, &identities)?;
-    let identity = &identities[identity_index];
+    let opened = find_identity(&staged, &identities)?;
+    let recipient = identities
+        .get(opened.identity)
+        .ok_or(BundleError::NotForUs)?
+        .to_public()
+        .to_string();
 
     let verified = {
-        let mut stream = open_stream(&staged, identity)?;
+        let mut stream = opened.pass()?;
         let first = peek_kind(&mut stream)?;
         match first {
             Kind::Receipt => {
                 drop(stream);
-                let stream = open_stream(&staged, identity)?;
-                return receipt::import_receipt(vault, stream).map(ImportOutcome::Receipt);
+                return receipt::import_receipt(vault, opened.pass()?).map(ImportOutcome::Receipt);
             }
             Kind::Bundle => {}
         }
         drop(stream);
-        verify(&vault.conn, open_stream(&staged, identity)?, &recipient)?
+        verify(&vault.conn, vault.device().id(), opened.pass()?, &recipient)?
     };
+    // The signed manifest names every reader: a header with more recipients than it lists was
+    // encrypted (or re-encrypted) to someone the sender did not choose.
+    let listed = verified.manifest.recipients.len();
+    if shape.recipients() != listed || shape.x25519 != listed {
+        return Err(BundleError::UnlistedRecipients {
+            header: shape.recipients(),
+            listed,
+        }
+        .into());
+    }
     if verified.already {
         return Ok(ImportOutcome::AlreadyImported(verified.summary()));
     }
     // The last moment to cancel: from here on the bundle is applied in one transaction.
     crate::progress::check(progress, size.saturating_mul(2), total)?;
-    let summary = apply(vault, open_stream(&staged, identity)?, &verified)?;
+    let summary = apply(vault, opened.pass()?, &verified)?;
     crate::progress::check(progress, size.saturating_mul(3), total).ok();
     Ok(ImportOutcome::Imported(summary))
+}
+
+/// Refuses to stage a bundle of `size` bytes unless the vault's file system has room for the
+/// staged copy, the attachment blobs made from it and a margin for the database
+/// ([`space_needed`]).
+fn check_free_space(vault_dir: &Path, size: u64) -> Result<()> {
+    let available = free_space(vault_dir)?;
+    let needed = space_needed(size);
+    if available < needed {
+        return Err(BundleError::NoSpace { needed, available }.into());
+    }
+    Ok(())
+}
+
+/// The space an import of a `size`-byte bundle may use at its peak: the staged (encrypted) copy,
+/// the re-encrypted attachment blobs (at most the bundle's size again) and
+/// [`limits::FREE_SPACE_MARGIN`] for the database and its journal.
+pub(crate) fn space_needed(size: u64) -> u64 {
+    size.saturating_mul(2)
+        .saturating_add(limits::FREE_SPACE_MARGIN)
+}
+
+/// Bytes available to this (unprivileged) process on the file system holding `dir`.
+#[cfg(unix)]
+fn free_space(dir: &Path) -> Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| Error::invalid(format!("{} is not a usable path", dir.display())))?;
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized, writable struct;
+    // statvfs writes only into it.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error().into());
+    }
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    Ok((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+}
+
+#[cfg(not(unix))]
+fn free_space(_dir: &Path) -> Result<u64> {
+    Ok(u64::MAX)
 }
 
 /// `VAULT/staging/`, removed on drop (and cleared of leftovers from a crash on creation).
@@ -207,43 +276,86 @@ fn open_decryptor(path: &Path) -> Result<age::Decryptor<BufReader<fs::File>>> {
     Ok(d)
 }
 
-/// Which of `identities` opens the file, and its recipient (for the binding check).
-fn find_identity(path: &Path, identities: &[age::x25519::Identity]) -> Result<(usize, String)> {
-    let mut last = Error::from(BundleError::NotForUs);
-    for (i, id) in identities.iter().enumerate() {
-        let d = open_decryptor(path)?;
-        match d.decrypt(std::iter::once(id as &dyn age::Identity)) {
-            Ok(_) => return Ok((i, id.to_public().to_string())),
-            Err(age::DecryptError::NoMatchingKeys) => continue,
-            Err(e) => last = map_header_error(e),
+/// One of the importer's identities, noting whether it was the one that unwrapped the file key
+/// (age tries them in turn and does not say which matched). The unwrapping is age's own.
+struct Watched<'a> {
+    inner: &'a age::x25519::Identity,
+    index: usize,
+    matched: &'a Cell<Option<usize>>,
+}
+
+impl age::Identity for Watched<'_> {
+    fn unwrap_stanza(
+        &self,
+        stanza: &age_core::format::Stanza,
+    ) -> Option<std::result::Result<age_core::format::FileKey, age::DecryptError>> {
+        let r = self.inner.unwrap_stanza(stanza);
+        if matches!(r, Some(Ok(_))) {
+            self.matched.set(Some(self.index));
         }
+        r
     }
-    Err(last)
+}
+
+/// The staged bundle with its header parsed and its file key unwrapped, once per import; each
+/// pass reads the plaintext again from the start (age's seekable reader, which authenticates
+/// every chunk it hands out as on a first read).
+struct Opened {
+    reader: Rc<RefCell<age::stream::StreamReader<BufReader<fs::File>>>>,
+    /// Which identity opened it.
+    identity: usize,
+}
+
+impl Opened {
+    /// A reader of the plaintext from its first byte.
+    fn pass(&self) -> Result<Plain> {
+        self.reader
+            .borrow_mut()
+            .seek(SeekFrom::Start(0))
+            .map_err(|_| BundleError::Damaged(String::new()))?;
+        Ok(Plain {
+            inner: self.reader.clone(),
+            age_failed: Rc::new(Cell::new(false)),
+        })
+    }
+}
+
+/// Opens the staged file with whichever of `identities` its header is for, parsing the header
+/// once and trying every identity on it.
+fn find_identity(path: &Path, identities: &[age::x25519::Identity]) -> Result<Opened> {
+    let matched = Cell::new(None);
+    let watched: Vec<Watched<'_>> = identities
+        .iter()
+        .enumerate()
+        .map(|(index, inner)| Watched {
+            inner,
+            index,
+            matched: &matched,
+        })
+        .collect();
+    let reader = open_decryptor(path)?
+        .decrypt(watched.iter().map(|w| w as &dyn age::Identity))
+        .map_err(map_header_error)?;
+    let identity = matched.get().ok_or(BundleError::NotForUs)?;
+    Ok(Opened {
+        reader: Rc::new(RefCell::new(reader)),
+        identity,
+    })
 }
 
 /// The decrypted stream, remembering whether age (rather than tar) reported an error.
 pub(crate) struct Plain {
-    inner: age::stream::StreamReader<BufReader<fs::File>>,
+    inner: Rc<RefCell<age::stream::StreamReader<BufReader<fs::File>>>>,
     pub(crate) age_failed: Rc<Cell<bool>>,
 }
 
 impl Read for Plain {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner
+            .borrow_mut()
             .read(buf)
             .inspect_err(|_| self.age_failed.set(true))
     }
-}
-
-fn open_stream(path: &Path, identity: &age::x25519::Identity) -> Result<Plain> {
-    let d = open_decryptor(path)?;
-    let inner = d
-        .decrypt(std::iter::once(identity as &dyn age::Identity))
-        .map_err(map_header_error)?;
-    Ok(Plain {
-        inner,
-        age_failed: Rc::new(Cell::new(false)),
-    })
 }
 
 /// Turns an I/O error met while reading the archive into the right message.
@@ -334,54 +446,10 @@ impl Verified {
     }
 }
 
-/// A custody entry as carried in `custody.jsonl`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct CustodyLine {
-    pub seq: i64,
-    pub id: String,
-    pub at: String,
-    pub device_id: String,
-    pub action: String,
-    pub subject_type: Option<String>,
-    pub subject_id: Option<String>,
-    pub content_hash: Option<String>,
-    pub details: Option<String>,
-    pub prev_hash: String,
-    pub entry_hash: String,
-    pub public_key: String,
-    pub signature: String,
-}
-
-impl CustodyLine {
-    fn check(&self, signer: &VerifyingKey, device_id: &str) -> std::result::Result<(), String> {
-        if self.device_id != device_id || self.public_key != hex::encode(signer.as_bytes()) {
-            return Err(format!(
-                "entry {} is not from the sending device",
-                self.id.escape_default()
-            ));
-        }
-        let sig: [u8; 64] = hex::decode(&self.signature)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| {
-                format!(
-                    "entry {}: the signature is not 64 bytes of hex",
-                    self.id.escape_default()
-                )
-            })?;
-        signer
-            .verify(self.entry_hash.as_bytes(), &Signature::from_bytes(&sig))
-            .map_err(|_| {
-                format!(
-                    "entry {}: the signature is not valid",
-                    self.id.escape_default()
-                )
-            })
-    }
-}
-
-fn for_each_custody_line(r: impl Read, mut f: impl FnMut(CustodyLine) -> Result<()>) -> Result<()> {
+fn for_each_custody_line(
+    r: impl Read,
+    mut f: impl FnMut(custody::Entry) -> Result<()>,
+) -> Result<()> {
     let mut r = BufReader::new(r);
     let mut line = Vec::new();
     loop {
@@ -395,7 +463,7 @@ fn for_each_custody_line(r: impl Read, mut f: impl FnMut(CustodyLine) -> Result<
         if n > limits::MAX_CUSTODY_LINE_BYTES {
             return Err(BundleError::TooLarge("a custody log line is over 64 KiB".into()).into());
         }
-        let entry: CustodyLine = serde_json::from_slice(&line)
+        let entry: custody::Entry = serde_json::from_slice(&line)
             .map_err(|e| BundleError::Malformed(manifest::CUSTODY.into(), e.to_string()))?;
         f(entry)?;
     }
@@ -441,7 +509,12 @@ fn entry_name<R: Read>(e: &tar::Entry<'_, R>) -> Result<(String, EntryName)> {
 }
 
 /// Pass 1: verify everything, apply nothing.
-fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verified> {
+fn verify(
+    conn: &Connection,
+    own_device: &str,
+    stream: Plain,
+    our_recipient: &str,
+) -> Result<Verified> {
     let flag = stream.age_failed.clone();
     let rd = |e: io::Error| read_error(&flag, e);
     let mut archive = tar::Archive::new(stream);
@@ -498,7 +571,7 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
     let manifest_sha256 = super::sha256_hex(&manifest_bytes);
 
     // The manifest itself (signed, so from here on a failure is the signer's doing or a bug).
-    let m = Manifest::parse(&manifest_bytes)?;
+    let mut m = Manifest::parse(&manifest_bytes)?;
     if m.device_id != signer.id {
         return Err(BundleError::Malformed(
             manifest::MANIFEST.into(),
@@ -513,6 +586,13 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
         )
         .into());
     }
+    let sums_comment = format!("{} SHA256SUMS", m.trusted_comment());
+    // Ids are compared as ids, never as text: the same bundle id in capitals is the same id.
+    m.bundle_id = Uuid::parse_str(&m.bundle_id)
+        .map_err(|_| {
+            BundleError::Malformed(manifest::MANIFEST.into(), "bundle_id is not a UUID".into())
+        })?
+        .to_string();
     if !m.recipients.iter().any(|r| r.recipient == our_recipient) {
         return Err(
             BundleError::NotAddressedToUs(keys::recipient_fingerprint(our_recipient)).into(),
@@ -528,12 +608,22 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
         )
         .into());
     }
+    if !m.files.iter().any(|f| f.path == manifest::SUMS_SIG) {
+        return Err(BundleError::BadSumsSignature.into());
+    }
     let already = replay_check(conn, &m, &manifest_sha256)?;
 
     // Every other file, in manifest order.
     let mut expected = m.files.iter();
     let mut attachment_records: HashMap<Uuid, (String, u64)> = HashMap::new();
     let mut attachment_files: HashMap<Uuid, (String, u64)> = HashMap::new();
+    let mut sums_seen: Option<Vec<u8>> = None;
+    let mut sums_signed = false;
+    // Records whose author is not the signer, waiting for the author's own signed entry.
+    let mut claims: Vec<(String, &'static str, Uuid, String, String)> = Vec::new();
+    let mut authors: HashSet<String> = HashSet::new();
+    // (record type, record id, version hash, device) attested by a valid custody entry.
+    let mut attested: HashSet<(String, String, String, String)> = HashSet::new();
     for entry in entries {
         let mut entry = entry.map_err(rd)?;
         let (path, name) = entry_name(&entry)?;
@@ -555,6 +645,31 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
             return Err(BundleError::HashMismatch(path).into());
         }
         let (sha, size) = match &name {
+            EntryName::Sums => {
+                let bytes =
+                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
+                let r = (super::sha256_hex(&bytes), bytes.len() as u64);
+                sums_seen = Some(bytes);
+                r
+            }
+            EntryName::SumsSig => {
+                let bytes =
+                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
+                // SHA256SUMS comes first in the manifest; its signature must verify over it
+                // exactly as `minisign -Vm SHA256SUMS` checks it.
+                let ok = sums_seen.as_deref().is_some_and(|sums| {
+                    SignatureFile::parse(&bytes).is_ok_and(|s| {
+                        s.key_id == minisign::key_id(&signer_key)
+                            && s.trusted_comment == sums_comment
+                            && s.verify(&signer_key, sums).is_ok()
+                    })
+                });
+                if !ok {
+                    return Err(BundleError::BadSumsSignature.into());
+                }
+                sums_signed = true;
+                (super::sha256_hex(&bytes), bytes.len() as u64)
+            }
             EntryName::Record { record_type, id } => {
                 let bytes = read_bounded(&mut entry, want.size, limits::MAX_RECORD_BYTES, &path)
                     .map_err(rd)?;
@@ -567,6 +682,17 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                 let spec = records::spec(record_type)
                     .ok_or_else(|| BundleError::BadEntryName(path.clone()))?;
                 records::validate(conn, &path, spec, &id.to_string(), &rec)?;
+                let author = rec.device_id().unwrap_or_default().to_string();
+                if author != m.device_id {
+                    claims.push((
+                        path.clone(),
+                        record_type,
+                        *id,
+                        rec.version_hash(),
+                        author.clone(),
+                    ));
+                }
+                authors.insert(author);
                 if *record_type == "attachment" {
                     let sha = rec.text("sha256").unwrap_or_default().to_string();
                     let size = rec
@@ -586,10 +712,29 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                     hasher: &mut hasher,
                     n: &mut n,
                 };
-                for_each_custody_line(tee, |line| {
-                    line.check(&signer_key, &m.device_id).map_err(|e| {
-                        Error::from(BundleError::Malformed(manifest::CUSTODY.into(), e))
-                    })
+                let mut chains = custody::Chains::default();
+                for_each_custody_line(tee, |e| {
+                    let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
+                    e.check().map_err(|p| {
+                        broken(format!("entry {}: {}", e.id.escape_default(), p.describe()))
+                    })?;
+                    chains.follow(&e).map_err(broken)?;
+                    let held = if e.device_id == own_device {
+                        custody::check_own(conn, &e)?
+                    } else {
+                        custody::check_against_held(conn, &e)?
+                    };
+                    if let Some(why) = held {
+                        return Err(broken(why));
+                    }
+                    if e.action == Action::RecordVersion.as_str() {
+                        if let (Some(t), Some(s), Some(h)) =
+                            (&e.subject_type, &e.subject_id, &e.content_hash)
+                        {
+                            attested.insert((t.clone(), s.clone(), h.clone(), e.device_id.clone()));
+                        }
+                    }
+                    Ok(())
                 })
                 .map_err(|e| match e {
                     Error::Io(io) => read_error(&flag, io),
@@ -602,7 +747,9 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
                 attachment_files.insert(*id, (r.0.clone(), r.1));
                 r
             }
-            _ => hash_stream(&mut entry, |_| Ok(())).map_err(rd)?,
+            EntryName::Manifest | EntryName::ManifestSig => {
+                return Err(BundleError::ExtraFile(path.escape_default().to_string()).into())
+            }
         };
         if sha != want.sha256 || size != want.size {
             return Err(BundleError::HashMismatch(path).into());
@@ -613,12 +760,31 @@ fn verify(conn: &Connection, stream: Plain, our_recipient: &str) -> Result<Verif
     }
     let stream = archive.into_inner();
     check_tail(stream, &flag)?;
+    if !sums_signed {
+        return Err(BundleError::BadSumsSignature.into());
+    }
     if attachment_records != attachment_files {
         return Err(BundleError::Malformed(
             manifest::MANIFEST.into(),
             "attachment records and attachment files do not match".into(),
         )
         .into());
+    }
+    // Authorship (invariant 9): a record written by another device is accepted only with that
+    // device's own signed entry for exactly that version; a revoked device proves nothing.
+    for author in &authors {
+        if let Some(at) = keys::trusted_by_id(conn, author)?.and_then(|d| d.revoked_at) {
+            return Err(BundleError::RevokedSigner(author.clone(), at).into());
+        }
+    }
+    for (path, ty, id, version_hash, author) in claims {
+        if !attested.contains(&(ty.to_string(), id.to_string(), version_hash, author.clone())) {
+            return Err(BundleError::UnprovenAuthor {
+                record: path,
+                device: author,
+            }
+            .into());
+        }
     }
     Ok(Verified {
         manifest: m,
@@ -727,43 +893,58 @@ fn record_conflict(
     Ok(())
 }
 
-/// Merges one record by UUID and version. See docs/bundle-format.md, "Merging".
+/// What an applied record's lineage becomes once every row of the bundle is in place.
+struct LineageUpdate {
+    record_type: &'static str,
+    id: String,
+    head: String,
+    ancestors: Vec<String>,
+}
+
+/// Merges one record. An incoming version applies only as a fast-forward: made from exactly the
+/// version held here (its ancestors name it) by the same author; a version number never
+/// decides. Anything else is kept side by side as a conflict. See docs/bundle-format.md,
+/// "Merging".
 fn merge(
     conn: &Connection,
-    spec: &records::Spec,
+    spec: &'static records::Spec,
     rec: &RecordFile,
     m: &Manifest,
     links: &mut Vec<BTreeMap<String, serde_json::Value>>,
+    lineages: &mut Vec<LineageUpdate>,
 ) -> Result<Outcome> {
-    let local = records::load(conn, spec, &rec.id, true)?;
-    let Some(local) = local else {
+    let update = |lineages: &mut Vec<LineageUpdate>| {
+        lineages.push(LineageUpdate {
+            record_type: spec.record_type,
+            id: rec.id.clone(),
+            head: rec.version_hash(),
+            ancestors: rec.ancestors.clone(),
+        })
+    };
+    let Some(local) = records::load(conn, spec, &rec.id, true)? else {
         links.extend(records::insert(conn, spec, rec, &[])?);
+        update(lineages);
         return Ok(Outcome::Added);
     };
     if local.same_as(rec) {
         return Ok(Outcome::Unchanged);
     }
-    let synced: Option<String> = conn
-        .query_row(
-            "SELECT local_sha256 FROM provenance WHERE record_type = ?1 AND record_id = ?2",
-            params![rec.record_type, rec.id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let edited_here = match synced {
-        Some(h) => h != local.sha256(),
-        None => local.device_id() != rec.device_id(),
-    };
-    let (lv, iv) = (local.version().unwrap_or(0), rec.version().unwrap_or(0));
-    if edited_here || iv == lv {
-        record_conflict(conn, rec, Some(&local), m)?;
-        return Ok(Outcome::Conflict);
+    let held: Lineage = lineage::refresh(conn, &local)?;
+    match held.relate(rec) {
+        Relation::Same => Ok(Outcome::Unchanged),
+        Relation::Older => Ok(Outcome::Stale),
+        Relation::Descendant if local.device_id() == rec.device_id() => {
+            links.extend(records::update(conn, spec, rec)?);
+            update(lineages);
+            Ok(Outcome::Updated)
+        }
+        // Made from this version but by another device, or from another version: never a
+        // silent overwrite (a coerced laptop cannot replace HQ's or another device's record).
+        Relation::Descendant | Relation::Concurrent => {
+            record_conflict(conn, rec, Some(&local), m)?;
+            Ok(Outcome::Conflict)
+        }
     }
-    if iv < lv {
-        return Ok(Outcome::Stale);
-    }
-    links.extend(records::update(conn, spec, rec)?);
-    Ok(Outcome::Updated)
 }
 
 /// Pass 2: apply in one transaction.
@@ -780,6 +961,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
     let mut applied: Vec<(&'static str, String)> = Vec::new();
     let mut items: Vec<(String, &'static str, String, String, Outcome)> = Vec::new();
     let mut new_attachments: HashMap<Uuid, RecordFile> = HashMap::new();
+    let mut lineages: Vec<LineageUpdate> = Vec::new();
     let mut blobs_written: Vec<blobs::StagedBlob> = Vec::new();
     let files: HashMap<&str, &FileEntry> = m.files.iter().map(|f| (f.path.as_str(), f)).collect();
     let attachments_dir = vault.attachments_dir();
@@ -815,7 +997,13 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         .optional()?;
                     match local_sha {
                         None => {
-                            new_attachments.insert(id, rec);
+                            lineages.push(LineageUpdate {
+                                record_type,
+                                id: rec.id.clone(),
+                                head: rec.version_hash(),
+                                ancestors: rec.ancestors.clone(),
+                            });
+                            new_attachments.insert(id, rec.clone());
                             Outcome::Added
                         }
                         Some(h) if Some(h.as_str()) == rec.text("sha256") => Outcome::Unchanged,
@@ -825,7 +1013,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         }
                     }
                 } else {
-                    merge(conn, spec, &rec, m, &mut links)?
+                    merge(conn, spec, &rec, m, &mut links, &mut lineages)?
                 };
                 *match outcome {
                     Outcome::Added => &mut summary.added,
@@ -841,13 +1029,9 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                 {
                     applied.push((record_type, id.to_string()));
                 }
-                items.push((
-                    path,
-                    record_type,
-                    id.to_string(),
-                    want.sha256.clone(),
-                    outcome,
-                ));
+                // What HQ confirms in its receipt: the record's content as it came (without
+                // its ancestors), which is what the sender compares before purging.
+                items.push((path, record_type, id.to_string(), rec.sha256(), outcome));
             }
             EntryName::Custody => {
                 let mut hasher = Sha256::new();
@@ -858,6 +1042,10 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                     n: &mut n,
                 };
                 for_each_custody_line(tee, |e| {
+                    // This device's own entries, sent back, are already in its own log.
+                    if e.device_id == vault.device().id() {
+                        return Ok(());
+                    }
                     let inserted = conn.execute(
                         "INSERT OR IGNORE INTO imported_custody (id, device_id, seq, at, action, subject_type,
                             subject_id, content_hash, details, prev_hash, entry_hash, public_key, signature, bundle_id)
@@ -865,9 +1053,7 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         params![
                             e.id, e.device_id, e.seq, e.at, e.action, e.subject_type, e.subject_id,
                             e.content_hash, e.details, e.prev_hash, e.entry_hash,
-                            hex::decode(&e.public_key).unwrap_or_default(),
-                            hex::decode(&e.signature).unwrap_or_default(),
-                            m.bundle_id
+                            e.public_key, e.signature, m.bundle_id
                         ],
                     )?;
                     summary.custody_entries += inserted as u64;
@@ -927,16 +1113,10 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
                         spec,
                         &rec,
                         &[
-                            (
-                                "blob_name",
-                                rusqlite::types::Value::Text(blob.blob_name.clone()),
-                            ),
-                            (
-                                "age_identity",
-                                rusqlite::types::Value::Text(blob.identity.to_string()),
-                            ),
-                            ("thumbnail", thumbnail),
-                            ("thumbnail_note", note),
+                            ("blob_name", &blob.blob_name),
+                            ("age_identity", blob.identity_param()),
+                            ("thumbnail", &thumbnail),
+                            ("thumbnail_note", &note),
                         ],
                     )?;
                     blobs_written.push(blob);
@@ -980,6 +1160,21 @@ fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary
             "records refer to records this vault does not hold ({p})"
         ))
         .into());
+    }
+    for l in &lineages {
+        let spec = records::spec(l.record_type).ok_or(Error::Internal("record spec"))?;
+        let stored = records::load(conn, spec, &l.id, true)?
+            .ok_or_else(|| Error::not_found("record", &l.id))?;
+        lineage::put(
+            conn,
+            l.record_type,
+            &l.id,
+            &Lineage {
+                head: l.head.clone(),
+                stored: stored.version_hash(),
+                ancestors: l.ancestors.clone(),
+            },
+        )?;
     }
     let now = crate::model::now();
     for (ty, id) in &applied {

@@ -9,7 +9,9 @@
 //!                          records/<type>/<uuid>.json…, custody.jsonl, files/<uuid>… ] )
 //! ```
 //!
-//! Import never applies a byte before everything has been decrypted and verified: the bundle is
+//! Import never applies a byte before everything has been decrypted and verified. A file of junk
+//! is refused before it is copied, having read at most its first 64 KiB (`header.rs`: size cap,
+//! age header framing and stanza count, then free space); a bundle is then
 //! copied (still encrypted) into a staging folder inside the vault, decrypted once to verify every
 //! signature, hash, size and record, then a second time to apply it in one transaction; on any
 //! failure the vault is unchanged and the staging folder is removed.
@@ -17,14 +19,18 @@
 mod blobs;
 pub mod conflict;
 pub mod export;
+mod header;
 pub mod import;
 pub mod keys;
+pub(crate) mod lineage;
 pub mod manifest;
 pub mod minisign;
 pub mod receipt;
 mod records;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_merge;
 #[cfg(test)]
 mod trust_tests;
 
@@ -55,6 +61,20 @@ pub mod limits {
     pub const MAX_FILES: usize = 200_000;
     /// Zero padding accepted after the end of the tar archive.
     pub const MAX_TAR_PADDING: u64 = 64 << 10;
+    /// Ancestor hashes carried by one record version (older ones are dropped on export).
+    pub const MAX_ANCESTORS: usize = 1000;
+    /// Size of the bundle file itself (everything above, with room for the archive's and age's
+    /// framing), checked before a byte is read.
+    pub const MAX_BUNDLE_FILE_BYTES: u64 = MAX_TOTAL_BYTES + MAX_MANIFEST_BYTES * 2;
+    /// The age header: it must end (its `---` MAC line) within this many bytes from the start of
+    /// the file, which is all an import reads before deciding to copy it. A header with the
+    /// maximum stanza count takes under 2 KiB (one X25519 stanza is about 100 bytes).
+    pub const MAX_HEADER_BYTES: usize = 64 << 10;
+    /// Stanzas in the age header (recipients, plus the one "grease" stanza age adds).
+    pub const MAX_HEADER_STANZAS: usize = 16;
+    /// Free space required beyond twice the bundle's size (staged copy plus attachment blobs),
+    /// for the database and its journal.
+    pub const FREE_SPACE_MARGIN: u64 = 16 << 20;
 }
 
 /// Everything that can go wrong with keys, bundles and receipts. Each failure has its own
@@ -102,6 +122,14 @@ pub enum BundleError {
     Replayed { device: String, sequence: i64 },
     #[error("the bundle's records cannot be applied: {0}: nothing was imported")]
     Inconsistent(String),
+    #[error("{record} says it was written by device {device}, but the bundle was signed by another device and carries no signed entry of {device} for that version: nothing was imported")]
+    UnprovenAuthor { record: String, device: String },
+    #[error("the custody log in the bundle does not verify: {0}: nothing was imported")]
+    CustodyBroken(String),
+    #[error("the signature of SHA256SUMS is missing or not valid (minisign -V would fail): nothing was imported")]
+    BadSumsSignature,
+    #[error("attachment {0} cannot be replaced: an attachment's bytes never change, and the other file that came under its id was not kept; keep this vault's file (and ask the sender to attach the other one anew)")]
+    AttachmentImmutable(String),
 
     #[error("this vault has no HQ key: run `saksi keygen`, or pass --identity FILE")]
     NoHqKey,
@@ -131,6 +159,14 @@ pub enum BundleError {
     NoImportedBundle(String),
     #[error("the receipt is not valid: {0}: nothing was recorded")]
     BadReceipt(String),
+    #[error("the file's age header does not end within its first 64 KiB (a bundle's header is a few hundred bytes): this is not a Saksi bundle: nothing was imported")]
+    HeaderTooLarge,
+    #[error("the file is encrypted to more than 16 recipients (a Saksi bundle has a few): nothing was imported")]
+    TooManyRecipients,
+    #[error("the bundle is encrypted to {header} recipients but its signed manifest lists {listed}: it was encrypted to someone the sender did not name: nothing was imported")]
+    UnlistedRecipients { header: usize, listed: usize },
+    #[error("not enough free space on the vault's disk: importing this bundle needs {} and only {} are free: free some space and try again: nothing was imported", crate::bundle::human_bytes(*needed), crate::bundle::human_bytes(*available))]
+    NoSpace { needed: u64, available: u64 },
 }
 
 impl BundleError {
@@ -156,6 +192,10 @@ impl BundleError {
             BundleError::Malformed(..) => "bundle_malformed",
             BundleError::Replayed { .. } => "bundle_replayed",
             BundleError::Inconsistent(_) => "bundle_inconsistent",
+            BundleError::UnprovenAuthor { .. } => "bundle_unproven_author",
+            BundleError::CustodyBroken(_) => "bundle_custody_broken",
+            BundleError::BadSumsSignature => "bundle_bad_sums_signature",
+            BundleError::AttachmentImmutable(_) => "bundle_attachment_immutable",
             BundleError::NoHqKey => "bundle_no_hq_key",
             BundleError::HqKeyExists => "bundle_hq_key_exists",
             BundleError::BadRecipient(_) => "bundle_bad_recipient",
@@ -170,6 +210,10 @@ impl BundleError {
             BundleError::AttachmentAltered(_) => "bundle_attachment_altered",
             BundleError::NoImportedBundle(_) => "bundle_no_imported_bundle",
             BundleError::BadReceipt(_) => "bundle_bad_receipt",
+            BundleError::HeaderTooLarge => "bundle_header_too_large",
+            BundleError::TooManyRecipients => "bundle_too_many_recipients",
+            BundleError::UnlistedRecipients { .. } => "bundle_unlisted_recipients",
+            BundleError::NoSpace { .. } => "bundle_no_space",
         }
     }
 }
@@ -203,6 +247,21 @@ impl Drop for Tx<'_> {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// A byte count for people: "1.5 GiB", "12.0 MiB", "900 bytes".
+pub(crate) fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} bytes");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
 }
 
 /// SHA-256 as lowercase hex.

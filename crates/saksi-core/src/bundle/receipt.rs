@@ -577,9 +577,10 @@ fn referenced(conn: &Connection, ty: &str, id: &str) -> Result<bool> {
     Ok(conn.query_row(sql, [id], |r| r.get(0))?)
 }
 
-/// The record as HQ would hold it, hashed as its bundle record file (`records::load` then
-/// `RecordFile::sha256`, the same function export and import use): with every child table, and
-/// in the form sent without contact details.
+/// The record as HQ would hold it, by the same hashes the import side puts in receipts:
+/// `RecordFile::sha256` (its content as it is here, contact details included) and
+/// `RecordFile::version_hash` (the same without contact details, as a bundle sent without
+/// them carries it), over `records::load`.
 struct HeldForms {
     full: String,
     without_contacts: String,
@@ -587,18 +588,16 @@ struct HeldForms {
 }
 
 fn held_forms(conn: &Connection, spec: &records::Spec, id: &str) -> Result<Option<HeldForms>> {
-    let Some(full) = records::load(conn, spec, id, true)? else {
+    let Some(rec) = records::load(conn, spec, id, true)? else {
         return Ok(None);
     };
-    let bare =
-        records::load(conn, spec, id, false)?.ok_or_else(|| Error::not_found("record", id))?;
     Ok(Some(HeldForms {
-        has_contacts: full
+        has_contacts: rec
             .children
             .get(records::CONTACTS)
             .is_some_and(|c| !c.is_empty()),
-        full: full.sha256(),
-        without_contacts: bare.sha256(),
+        full: rec.sha256(),
+        without_contacts: rec.version_hash(),
     }))
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, Connection, OptionalExtension, ToSql};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -129,14 +129,34 @@ pub(crate) struct RecordFile {
     pub row: BTreeMap<String, Value>,
     #[serde(default)]
     pub children: BTreeMap<String, Vec<BTreeMap<String, Value>>>,
+    /// The version hashes this version descends from, newest first (see
+    /// [`super::lineage`]): what lets an importer tell a fast-forward from a concurrent edit.
+    /// Not part of the record's content or of its hashes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<String>,
+}
+
+/// The part of a record file its hashes cover: everything but `ancestors`, in the same field
+/// order, so that a file without ancestors hashes exactly as its bytes.
+#[derive(Serialize)]
+struct Content<'a> {
+    record_type: &'a str,
+    id: &'a str,
+    row: &'a BTreeMap<String, Value>,
+    children: &'a BTreeMap<String, Vec<BTreeMap<String, Value>>>,
+}
+
+fn pretty_line<T: Serialize>(v: &T) -> Vec<u8> {
+    // Serialising maps of scalars cannot fail.
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
 }
 
 impl RecordFile {
+    /// The file as it travels (with its ancestors).
     pub fn to_bytes(&self) -> Vec<u8> {
-        // Serialising maps of scalars cannot fail.
-        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+        pretty_line(self)
     }
 
     pub fn version(&self) -> Option<i64> {
@@ -162,8 +182,31 @@ impl RecordFile {
             })
     }
 
+    /// SHA-256 of the record's content as it is here (contact details included when present,
+    /// ancestors never): what a receipt confirms and `purge` compares.
     pub fn sha256(&self) -> String {
-        super::sha256_hex(&self.to_bytes())
+        super::sha256_hex(&pretty_line(&Content {
+            record_type: &self.record_type,
+            id: &self.id,
+            row: &self.row,
+            children: &self.children,
+        }))
+    }
+
+    /// The version hash: the content hash without contact details (which may be withheld from
+    /// a bundle), so that sender and receiver name the same version by the same hash.
+    pub fn version_hash(&self) -> String {
+        if !self.children.contains_key(CONTACTS) {
+            return self.sha256();
+        }
+        let mut children = self.children.clone();
+        children.remove(CONTACTS);
+        super::sha256_hex(&pretty_line(&Content {
+            record_type: &self.record_type,
+            id: &self.id,
+            row: &self.row,
+            children: &children,
+        }))
     }
 }
 
@@ -255,6 +298,7 @@ pub(crate) fn load(
         id: id.to_string(),
         row,
         children,
+        ancestors: Vec::new(),
     }))
 }
 
@@ -292,6 +336,7 @@ pub(crate) fn validate(
             "record_type",
             "record_id",
             "original_name",
+            "device_id",
         ] {
             if rec.row.get(c).is_none_or(Value::is_null) {
                 return Err(bad(format!("row.{c} is missing")));
@@ -309,6 +354,18 @@ pub(crate) fn validate(
             return Err(bad("row.size is not a size".into()));
         }
     }
+    if rec.device_id().is_none_or(|d| !is_device_id(d)) {
+        return Err(bad("row.device_id is not a device id".into()));
+    }
+    if rec.ancestors.len() > super::limits::MAX_ANCESTORS {
+        return Err(bad(format!(
+            "more than {} ancestors",
+            super::limits::MAX_ANCESTORS
+        )));
+    }
+    if !rec.ancestors.iter().all(|a| is_sha256_hex(a)) {
+        return Err(bad("an ancestor is not 64 lowercase hex digits".into()));
+    }
     for (table, list) in &rec.children {
         let c = spec
             .children
@@ -324,6 +381,15 @@ pub(crate) fn validate(
         }
     }
     Ok(())
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// A device id as [`crate::device::device_id`] makes them: 32 lowercase hex digits.
+fn is_device_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn check_row(row: &BTreeMap<String, Value>, cols: &[String]) -> std::result::Result<(), String> {
@@ -347,7 +413,7 @@ fn insert_row(
     table: &str,
     cols: &[String],
     row: &BTreeMap<String, Value>,
-    extra: &[(&str, SqlValue)],
+    extra: &[(&str, &dyn ToSql)],
 ) -> Result<()> {
     let mut names: Vec<&str> = Vec::new();
     let mut vals: Vec<SqlValue> = Vec::new();
@@ -357,10 +423,13 @@ fn insert_row(
             vals.push(to_sql(v).unwrap_or(SqlValue::Null));
         }
     }
-    for (n, v) in extra {
-        names.push(n);
-        vals.push(v.clone());
-    }
+    // Extra values are bound by reference, never copied: one is an attachment's secret key.
+    names.extend(extra.iter().map(|(n, _)| *n));
+    let vals: Vec<&dyn ToSql> = vals
+        .iter()
+        .map(|v| v as &dyn ToSql)
+        .chain(extra.iter().map(|(_, v)| *v))
+        .collect();
     let marks = vec!["?"; names.len()].join(", ");
     conn.execute(
         &format!(
@@ -388,7 +457,7 @@ pub(crate) fn insert(
     conn: &Connection,
     spec: &Spec,
     rec: &RecordFile,
-    extra: &[(&str, SqlValue)],
+    extra: &[(&str, &dyn ToSql)],
 ) -> Result<Vec<BTreeMap<String, Value>>> {
     let cols = columns(conn, spec.table)?;
     insert_row(conn, spec.table, &cols, &rec.row, extra)?;

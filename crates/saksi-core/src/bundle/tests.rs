@@ -13,11 +13,11 @@ use super::*;
 use crate::vault::{KdfProfile, Vault};
 use crate::SecretString;
 
-fn pass() -> SecretString {
+pub(super) fn pass() -> SecretString {
     SecretString::from("correct horse battery staple".to_string())
 }
 
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
+pub(super) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -36,15 +36,15 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     out
 }
 
-struct Setup {
-    tmp: tempfile::TempDir,
-    mon: Vault,
-    hq: Vault,
-    hq_identity: age::x25519::Identity,
-    entries: Vec<(String, Vec<u8>)>,
+pub(super) struct Setup {
+    pub tmp: tempfile::TempDir,
+    pub mon: Vault,
+    pub hq: Vault,
+    pub hq_identity: age::x25519::Identity,
+    pub entries: Vec<(String, Vec<u8>)>,
 }
 
-fn setup() -> Setup {
+pub(super) fn setup() -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let mut mon = Vault::create_named(
         &tmp.path().join("mon"),
@@ -91,7 +91,7 @@ fn setup() -> Setup {
     }
 }
 
-fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
+pub(super) fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
     let d = age::Decryptor::new(bytes).unwrap();
     let r = d
         .decrypt(std::iter::once(id as &dyn age::Identity))
@@ -109,7 +109,7 @@ fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
 }
 
 /// Packs entries (names written raw, so `../` survives) and encrypts them to HQ.
-fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -> Vec<u8> {
+pub(super) fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     for (name, bytes) in entries {
         let mut h = tar::Header::new_ustar();
@@ -130,7 +130,11 @@ fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -> Vec<u8> {
 }
 
 /// Edits the manifest and signs it again with `signer` (the monitor, unless a forger).
-fn resign(entries: &mut [(String, Vec<u8>)], signer: &Vault, edit: impl FnOnce(&mut Manifest)) {
+pub(super) fn resign(
+    entries: &mut [(String, Vec<u8>)],
+    signer: &Vault,
+    edit: impl FnOnce(&mut Manifest),
+) {
     let mut m: Manifest = serde_json::from_slice(&entries[0].1).unwrap();
     edit(&mut m);
     let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
@@ -139,13 +143,47 @@ fn resign(entries: &mut [(String, Vec<u8>)], signer: &Vault, edit: impl FnOnce(&
     entries[0].1 = bytes;
 }
 
-fn set_file(m: &mut Manifest, path: &str, bytes: &[u8]) {
+/// Recomputes every hash and size in the manifest from `entries`, then SHA256SUMS and its
+/// signature, then the manifest's signature: what a signer who crafts a bundle can do.
+pub(super) fn rebuild(entries: &mut [(String, Vec<u8>)], signer: &Vault) {
+    let mut m: Manifest = serde_json::from_slice(&entries[0].1).unwrap();
+    for (name, bytes) in entries.iter().skip(2) {
+        if name != manifest::SUMS && name != manifest::SUMS_SIG {
+            if let Some(f) = m.files.iter_mut().find(|f| &f.path == name) {
+                f.sha256 = sha256_hex(bytes);
+                f.size = bytes.len() as u64;
+            }
+        }
+    }
+    let sums = m.sums_file().into_bytes();
+    let sums_sig = minisign::sign(
+        signer.device(),
+        &sums,
+        &format!("{} SHA256SUMS", m.trusted_comment()),
+    )
+    .into_bytes();
+    set_file(&mut m, manifest::SUMS, &sums);
+    set_file(&mut m, manifest::SUMS_SIG, &sums_sig);
+    for (name, bytes) in entries.iter_mut() {
+        if name == manifest::SUMS {
+            *bytes = sums.clone();
+        } else if name == manifest::SUMS_SIG {
+            *bytes = sums_sig.clone();
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
+    bytes.push(b'\n');
+    entries[1].1 = minisign::sign(signer.device(), &bytes, &m.trusted_comment()).into_bytes();
+    entries[0].1 = bytes;
+}
+
+pub(super) fn set_file(m: &mut Manifest, path: &str, bytes: &[u8]) {
     let f = m.files.iter_mut().find(|f| f.path == path).unwrap();
     f.sha256 = sha256_hex(bytes);
     f.size = bytes.len() as u64;
 }
 
-fn expect_refused(s: &mut Setup, name: &str, bytes: Vec<u8>, kind: &str) {
+pub(super) fn expect_refused(s: &mut Setup, name: &str, bytes: Vec<u8>, kind: &str) {
     let file = s.tmp.path().join(format!("fail_{name}.saksi"));
     std::fs::write(&file, bytes).unwrap();
     let before = snapshot(s.hq.dir());
@@ -253,6 +291,8 @@ fn crafted_bundles_are_refused_each_with_its_own_error() {
     e[sums_pos].1 = m.sums_file().into_bytes();
     let sums = e[sums_pos].1.clone();
     resign(&mut e, &s.mon, |m| set_file(m, manifest::SUMS, &sums));
+    // …and so must its signature (the signer can make both; minisign checks both).
+    rebuild(&mut e, &s.mon);
     cases.push(("malformed_json", pack(&e, &to), "bundle_malformed"));
 
     let mut e = s.entries.clone();
@@ -409,4 +449,51 @@ fn preview_matches_the_export_and_cancelling_leaves_nothing() {
         "a cancelled import changes nothing"
     );
     let _ = &s.hq_identity;
+}
+
+#[test]
+fn a_bundle_encrypted_to_a_recipient_its_manifest_does_not_list_is_refused() {
+    let mut s = setup();
+    let hq = s.hq_identity.to_public();
+    let eavesdropper = age::x25519::Identity::generate().to_public();
+    // The genuine, signed entries, encrypted to HQ and to one reader the monitor never named.
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, bytes) in &s.entries {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(name).unwrap();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o600);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        tar.append(&h, bytes.as_slice()).unwrap();
+    }
+    let plain = tar.into_inner().unwrap();
+    let enc = age::Encryptor::with_recipients(
+        [
+            &hq as &dyn age::Recipient,
+            &eavesdropper as &dyn age::Recipient,
+        ]
+        .into_iter(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let mut w = enc.wrap_output(&mut out).unwrap();
+    w.write_all(&plain).unwrap();
+    w.finish().unwrap();
+    expect_refused(
+        &mut s,
+        "one_recipient_more_than_the_manifest",
+        out,
+        "bundle_unlisted_recipients",
+    );
+    // The same entries to HQ alone import.
+    let file = s.tmp.path().join("genuine.saksi");
+    std::fs::write(&file, pack(&s.entries, &hq)).unwrap();
+    assert!(
+        matches!(
+            import(&mut s.hq, &file, None).unwrap(),
+            ImportOutcome::Imported(_)
+        ),
+        "a bundle encrypted exactly to its listed recipients imports"
+    );
 }

@@ -21,6 +21,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0004_bundles.sql"),
     include_str!("../../../../migrations/0005_settings_drafts.sql"),
     include_str!("../../../../migrations/0006_receipts_trust.sql"),
+    include_str!("../../../../migrations/0007_lineage.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -44,11 +45,7 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
     }
     // Must come before the key: SQLCipher then wipes and locks its key material in memory.
     conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
-    let key = super::derive_subkey(master, "sqlcipher-raw-key");
-    let pragma = Zeroizing::new(format!(
-        "PRAGMA key = \"x'{}'\";",
-        hex::encode(key.as_ref())
-    ));
+    let pragma = key_pragma(master)?;
     conn.execute_batch(&pragma)?;
     drop(pragma);
     // Exclusive locking must be set before the first read: a WAL database opened in shared mode
@@ -84,6 +81,25 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
     // Take the exclusive lock now, so a second program gets a clear "in use" error at unlock.
     conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
     Ok(conn)
+}
+
+/// The `PRAGMA key` statement for `master`'s SQLCipher key. The hex digits go straight from a
+/// wiped buffer into a string allocated at its final size, so no unwiped copy of the key (a
+/// `hex::encode` string, a reallocation while formatting) is left behind in freed memory.
+fn key_pragma(master: &MasterKey) -> Result<Zeroizing<String>> {
+    const HEAD: &str = "PRAGMA key = \"x'";
+    const TAIL: &str = "'\";";
+    let key = super::derive_subkey(master, "sqlcipher-raw-key");
+    let mut digits = Zeroizing::new([0u8; 64]);
+    hex::encode_to_slice(key.as_ref(), digits.as_mut())
+        .map_err(|_| Error::Crypto("formatting the database key failed"))?;
+    let digits = std::str::from_utf8(digits.as_ref())
+        .map_err(|_| Error::Crypto("formatting the database key failed"))?;
+    let mut pragma = Zeroizing::new(String::with_capacity(HEAD.len() + 64 + TAIL.len()));
+    pragma.push_str(HEAD);
+    pragma.push_str(digits);
+    pragma.push_str(TAIL);
+    Ok(pragma)
 }
 
 /// Applies pending migrations, all or nothing; refuses a database newer than this build.
@@ -205,5 +221,22 @@ mod tests {
             .unwrap();
         let err = migrate(&mut c).unwrap_err();
         assert!(matches!(err, Error::SchemaTooNew { .. }), "{err}");
+    }
+
+    #[test]
+    fn sqlcipher_key_is_not_left_unwiped_in_freed_memory() {
+        let (_tmp, v) = crate::testutil::vault();
+        let dir = v.dir().to_path_buf();
+        let key_hex = hex::encode(v.subkey("sqlcipher-raw-key").as_ref());
+        v.lock().unwrap();
+        let (opened, hits) =
+            crate::testutil::freed::count_in_freed(&[key_hex.as_bytes(), b"PRAGMA key"], || {
+                crate::vault::Vault::open(&dir, &crate::testutil::pass())
+            });
+        opened.unwrap();
+        assert_eq!(
+            hits, 0,
+            "unlocking must wipe every copy of the SQLCipher key (hex or PRAGMA text) before freeing it"
+        );
     }
 }

@@ -18,6 +18,8 @@
 //! Everything before the nonce and the reserved tail are the AEAD's associated data, so lowering
 //! the work factor or swapping the salt makes unwrapping fail exactly as a wrong passphrase does.
 
+use std::io::Read;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -40,9 +42,17 @@ const WRAPPED_END: usize = 126;
 /// option (64 MiB, t = 3).
 pub const MIN_MEMORY_KIB: u32 = 64 * 1024;
 pub const MIN_PASSES: u32 = 3;
-/// A ceiling, so that a tampered key file cannot make unlocking allocate unbounded memory.
-pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
-pub const MAX_PASSES: u32 = 64;
+/// The most calibration ever chooses: 256 MiB of memory, 16 passes, one lane.
+pub const CALIBRATED_MAX_MEMORY_KIB: u32 = 256 * 1024;
+pub const CALIBRATED_MAX_PASSES: u32 = 16;
+/// The range a key file may ask for: what calibration produces, with a margin of two (four
+/// lanes, though calibration uses one). Anything outside is refused as damaged before Argon2id
+/// runs, so a tampered key file cannot make unlocking take gigabytes or minutes: the worst it
+/// can ask for is 512 MiB × 32 passes (about 85 times the minimum's work).
+pub const MAX_MEMORY_KIB: u32 = 2 * CALIBRATED_MAX_MEMORY_KIB;
+pub const MAX_PASSES: u32 = 2 * CALIBRATED_MAX_PASSES;
+pub const MIN_LANES: u32 = 1;
+pub const MAX_LANES: u32 = 4;
 
 /// The shortest passphrase Saksi accepts.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -88,16 +98,27 @@ impl KdfParams {
         lanes: 1,
     };
 
+    /// Refuses any parameter outside the range this Saksi accepts, before any work is done.
     fn validate(&self) -> Result<()> {
-        if self.memory_kib < MIN_MEMORY_KIB || self.passes < MIN_PASSES || self.lanes == 0 {
-            return Err(Error::BadKeyFile(
-                "key derivation parameters below the minimum",
-            ));
-        }
-        if self.memory_kib > MAX_MEMORY_KIB || self.passes > MAX_PASSES || self.lanes > 16 {
-            return Err(Error::BadKeyFile(
-                "key derivation parameters beyond the allowed maximum",
-            ));
+        let fields = [
+            (
+                "Argon2id memory (KiB)",
+                self.memory_kib,
+                MIN_MEMORY_KIB,
+                MAX_MEMORY_KIB,
+            ),
+            ("Argon2id passes", self.passes, MIN_PASSES, MAX_PASSES),
+            ("Argon2id lanes", self.lanes, MIN_LANES, MAX_LANES),
+        ];
+        for (field, value, min, max) in fields {
+            if !(min..=max).contains(&value) {
+                return Err(Error::KeyFileOutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                });
+            }
         }
         Ok(())
     }
@@ -116,22 +137,23 @@ impl KdfParams {
 }
 
 /// Scales the minimum parameters, measured at `took`, towards `target`: memory first (up to
-/// 256 MiB: memory hardness is what GPUs pay for), then passes.
+/// 256 MiB: memory hardness is what GPUs pay for), then passes (up to 16). The result always lies
+/// inside the range [`KdfParams::validate`] accepts, whatever the measurement.
 fn scale_params(took: Duration, target: Duration) -> KdfParams {
     let took = took.as_secs_f64().max(1e-3);
     let scale = target.as_secs_f64() / took;
     if scale <= 1.0 {
         return KdfParams::MINIMUM;
     }
-    let mem_scale = scale.min(4.0);
+    let mem_scale = scale.min(f64::from(CALIBRATED_MAX_MEMORY_KIB / MIN_MEMORY_KIB));
     let memory_kib = ((MIN_MEMORY_KIB as f64) * mem_scale) as u32 / 1024 * 1024;
     let remaining = scale / mem_scale;
     let passes = ((MIN_PASSES as f64) * remaining)
         .round()
         .max(MIN_PASSES as f64) as u32;
     KdfParams {
-        memory_kib: memory_kib.max(MIN_MEMORY_KIB),
-        passes: passes.min(MAX_PASSES),
+        memory_kib: memory_kib.clamp(MIN_MEMORY_KIB, CALIBRATED_MAX_MEMORY_KIB),
+        passes: passes.min(CALIBRATED_MAX_PASSES),
         lanes: 1,
     }
 }
@@ -172,6 +194,16 @@ impl MasterKey {
     pub(crate) fn expose(&self) -> &[u8; 32] {
         &self.0
     }
+}
+
+/// The key file's bytes, reading at most one byte more than a key file holds: a key file replaced
+/// by something huge is refused as the wrong length without being read in full.
+pub(crate) fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(LEN + 1);
+    std::fs::File::open(path)?
+        .take(LEN as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// A parsed key file.
@@ -334,7 +366,13 @@ mod tests {
         let mut b = kf.to_bytes();
         b[14..18].copy_from_slice(&1u32.to_le_bytes());
         assert!(
-            matches!(KeyFile::from_bytes(&b), Err(Error::BadKeyFile(_))),
+            matches!(
+                KeyFile::from_bytes(&b),
+                Err(Error::KeyFileOutOfRange {
+                    field: "Argon2id passes",
+                    ..
+                })
+            ),
             "a key file with t=1 must be refused, not used"
         );
     }
@@ -361,5 +399,158 @@ mod tests {
         let p = scale_params(Duration::from_millis(100), Duration::from_millis(750));
         assert_eq!(p.memory_kib, 256 * 1024);
         assert!(p.passes >= MIN_PASSES);
+    }
+
+    /// The key file's bytes with one little-endian u32 field replaced.
+    fn with_field(b: &[u8], offset: usize, value: u32) -> Vec<u8> {
+        let mut b = b.to_vec();
+        b[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+        b
+    }
+
+    /// SHA-256 over every file's relative path and bytes, in path order.
+    fn folder_hash(dir: &Path) -> String {
+        use sha2::{Digest, Sha256};
+        fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else {
+                    let rel = p.strip_prefix(root).unwrap().display().to_string();
+                    out.push((rel, std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(dir, dir, &mut files);
+        files.sort();
+        let mut h = Sha256::new();
+        for (name, bytes) in files {
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update(&bytes);
+        }
+        hex::encode(h.finalize())
+    }
+
+    #[test]
+    fn key_file_asking_for_4_gib_and_64_passes_is_refused_before_argon2_runs() {
+        let (tmp, v) = crate::testutil::vault();
+        let dir = v.dir().to_path_buf();
+        v.lock().unwrap();
+        let key = dir.join("vault.key");
+        let good = std::fs::read(&key).unwrap();
+        let bad = with_field(&with_field(&good, 10, 4 * 1024 * 1024), 14, 64);
+        std::fs::write(&key, &bad).unwrap();
+        let before = folder_hash(&dir);
+        let err = crate::vault::Vault::open(&dir, &crate::testutil::pass()).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            "key_file_out_of_range",
+            "a key file asking Argon2id for 4 GiB must be refused as damaged, not tried: {err}"
+        );
+        assert!(
+            err.to_string().contains("damaged"),
+            "the message must say the key file is damaged: {err}"
+        );
+        assert_eq!(
+            folder_hash(&dir),
+            before,
+            "refusing a damaged key file must not change any byte of the vault"
+        );
+        drop(tmp);
+    }
+
+    #[test]
+    fn every_out_of_range_kdf_field_is_refused_as_damaged() {
+        let mk = MasterKey::generate();
+        let good = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM)
+            .unwrap()
+            .to_bytes();
+        let cases: [(&str, usize, u32); 7] = [
+            ("Argon2id memory (KiB)", 10, MIN_MEMORY_KIB - 1),
+            ("Argon2id memory (KiB)", 10, MAX_MEMORY_KIB + 1024),
+            ("Argon2id memory (KiB)", 10, u32::MAX),
+            ("Argon2id passes", 14, MAX_PASSES + 1),
+            ("Argon2id passes", 14, 64),
+            ("Argon2id lanes", 18, 0),
+            ("Argon2id lanes", 18, MAX_LANES + 1),
+        ];
+        for (field, offset, value) in cases {
+            let err = KeyFile::from_bytes(&with_field(&good, offset, value))
+                .err()
+                .unwrap_or_else(|| panic!("{field} = {value} must be refused"));
+            assert_eq!(
+                err.kind(),
+                "key_file_out_of_range",
+                "{field} = {value} is outside the accepted range and must be refused as damaged: {err}"
+            );
+            assert!(
+                matches!(err, Error::KeyFileOutOfRange { field: f, value: got, .. } if f == field && got == value),
+                "the error must name the field and value out of range: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_passphrase_on_an_in_range_key_file_is_still_a_wrong_passphrase() {
+        let (tmp, v) = crate::testutil::vault();
+        let dir = v.dir().to_path_buf();
+        v.lock().unwrap();
+        // Raised, but inside the accepted range: the parameters are tried, and the tag fails.
+        let key = dir.join("vault.key");
+        let raised = with_field(&std::fs::read(&key).unwrap(), 14, MIN_PASSES + 1);
+        for bytes in [std::fs::read(&key).unwrap(), raised] {
+            std::fs::write(&key, &bytes).unwrap();
+            let before = folder_hash(&dir);
+            let err = crate::vault::Vault::open(&dir, &pw("not the passphrase")).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                "wrong_passphrase",
+                "an in-range key file with the wrong passphrase must say wrong passphrase: {err}"
+            );
+            assert_eq!(
+                folder_hash(&dir),
+                before,
+                "a wrong passphrase must not change any byte of the vault"
+            );
+        }
+        drop(tmp);
+    }
+
+    #[test]
+    fn calibration_never_chooses_parameters_the_key_file_check_refuses() {
+        for ms in [1u64, 2, 10, 50, 100, 187, 250, 500, 749, 750, 3000] {
+            for target in [750u64, 1000, 60_000] {
+                let p = scale_params(Duration::from_millis(ms), Duration::from_millis(target));
+                assert!(
+                    p.validate().is_ok(),
+                    "calibration chose {p:?} (probe {ms} ms, target {target} ms), which opening refuses"
+                );
+                assert!(
+                    p.memory_kib <= CALIBRATED_MAX_MEMORY_KIB && p.passes <= CALIBRATED_MAX_PASSES,
+                    "calibration must stay within its documented maximum: {p:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_huge_file_in_place_of_the_key_file_is_not_read_in_full() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("vault.key");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(1 << 40).unwrap(); // sparse: 1 TiB that costs no disk
+        let bytes = read_bytes(&path).unwrap();
+        assert_eq!(
+            bytes.len(),
+            LEN + 1,
+            "reading the key file must stop one byte past a key file's length"
+        );
+        assert!(matches!(
+            KeyFile::from_bytes(&bytes),
+            Err(Error::BadKeyFile(_))
+        ));
     }
 }

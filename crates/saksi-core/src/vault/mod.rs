@@ -122,7 +122,7 @@ impl Vault {
     /// Unlocks the vault in `dir`. A wrong passphrase changes no byte of the vault.
     pub fn open(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
         let key_path = dir.join(KEY_FILE);
-        let bytes = match fs::read(&key_path) {
+        let bytes = match keyfile::read_bytes(&key_path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::NoVault(dir.to_path_buf()))
@@ -194,7 +194,7 @@ impl Vault {
     /// current passphrase before a sensitive action). The master key it unwraps must be this
     /// vault's.
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
-        let bytes = fs::read(self.dir.join(KEY_FILE))?;
+        let bytes = keyfile::read_bytes(&self.dir.join(KEY_FILE))?;
         let other = KeyFile::from_bytes(&bytes)?.open(passphrase)?;
         // Constant-time comparison is unnecessary here (both are secrets we hold), but the keys
         // must match: a key file swapped under a running vault is not this vault's.

@@ -39,6 +39,14 @@ export const BUNDLE_KINDS = [
   'bundle_attachment_altered',
   'bundle_no_imported_bundle',
   'bundle_bad_receipt',
+  'bundle_unproven_author',
+  'bundle_custody_broken',
+  'bundle_bad_sums_signature',
+  'bundle_attachment_immutable',
+  'bundle_header_too_large',
+  'bundle_too_many_recipients',
+  'bundle_unlisted_recipients',
+  'bundle_no_space',
 ] as const;
 
 /** The translation key for an error of this area. */

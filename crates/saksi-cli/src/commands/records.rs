@@ -1,0 +1,299 @@
+//! Records: incidents, people, testimony, proceedings, interventions; search, vocabularies and
+//! the detained report.
+
+use saksi_core::model::vocab::Vocab;
+use saksi_core::model::{
+    parse_id, FuzzyDate, IncidentInput, InterventionInput, Person, PersonInput, Proceeding,
+    ProceedingInput, TestimonyInput,
+};
+use saksi_core::search::SearchQuery;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::{
+    IncidentCmd, InterventionCmd, PersonCmd, ProceedingCmd, ReportCmd, SearchArgs, TestimonyCmd,
+};
+use crate::output::{self, line};
+
+pub fn incident(ctx: &Ctx, cmd: &IncidentCmd) -> anyhow::Result<()> {
+    match cmd {
+        IncidentCmd::Add { file } => {
+            let input: IncidentInput = ctx.input(file.as_deref())?;
+            let id = ctx.with_vault(|v| Ok(v.incidents_mut().add(&input)?))?;
+            line(id.to_string())
+        }
+        IncidentCmd::Update { id, file } => {
+            let id = parse_id("incident", id)?;
+            let input: IncidentInput = ctx.input(file.as_deref())?;
+            ctx.with_vault(|v| Ok(v.incidents_mut().update(&id, &input)?))?;
+            line(id.to_string())
+        }
+        IncidentCmd::List { json } => {
+            let list = ctx.with_vault(|v| Ok(v.incidents().list()?))?;
+            output::show(*json, &list, |list| {
+                for i in list {
+                    line(format!(
+                        "{}  {}  {}",
+                        i.id,
+                        i.start.date.as_deref().unwrap_or("----------"),
+                        i.title
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+        IncidentCmd::Show { id, json } => {
+            let id = parse_id("incident", id)?;
+            let i = ctx.with_vault(|v| Ok(v.incidents().get(&id)?))?;
+            output::show(*json, &i, |i| {
+                line(&i.id)?;
+                line(&i.title)?;
+                line("")?;
+                output::block(&i.description)?;
+                line(format!("kinds: {}", i.kinds.join(", ")))?;
+                for a in &i.involvements {
+                    line(format!(
+                        "  {} {}",
+                        a.role,
+                        a.person_name
+                            .as_deref()
+                            .or(a.counting.description.as_deref())
+                            .unwrap_or("(group)")
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+fn names(p: &Person) -> String {
+    p.names
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
+    match cmd {
+        PersonCmd::Add { file } => {
+            let input: PersonInput = ctx.input(file.as_deref())?;
+            let id = ctx.with_vault(|v| Ok(v.persons_mut().add(&input)?))?;
+            line(id.to_string())
+        }
+        PersonCmd::Update { id, file } => {
+            let id = parse_id("person", id)?;
+            let input: PersonInput = ctx.input(file.as_deref())?;
+            ctx.with_vault(|v| Ok(v.persons_mut().update(&id, &input)?))?;
+            line(id.to_string())
+        }
+        PersonCmd::List { detained, json } => {
+            let list: Vec<_> = ctx
+                .with_vault(|v| Ok(v.persons().list()?))?
+                .into_iter()
+                .filter(|p| !detained || p.detained)
+                .collect();
+            output::show(*json, &list, |list| {
+                for p in list {
+                    line(format!(
+                        "{}  {}{}",
+                        p.id,
+                        names(p),
+                        if p.detained { "  [detained]" } else { "" }
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+        PersonCmd::Show { id, json } => {
+            let id = parse_id("person", id)?;
+            #[derive(Serialize)]
+            struct Shown {
+                #[serde(flatten)]
+                person: Person,
+                proceedings: Vec<Proceeding>,
+            }
+            let shown = ctx.with_vault(|v| {
+                Ok(Shown {
+                    person: v.persons().get(&id)?,
+                    proceedings: v.persons().proceedings(&id)?,
+                })
+            })?;
+            output::show(*json, &shown, |s| {
+                line(&s.person.id)?;
+                line(format!(
+                    "{}{}",
+                    names(&s.person),
+                    if s.person.detained { " [detained]" } else { "" }
+                ))
+            })
+        }
+    }
+}
+
+pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
+    match cmd {
+        TestimonyCmd::Add { file } => {
+            let input: TestimonyInput = ctx.input(file.as_deref())?;
+            let id = ctx.with_vault(|v| Ok(v.testimonies_mut().add(&input)?))?;
+            line(id.to_string())
+        }
+        TestimonyCmd::List { incident, json } => {
+            let inc = incident
+                .as_deref()
+                .map(|s| parse_id("incident", s))
+                .transpose()?;
+            let list = ctx.with_vault(|v| Ok(v.testimonies().list(inc.as_ref())?))?;
+            output::show(*json, &list, |list| {
+                for t in list {
+                    line(format!(
+                        "{}  {}  {}",
+                        t.id,
+                        t.incident_id,
+                        t.body.chars().take(60).collect::<String>()
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+        TestimonyCmd::Show { id, json } => {
+            let id = parse_id("testimony", id)?;
+            let t = ctx.with_vault(|v| Ok(v.testimonies().get(&id)?))?;
+            output::show(*json, &t, |t| {
+                line(&t.id)?;
+                output::block(&t.body)
+            })
+        }
+    }
+}
+
+fn date(d: &FuzzyDate) -> &str {
+    d.date.as_deref().unwrap_or("(date unknown)")
+}
+
+fn field(label: &str, value: Option<&str>) -> anyhow::Result<()> {
+    match value {
+        Some(v) if !v.is_empty() => line(format!("{label} {v}")),
+        _ => Ok(()),
+    }
+}
+
+pub fn proceeding(ctx: &Ctx, cmd: &ProceedingCmd) -> anyhow::Result<()> {
+    match cmd {
+        ProceedingCmd::Add { file } => {
+            let input: ProceedingInput = ctx.input(file.as_deref())?;
+            let id = ctx.with_vault(|v| Ok(v.proceedings_mut().add(&input)?))?;
+            line(id.to_string())
+        }
+        ProceedingCmd::Show { id, json } => {
+            let id = parse_id("proceeding", id)?;
+            let p = ctx.with_vault(|v| Ok(v.proceedings().get(&id)?))?;
+            output::show(*json, &p, |p| {
+                line(&p.id)?;
+                line(format!("{} {}", p.kind, date(&p.date)))?;
+                line(format!("person {}", p.person_id))?;
+                field("incident", p.incident_id.as_deref())?;
+                field("authority", p.authority.as_deref())?;
+                field("case", p.case_number.as_deref())?;
+                field("charges", p.charges.as_deref())?;
+                field("law", p.law_cited.as_deref())?;
+                if let Some(m) = p.sentence_months {
+                    line(format!(
+                        "sentence {m} months{}",
+                        if p.in_absentia { " (in absentia)" } else { "" }
+                    ))?;
+                }
+                field("detention place", p.detention_place.as_deref())?;
+                if !p.notes.is_empty() {
+                    line("")?;
+                    output::block(&p.notes)?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+pub fn intervention(ctx: &Ctx, cmd: &InterventionCmd) -> anyhow::Result<()> {
+    match cmd {
+        InterventionCmd::Add { file } => {
+            let input: InterventionInput = ctx.input(file.as_deref())?;
+            let id = ctx.with_vault(|v| Ok(v.interventions_mut().add(&input)?))?;
+            line(id.to_string())
+        }
+        InterventionCmd::List { json } => {
+            let list = ctx.with_vault(|v| Ok(v.interventions().list()?))?;
+            output::show(*json, &list, |list| {
+                for i in list {
+                    line(format!(
+                        "{}  {:<10}  {:<13} {:<8}  {}{}",
+                        i.id,
+                        i.date.as_deref().unwrap_or("----------"),
+                        i.kind,
+                        i.status,
+                        i.intervener,
+                        i.addressee
+                            .as_deref()
+                            .map(|a| format!(" → {a}"))
+                            .unwrap_or_default()
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+pub fn search(ctx: &Ctx, a: &SearchArgs) -> anyhow::Result<()> {
+    let q = SearchQuery {
+        text: a.query.clone(),
+        kind: a.kind.clone(),
+        date_from: a.from.clone(),
+        date_to: a.to.clone(),
+        place: a.place.clone(),
+        person_id: a.person.clone(),
+        role: a.role.clone(),
+    };
+    let hits = ctx.with_vault(|v| Ok(v.search(&q)?))?;
+    output::show(a.json, &hits, |hits| {
+        for h in hits {
+            line(format!("{}  {:<9}  {}", h.id, h.record_type, h.title))?;
+        }
+        Ok(())
+    })
+}
+
+pub fn vocab(ctx: &Ctx, name: &str, json: bool) -> anyhow::Result<()> {
+    let terms = ctx.with_vault(|v| Ok(v.vocabulary(Vocab::parse(name)?)?))?;
+    output::show(json, &terms, |terms| {
+        for t in terms {
+            line(format!(
+                "{:<24} {} | {} | {}",
+                t.code, t.label_en, t.label_km, t.label_fr
+            ))?;
+        }
+        Ok(())
+    })
+}
+
+pub fn report(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
+    match cmd {
+        ReportCmd::Detained { affiliation, json } => {
+            let report = ctx.with_vault(|v| Ok(v.detained_report(affiliation.as_deref())?))?;
+            output::show(*json, &report, |report| {
+                line(format!("{} currently detained", report.count))?;
+                for p in &report.people {
+                    line(format!(
+                        "  {}  {}  since {}  {}",
+                        p.id,
+                        p.name,
+                        p.since.as_deref().unwrap_or("?"),
+                        p.place.as_deref().unwrap_or("")
+                    ))?;
+                }
+                Ok(())
+            })
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The vault itself: init, device, passwd, wipe, verify and the custody log.
+
+use saksi_core::vault::{self, KdfProfile, Vault};
+
+use super::Ctx;
+use crate::input;
+use crate::output::{self, line};
+
+pub fn init(ctx: &Ctx, device_name: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let dir = ctx.vault_dir()?;
+    if Vault::exists(&dir) {
+        return Err(saksi_core::Error::VaultExists(dir).into());
+    }
+    let pass = input::passphrase(
+        ctx.passphrase_file(),
+        "SAKSI_PASSPHRASE",
+        "New passphrase: ",
+        true,
+    )?;
+    let v = Vault::create_named(&dir, &pass, KdfProfile::from_env(), device_name)?;
+    drop(pass);
+    let created = serde_json::json!({
+        "vault": dir.display().to_string(),
+        "device_id": v.device().id(),
+        "name": v.device().name(),
+        "fingerprint": v.device().fingerprint(),
+    });
+    v.lock()?;
+    output::show(json, &created, |_| {
+        line(format!("created vault {}", dir.display()))?;
+        line(format!(
+            "device {} ({})",
+            created["device_id"].as_str().unwrap_or(""),
+            created["name"].as_str().unwrap_or("")
+        ))?;
+        line(format!(
+            "fingerprint {}",
+            created["fingerprint"].as_str().unwrap_or("")
+        ))
+    })
+}
+
+pub fn device(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let (id, name, fingerprint, public_key) = ctx.with_vault(|v| {
+        let d = v.device();
+        Ok((
+            d.id().to_string(),
+            d.name().to_string(),
+            d.fingerprint().to_string(),
+            saksi_core::device::public_key_hex(&d.public_key()),
+        ))
+    })?;
+    if json {
+        output::json(&serde_json::json!({
+            "id": id, "name": name, "fingerprint": fingerprint, "public_key": public_key,
+        }))
+    } else {
+        line(format!("device {id} ({name})"))?;
+        line(format!("fingerprint {fingerprint}"))
+    }
+}
+
+pub fn passwd(ctx: &Ctx, new_passphrase_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    // The current passphrase is checked first, so nobody types a new one for nothing.
+    ctx.with_vault(|v| {
+        let new = input::passphrase(
+            new_passphrase_file,
+            "SAKSI_NEW_PASSPHRASE",
+            "New passphrase: ",
+            true,
+        )?;
+        Ok(v.change_passphrase(&new, KdfProfile::from_env())?)
+    })?;
+    line("passphrase changed")
+}
+
+pub fn wipe(ctx: &Ctx, yes: bool) -> anyhow::Result<()> {
+    if !yes {
+        anyhow::bail!("wipe destroys the vault for good: pass --yes to confirm");
+    }
+    let dir = ctx.vault_dir()?;
+    vault::wipe(&dir)?;
+    line(format!("vault wiped: {}", dir.display()))
+}
+
+pub fn verify(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let report = ctx.with_vault(|v| Ok(v.verify()?))?;
+    output::show(json, &report, |r| {
+        for l in r.lines() {
+            line(l)?;
+        }
+        Ok(())
+    })?;
+    if !report.ok() {
+        anyhow::bail!(
+            "verification failed: {}",
+            report
+                .problems
+                .first()
+                .map(String::as_str)
+                .unwrap_or("see above")
+        );
+    }
+    Ok(())
+}
+
+pub fn log(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let entries = ctx.with_vault(|v| Ok(saksi_core::custody::entries(v)?))?;
+    output::show(json, &entries, |entries| {
+        for e in entries {
+            line(format!(
+                "{:>5}  {}  {:<18} {} {}",
+                e.seq,
+                e.at,
+                e.action,
+                e.subject_type.as_deref().unwrap_or(""),
+                e.subject_id.as_deref().unwrap_or("")
+            ))?;
+        }
+        Ok(())
+    })
+}
