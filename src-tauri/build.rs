@@ -57,6 +57,7 @@ const COMMANDS: &[&str] = &[
     "vault_verify",
     "recipient_list",
     "recipient_add",
+    "recipient_add_card_pick",
     "hq_key_get",
     "hq_keygen",
     "device_card_get",

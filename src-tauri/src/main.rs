@@ -176,6 +176,7 @@ fn main() {
             commands::vault::vault_verify,
             commands::bundle::recipient_list,
             commands::bundle::recipient_add,
+            commands::bundle::recipient_add_card_pick,
             commands::bundle::hq_key_get,
             commands::bundle::hq_keygen,
             commands::bundle::device_card_get,

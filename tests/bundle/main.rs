@@ -127,11 +127,19 @@ fn world() -> World {
         &hq,
         &["keygen", "--out", root.join("hq.key").to_str().unwrap()],
     );
-    let recipient = json(&ok(&hq, &["hq-key", "--json"]))["recipient"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    ok(&mon, &["recipient", "add", "hq", &recipient]);
+    // HQ's card carries its bundle recipient; registering HQ from it pins HQ's signing key.
+    let hq_card = root.join("hq.card");
+    ok(&hq, &["device", "card", "--out", hq_card.to_str().unwrap()]);
+    ok(
+        &mon,
+        &[
+            "recipient",
+            "add",
+            "hq",
+            "--card",
+            hq_card.to_str().unwrap(),
+        ],
+    );
     ok(
         &mon,
         &[
@@ -762,19 +770,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn receipt_round_trip_then_purge_deletes_only_what_hq_confirmed() {
     let w = world();
     ok(&w.hq, &["import", w.bundle.to_str().unwrap()]);
-    ok(
-        &w.hq,
-        &[
-            "device",
-            "card",
-            "--out",
-            w.root.join("hq.card").to_str().unwrap(),
-        ],
-    );
-    ok(
-        &w.mon,
-        &["trust", "add", w.root.join("hq.card").to_str().unwrap()],
-    );
+    // HQ was registered from its card (in `world`): no `trust add` of HQ's card is needed.
     let receipt = w.root.join("r1.saksi");
     ok(&w.hq, &["receipt", "--out", receipt.to_str().unwrap()]);
     let out = ok(&w.mon, &["import", receipt.to_str().unwrap()]);
@@ -795,7 +791,7 @@ fn receipt_round_trip_then_purge_deletes_only_what_hq_confirmed() {
         "the incident stays while its withheld testimony needs it: {s}"
     );
     assert_eq!(
-        s["changed_since"]["person"], 1,
+        s["withheld"]["person"], 1,
         "the person stays: HQ never received her contact details: {s}"
     );
     assert_eq!(s["blobs_deleted"], 1, "{s}");
@@ -816,6 +812,83 @@ fn receipt_round_trip_then_purge_deletes_only_what_hq_confirmed() {
     ok(&w.mon, &["incident", "show", &w.incident, "--json"]);
     // HQ still has everything.
     ok(&w.hq, &["testimony", "show", &w.consented, "--json"]);
+}
+
+/// Issue item 1, end to end: HQ and the monitor both edit incident C; HQ's import reports a
+/// conflict; HQ's receipt says so; the monitor's purge must keep C, or after HQ keeps its own
+/// version the monitor's text would exist nowhere.
+#[test]
+fn receipt_purge_after_a_conflict_keeps_the_record() {
+    let w = world();
+    ok(&w.hq, &["import", w.bundle.to_str().unwrap()]);
+    let c = ok_stdin(
+        &w.mon,
+        &["incident", "add"],
+        r#"{"title": "ការឃុំខ្លួន C", "description": "first account"}"#,
+    );
+    let b2 = w.root.join("b2.saksi");
+    ok(
+        &w.mon,
+        &[
+            "export",
+            "--to",
+            "hq",
+            "--since-last",
+            "--out",
+            b2.to_str().unwrap(),
+        ],
+    );
+    ok(&w.hq, &["import", b2.to_str().unwrap()]);
+    ok_stdin(
+        &w.hq,
+        &["incident", "update", &c],
+        r#"{"title": "C (HQ)", "description": "HQ's reading"}"#,
+    );
+    ok_stdin(
+        &w.mon,
+        &["incident", "update", &c],
+        r#"{"title": "C", "description": "the monitor's own words, only here"}"#,
+    );
+    let b3 = w.root.join("b3.saksi");
+    ok(
+        &w.mon,
+        &[
+            "export",
+            "--to",
+            "hq",
+            "--since-last",
+            "--out",
+            b3.to_str().unwrap(),
+        ],
+    );
+    let imported = json(&ok(&w.hq, &["import", b3.to_str().unwrap(), "--json"]));
+    assert_eq!(imported["conflicts"]["incident"], 1, "{imported}");
+    let r3 = w.root.join("r3.saksi");
+    ok(&w.hq, &["receipt", "--out", r3.to_str().unwrap()]);
+    let got = ok(&w.mon, &["import", r3.to_str().unwrap()]);
+    assert!(
+        got.contains("1 conflict"),
+        "the receipt states the conflict: {got}"
+    );
+
+    let text = ok(&w.mon, &["purge", "--received"]);
+    assert!(
+        text.contains("kept, a conflict at HQ") && text.contains("1 incident"),
+        "purge must say why C was kept: {text}"
+    );
+    let shown = ok(&w.mon, &["incident", "show", &c, "--json"]);
+    assert!(
+        shown.contains("the monitor's own words, only here"),
+        "a record that ended as a conflict at HQ must never be purged: {shown}"
+    );
+    // HQ settles the conflict by keeping its own version: the monitor's text survives here.
+    let conflicts = json(&ok(&w.hq, &["conflict", "list", "--json"]));
+    let id = conflicts[0]["id"].as_str().unwrap().to_string();
+    ok(&w.hq, &["conflict", "resolve", &id, "--keep-local"]);
+    let s = json(&ok(&w.mon, &["purge", "--received", "--json"]));
+    assert_eq!(s["conflict"]["incident"], 1, "{s}");
+    assert!(ok(&w.mon, &["incident", "show", &c, "--json"])
+        .contains("the monitor's own words, only here"));
 }
 
 #[test]

@@ -276,14 +276,25 @@ fn every_data_printing_command_prints_json_with_json() {
         .as_str()
         .unwrap()
         .to_string();
-    v.ok(&["recipient", "add", "hq", &hq_recipient]);
+    // HQ is registered from its card (which pins its signing key), so its receipt is accepted.
+    let hq_card = hq.root().join("hq.card");
+    hq.ok(&["device", "card", "--out", hq_card.to_str().unwrap()]);
+    v.ok(&[
+        "recipient",
+        "add",
+        "hq",
+        "--card",
+        hq_card.to_str().unwrap(),
+    ]);
+    let listed = v.json(&["recipient", "list", "--json"]);
+    assert!(
+        listed.to_string().contains(&hq_recipient),
+        "the card registers HQ's bundle recipient: {listed}"
+    );
     let card = v.root().join("mon.card");
     v.ok(&["device", "card", "--out", card.to_str().unwrap()]);
     let card_json: Value = serde_json::from_str(&v.ok(&["device", "card"])).unwrap();
     hq.ok(&["trust", "add", card.to_str().unwrap()]);
-    let hq_card = hq.root().join("hq.card");
-    hq.ok(&["device", "card", "--out", hq_card.to_str().unwrap()]);
-    v.ok(&["trust", "add", hq_card.to_str().unwrap()]);
     let b = v.root().join("b-hq.saksi");
     v.json(&[
         "export",

@@ -315,8 +315,17 @@ pub enum BundleCmd {
 
 #[derive(Subcommand)]
 pub enum RecipientCmd {
-    /// Register a recipient: NAME and its age1… key. Compare the fingerprint by phone.
-    Add { name: String, recipient: String },
+    /// Register a recipient: HQ from its device card (`--card FILE`: pins HQ's signing key, so
+    /// its receipts are accepted), or any recipient by its age1… key alone. Compare the
+    /// fingerprint by phone.
+    Add {
+        name: String,
+        #[arg(required_unless_present = "card", conflicts_with = "card")]
+        recipient: Option<String>,
+        /// HQ's device card (`saksi device card` on a vault with an HQ key).
+        #[arg(long, value_name = "FILE")]
+        card: Option<PathBuf>,
+    },
     List {
         #[arg(long)]
         json: bool,

@@ -341,6 +341,32 @@ pub fn recipient_add(
     state.with_vault(|v| keys::recipient_add(v, &name, recipient.trim()))
 }
 
+/// Asks for HQ's device card file and registers HQ under `name` from it: its bundle recipient
+/// and its pinned signing key (the UI asks the person to compare the card fingerprint by phone).
+/// Returns nothing when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn recipient_add_card_pick(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    title: String,
+) -> CmdResult<Option<RecipientEntry>> {
+    if name.len() > 256 {
+        return Err(CmdError::invalid("the name is too long"));
+    }
+    if state.slot().is_none() {
+        return Err(CmdError::locked());
+    }
+    let picked = dialogs::pick_files(&app, &dialog_title(&title), false, Some(CARD_FILTER))?;
+    let Some(path) = picked.and_then(|p| p.into_iter().next()) else {
+        return Ok(None);
+    };
+    let bytes = read_small(&path, MAX_CARD_BYTES)?;
+    state
+        .with_vault(|v| keys::recipient_add_card(v, &name, &bytes))
+        .map(Some)
+}
+
 /// This vault's HQ recipient (`age1…`), or nothing when it has no HQ key yet.
 #[tauri::command(async)]
 pub fn hq_key_get(state: State<'_, AppState>) -> CmdResult<Option<String>> {

@@ -54,7 +54,13 @@ pub fn device(ctx: &Ctx, cmd: &DeviceCmd) -> anyhow::Result<()> {
                     write_new(p, &json)?;
                     line(format!("device card written to {}", p.display()))?;
                     line(format!("device {} ({})", card.device_id, card.name))?;
-                    line(format!("fingerprint {}", card.fingerprint))?;
+                    if let Some(hq) = &card.hq_recipient {
+                        line(format!("HQ bundle key {hq}"))?;
+                    }
+                    line(format!(
+                        "fingerprint {} (covers every key on the card)",
+                        card.fingerprint
+                    ))?;
                 }
                 None => output::raw(&json)?,
             }
@@ -115,19 +121,57 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                 line(format!("fingerprint {fp}"))?;
             }
         }
-        BundleCmd::Recipient(RecipientCmd::Add { name, recipient }) => {
-            let r = ctx.with_vault(|v| Ok(keys::recipient_add(v, name, recipient)?))?;
-            line(format!("recipient {} added: {}", r.name, r.recipient))?;
-            line(format!(
-                "fingerprint {} (compare it with HQ by phone)",
-                r.fingerprint
-            ))?;
+        BundleCmd::Recipient(RecipientCmd::Add {
+            name,
+            recipient,
+            card,
+        }) => {
+            let card_bytes = card
+                .as_ref()
+                .map(|f| {
+                    std::fs::read(f)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))
+                })
+                .transpose()?;
+            let r = ctx.with_vault(|v| {
+                Ok(match (&card_bytes, recipient) {
+                    (Some(bytes), _) => keys::recipient_add_card(v, name, bytes)?,
+                    (None, Some(age)) => keys::recipient_add(v, name, age)?,
+                    (None, None) => anyhow::bail!("give the recipient's age1… key or --card FILE"),
+                })
+            })?;
+            match (&r.card_fingerprint, &r.device_id) {
+                (Some(fp), Some(dev)) => {
+                    line(format!(
+                        "recipient {} added from the card of device {dev}: {}",
+                        r.name, r.recipient
+                    ))?;
+                    line(format!(
+                        "card fingerprint {fp} (compare it with HQ by phone)"
+                    ))?;
+                    line("its receipts are accepted")?;
+                }
+                _ => {
+                    line(format!("recipient {} added: {}", r.name, r.recipient))?;
+                    line(format!(
+                        "fingerprint {} (compare it by phone)",
+                        r.fingerprint
+                    ))?;
+                    line("no signing key pinned: receipts from it are refused (register HQ with --card)")?;
+                }
+            }
         }
         BundleCmd::Recipient(RecipientCmd::List { json }) => {
             let list = ctx.with_vault(|v| Ok(keys::recipient_list(v)?))?;
             output::show(*json, &list, |list| {
                 for r in list {
-                    line(format!("{:<16} {}  {}", r.name, r.fingerprint, r.recipient))?;
+                    match &r.card_fingerprint {
+                        Some(fp) => line(format!("{:<16} card {fp}  {}", r.name, r.recipient))?,
+                        None => line(format!(
+                            "{:<16} key  {}  {}  (no signing key: receipts refused)",
+                            r.name, r.fingerprint, r.recipient
+                        ))?,
+                    }
                 }
                 Ok(())
             })?;
@@ -264,14 +308,26 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                     counts(&s.purged),
                     s.blobs_deleted
                 ))?;
-                if !s.changed_since.is_empty() {
-                    line(format!("kept, not identical to what HQ confirmed (edited since, or contact details HQ did not receive): {}", counts(&s.changed_since)))?;
-                }
-                if !s.still_needed.is_empty() {
-                    line(format!(
-                        "kept, still needed by records HQ has not confirmed: {}",
-                        counts(&s.still_needed)
-                    ))?;
+                for (why, m) in [
+                    ("a conflict at HQ (HQ holds another version)", &s.conflict),
+                    ("stale at HQ (HQ ignored this older copy)", &s.stale),
+                    (
+                        "withheld from HQ (e.g. contact details HQ did not receive)",
+                        &s.withheld,
+                    ),
+                    ("edited here since HQ confirmed it", &s.changed_since),
+                    (
+                        "still needed by records HQ has not confirmed",
+                        &s.still_needed,
+                    ),
+                    (
+                        "confirmed only by an old receipt without outcomes",
+                        &s.unconfirmed,
+                    ),
+                ] {
+                    if !m.is_empty() {
+                        line(format!("kept, {why}: {}", counts(m)))?;
+                    }
                 }
                 Ok(())
             })?;
@@ -358,10 +414,22 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                 ))?;
             } else {
                 line(format!(
-                    "receipt {}: HQ device {} holds {} records of bundle {} (sequence {})",
-                    r.receipt_id, r.hq_device_id, r.items, r.bundle_id, r.bundle_sequence
+                    "receipt {} from {} (device {}) for bundle {} (sequence {}): {} records",
+                    r.receipt_id,
+                    r.recipient.as_deref().unwrap_or("?"),
+                    r.hq_device_id,
+                    r.bundle_id,
+                    r.bundle_sequence,
+                    r.items
                 ))?;
-                line("`saksi purge --received` may now delete them here")?;
+                line(format!("outcomes: {}", counts(&r.outcomes)))?;
+                for w in &r.withheld {
+                    line(format!(
+                        "withheld by this device: {} {} ({})",
+                        w.count, w.record_type, w.code
+                    ))?;
+                }
+                line("`saksi purge --received` may now delete here what HQ holds byte for byte")?;
             }
         }
         _ => {}

@@ -31,6 +31,8 @@ mod records;
 mod tests;
 #[cfg(test)]
 mod tests_merge;
+#[cfg(test)]
+mod trust_tests;
 
 pub use export::{export, ExportOptions, ExportSummary};
 pub use import::{import, ImportOutcome, ImportSummary};
@@ -139,8 +141,10 @@ pub enum BundleError {
     BadIdentity(String),
     #[error("no recipient named '{0}': add it with `saksi recipient add {0} age1…`")]
     UnknownRecipient(String),
-    #[error("a recipient named '{0}' already exists")]
+    #[error("this key is already registered as recipient '{0}'")]
     RecipientExists(String),
+    #[error("key changed: {0}. A changed key is refused: the card or key may have been swapped in transit")]
+    KeyChanged(String),
     #[error("the device card is not valid: {0}")]
     BadCard(String),
     #[error("no trusted device {0}")]
@@ -198,6 +202,7 @@ impl BundleError {
             BundleError::BadIdentity(_) => "bundle_bad_identity",
             BundleError::UnknownRecipient(_) => "bundle_unknown_recipient",
             BundleError::RecipientExists(_) => "bundle_recipient_exists",
+            BundleError::KeyChanged(_) => "bundle_key_changed",
             BundleError::BadCard(_) => "bundle_bad_card",
             BundleError::UnknownDevice(_) => "bundle_unknown_device",
             BundleError::OutputExists(_) => "bundle_output_exists",

@@ -1,8 +1,11 @@
 //! Receipts and purging. After an import HQ writes a signed receipt naming every record of the
-//! bundle with the SHA-256 it received, encrypted to the sending device's age recipient (from its
-//! card). The monitor imports it (`saksi import`), and `saksi purge --received` then deletes
-//! locally exactly the records HQ confirmed and that have not changed since: rows deleted under
-//! `secure_delete` (which also destroys each attachment's key), then the attachment blobs.
+//! bundle with the SHA-256 it received and what it did with it (stored, updated, already held,
+//! conflict, stale), encrypted to the sending device's age recipient (from its card). The
+//! monitor accepts it only from the pinned signing key of a recipient the bundle was sent to
+//! (`saksi import`), and `saksi purge --received` then erases locally exactly the records HQ
+//! holds byte for byte and that have not changed since: rows deleted under `secure_delete`
+//! (which also destroys each attachment's key), then the attachment blobs. Everything else
+//! stays, counted by reason (threat-model invariant 10).
 //!
 //! ```text
 //! receipt.saksi = age( tar[ receipt.json, receipt.json.minisig ] )
@@ -18,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::import::{check_tail, read_bounded, read_error, Plain};
+use super::manifest::Withheld;
 use super::minisign::{self, SignatureFile};
 use super::records;
 use super::{keys, limits, BundleError, Tx};
@@ -28,7 +32,9 @@ use crate::vault::Vault;
 pub const RECEIPT: &str = "receipt.json";
 pub const RECEIPT_SIG: &str = "receipt.json.minisig";
 pub const FORMAT: &str = "saksi-receipt";
-pub const VERSION: u64 = 1;
+/// Version 2: every item states its outcome, and the signer must be the pinned key of a
+/// recipient of the bundle. Version 1 receipts (no outcomes) are refused.
+pub const VERSION: u64 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +49,8 @@ pub struct Receipt {
     pub hq_device_id: String,
     pub created_at: String,
     pub items: Vec<ReceiptItem>,
+    /// What the bundle's manifest said its sender withheld (counts only: HQ knows no ids).
+    pub withheld: Vec<Withheld>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -50,8 +58,73 @@ pub struct Receipt {
 pub struct ReceiptItem {
     pub record_type: String,
     pub record_id: String,
+    /// SHA-256 of the record file as it came in the bundle (the sender's bytes).
     pub sha256: String,
-    pub outcome: String,
+    pub outcome: ReceiptOutcome,
+}
+
+/// What HQ did with one item of the bundle. Only the first three mean HQ holds the sender's
+/// exact bytes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptOutcome {
+    /// New at HQ, stored as sent.
+    Stored,
+    /// HQ's copy was updated (fast-forward) to the version sent.
+    Updated,
+    /// HQ already held exactly this.
+    AlreadyHeld,
+    /// HQ holds a concurrent edit; the sent version waits in HQ's conflict list.
+    Conflict,
+    /// HQ holds a newer version; the sent one was ignored.
+    Stale,
+    /// HQ knows the item was withheld from it.
+    Withheld,
+}
+
+impl ReceiptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptOutcome::Stored => "stored",
+            ReceiptOutcome::Updated => "updated",
+            ReceiptOutcome::AlreadyHeld => "already_held",
+            ReceiptOutcome::Conflict => "conflict",
+            ReceiptOutcome::Stale => "stale",
+            ReceiptOutcome::Withheld => "withheld",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "stored" => ReceiptOutcome::Stored,
+            "updated" => ReceiptOutcome::Updated,
+            "already_held" => ReceiptOutcome::AlreadyHeld,
+            "conflict" => ReceiptOutcome::Conflict,
+            "stale" => ReceiptOutcome::Stale,
+            "withheld" => ReceiptOutcome::Withheld,
+            _ => return None,
+        })
+    }
+
+    /// From the outcome an import recorded in `bundle_import_item`.
+    fn from_import(s: &str) -> Option<Self> {
+        Some(match s {
+            "added" => ReceiptOutcome::Stored,
+            "updated" => ReceiptOutcome::Updated,
+            "unchanged" => ReceiptOutcome::AlreadyHeld,
+            "conflict" => ReceiptOutcome::Conflict,
+            "stale" => ReceiptOutcome::Stale,
+            _ => return None,
+        })
+    }
+
+    /// HQ holds the sender's exact bytes.
+    pub fn holds(self) -> bool {
+        matches!(
+            self,
+            ReceiptOutcome::Stored | ReceiptOutcome::Updated | ReceiptOutcome::AlreadyHeld
+        )
+    }
 }
 
 impl Receipt {
@@ -65,6 +138,14 @@ impl Receipt {
             self.bundle_sequence
         )
     }
+
+    fn outcome_counts(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for it in &self.items {
+            *out.entry(it.outcome.as_str().to_string()).or_default() += 1;
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +155,12 @@ pub struct ReceiptSummary {
     pub bundle_sequence: i64,
     pub device_id: String,
     pub hq_device_id: String,
+    /// On the monitor: the registered recipient whose pinned key signed it.
+    pub recipient: Option<String>,
     pub items: usize,
+    /// Items by outcome (`stored`, `updated`, `already_held`, `conflict`, `stale`, `withheld`).
+    pub outcomes: BTreeMap<String, u64>,
+    pub withheld: Vec<Withheld>,
     pub already_received: bool,
     pub out: Option<String>,
 }
@@ -91,23 +177,23 @@ pub fn write_receipt(
     }
     let vault = &*vault;
     let conn = &vault.conn;
-    let row: Option<(String, String, i64, String)> = match bundle_id {
+    let row: Option<(String, String, i64, String, String)> = match bundle_id {
         Some(id) => conn
             .query_row(
-                "SELECT bundle_id, device_id, sequence, manifest_sha256 FROM bundle_import WHERE bundle_id = ?1",
+                "SELECT bundle_id, device_id, sequence, manifest_sha256, summary FROM bundle_import WHERE bundle_id = ?1",
                 [id.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?,
         None => conn
             .query_row(
-                "SELECT bundle_id, device_id, sequence, manifest_sha256 FROM bundle_import ORDER BY imported_at DESC, rowid DESC LIMIT 1",
+                "SELECT bundle_id, device_id, sequence, manifest_sha256, summary FROM bundle_import ORDER BY imported_at DESC, rowid DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?,
     };
-    let (bid, device_id, sequence, manifest_sha) = row.ok_or_else(|| {
+    let (bid, device_id, sequence, manifest_sha, summary_json) = row.ok_or_else(|| {
         BundleError::NoImportedBundle(
             bundle_id
                 .map(|b| format!(" with id {b}"))
@@ -125,14 +211,35 @@ pub fn write_receipt(
     )?;
     let items = stmt
         .query_map([&bid], |r| {
-            Ok(ReceiptItem {
-                record_type: r.get(0)?,
-                record_id: r.get(1)?,
-                sha256: r.get(2)?,
-                outcome: r.get(3)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|(record_type, record_id, sha256, outcome)| {
+            let outcome = ReceiptOutcome::from_import(&outcome).ok_or_else(|| {
+                Error::Corrupt(format!(
+                    "an imported item has the unknown outcome '{outcome}'"
+                ))
+            })?;
+            Ok(ReceiptItem {
+                record_type,
+                record_id,
+                sha256,
+                outcome,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // The import summary kept the manifest's `withheld` list.
+    let withheld: Vec<Withheld> = serde_json::from_str::<serde_json::Value>(&summary_json)
+        .ok()
+        .and_then(|v| v.get("withheld_by_sender").cloned())
+        .and_then(|w| serde_json::from_value(w).ok())
+        .unwrap_or_default();
     let receipt = Receipt {
         format: FORMAT.into(),
         version: VERSION,
@@ -144,8 +251,43 @@ pub fn write_receipt(
         hq_device_id: vault.device().id().to_string(),
         created_at: crate::model::now(),
         items,
+        withheld,
     };
-    let mut json = serde_json::to_vec_pretty(&receipt).map_err(|_| Error::Crypto("receipt"))?;
+    seal(vault, &receipt, &recipient, out, |json| {
+        custody::append(
+            vault,
+            Action::Export,
+            Some(("receipt", &receipt.receipt_id)),
+            Some(&super::sha256_hex(json)),
+            Some(&format!("receipt for bundle {bid}")),
+        )
+    })?;
+    Ok(ReceiptSummary {
+        outcomes: receipt.outcome_counts(),
+        receipt_id: receipt.receipt_id,
+        bundle_id: bid,
+        bundle_sequence: sequence,
+        device_id,
+        hq_device_id: receipt.hq_device_id,
+        recipient: None,
+        items: receipt.items.len(),
+        withheld: receipt.withheld,
+        already_received: false,
+        out: Some(out.display().to_string()),
+    })
+}
+
+/// Signs `receipt` with this vault's device key and writes it to `out`, encrypted to
+/// `recipient`. Written to a temporary file, and renamed into place only when complete and
+/// `record` (given the signed JSON) succeeded.
+pub(crate) fn seal(
+    vault: &Vault,
+    receipt: &Receipt,
+    recipient: &age::x25519::Recipient,
+    out: &Path,
+    record: impl FnOnce(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut json = serde_json::to_vec_pretty(receipt).map_err(|_| Error::Crypto("receipt"))?;
     json.push(b'\n');
     let sig = minisign::sign(vault.device(), &json, &receipt.trusted_comment()).into_bytes();
 
@@ -157,7 +299,7 @@ pub fn write_receipt(
     let written = (|| -> Result<()> {
         let file = crate::vault::create_private(&tmp)?;
         let enc =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
                 .map_err(|_| Error::Crypto("cannot set up receipt encryption"))?;
         let stream = enc.wrap_output(io::BufWriter::new(file))?;
         let mut tar = tar::Builder::new(stream);
@@ -173,13 +315,7 @@ pub fn write_receipt(
         let bw = tar.into_inner()?.finish()?;
         let file = bw.into_inner().map_err(|e| Error::from(e.into_error()))?;
         file.sync_all()?;
-        custody::append(
-            vault,
-            Action::Export,
-            Some(("receipt", &receipt.receipt_id)),
-            Some(&super::sha256_hex(&json)),
-            Some(&format!("receipt for bundle {bid}")),
-        )?;
+        record(&json)?;
         fs::rename(&tmp, out)?;
         crate::vault::sync_dir(parent)?;
         Ok(())
@@ -188,16 +324,7 @@ pub fn write_receipt(
         let _ = fs::remove_file(&tmp);
         return Err(e);
     }
-    Ok(ReceiptSummary {
-        receipt_id: receipt.receipt_id,
-        bundle_id: bid,
-        bundle_sequence: sequence,
-        device_id,
-        hq_device_id: receipt.hq_device_id,
-        items: receipt.items.len(),
-        already_received: false,
-        out: Some(out.display().to_string()),
-    })
+    Ok(())
 }
 
 /// Monitor: verifies and records a receipt (called by `import` when the archive holds one).
@@ -239,27 +366,61 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
 
     let conn = &vault.conn;
     let sig = SignatureFile::parse(&sig).map_err(|_| BundleError::BadSignature)?;
-    let signer = keys::trusted_by_key_id(conn, &sig.key_id)?
-        .ok_or_else(|| BundleError::UnknownSigner(minisign::key_id_display(&sig.key_id)))?;
-    if let Some(at) = &signer.revoked_at {
-        return Err(BundleError::RevokedSigner(signer.id.clone(), at.clone()).into());
+    // The signer must be a recipient registered from its card: its signing key is pinned.
+    let Some(hq) = keys::recipient_by_key_id(conn, &sig.key_id)? else {
+        let key_id = minisign::key_id_display(&sig.key_id);
+        if minisign::key_id(&vault.device().public_key()) == sig.key_id {
+            return Err(
+                BundleError::BadReceipt("it was signed by this device itself".into()).into(),
+            );
+        }
+        if let Some(d) = keys::trusted_by_key_id(conn, &sig.key_id)? {
+            return Err(BundleError::BadReceipt(format!(
+                "it was signed by device {} ({}), a trusted device but not an HQ this device sends bundles to: only the HQ a bundle was sent to, registered from its device card, can confirm it",
+                d.id, d.name
+            ))
+            .into());
+        }
+        return Err(BundleError::BadReceipt(format!(
+            "it was signed by a key no recipient was registered with (key id {key_id}): only an HQ registered from its device card can confirm receipt (a recipient registered by its age key alone has no signing key to check it with)"
+        ))
+        .into());
+    };
+    let (Some(key), Some(hq_device)) = (hq.signing_key, hq.device_id.clone()) else {
+        return Err(Error::Corrupt(format!(
+            "recipient '{}' has a damaged signing key",
+            hq.name
+        )));
+    };
+    if let Some(d) = keys::trusted_by_id(conn, &hq_device)? {
+        if let Some(at) = d.revoked_at {
+            return Err(BundleError::RevokedSigner(d.id, at).into());
+        }
     }
-    let key = signer
-        .public_key
-        .ok_or_else(|| Error::Corrupt("a trusted device's key is damaged".into()))?;
     sig.verify(&key, &json)
         .map_err(|_| BundleError::BadSignature)?;
-    let r: Receipt = serde_json::from_slice(&json)
+    let value: serde_json::Value = serde_json::from_slice(&json)
         .map_err(|e| BundleError::Malformed(RECEIPT.into(), e.to_string()))?;
-    if r.format != FORMAT {
-        return Err(
-            BundleError::NotABundle(format!("the receipt's format is '{}'", r.format)).into(),
-        );
+    let format = value
+        .get("format")
+        .and_then(|f| f.as_str())
+        .unwrap_or_default();
+    if format != FORMAT {
+        return Err(BundleError::NotABundle(format!("the receipt's format is '{format}'")).into());
     }
-    if r.version != VERSION {
-        return Err(BundleError::UnknownVersion(r.format, r.version).into());
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(VERSION) => {}
+        Some(v) if v < VERSION => {
+            return Err(BundleError::BadReceipt(format!(
+                "it is an old receipt (version {v}) that does not say what HQ did with each record: ask HQ to update Saksi and write a new receipt"
+            ))
+            .into())
+        }
+        v => return Err(BundleError::UnknownVersion(format.to_string(), v.unwrap_or(0)).into()),
     }
-    if r.hq_device_id != signer.id || sig.trusted_comment != r.trusted_comment() {
+    let r: Receipt = serde_json::from_value(value)
+        .map_err(|e| BundleError::Malformed(RECEIPT.into(), e.to_string()))?;
+    if r.hq_device_id != hq_device || sig.trusted_comment != r.trusted_comment() {
         return Err(
             BundleError::BadReceipt("it was not made by the device that signed it".into()).into(),
         );
@@ -267,22 +428,38 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     if r.bundle_device_id != vault.device().id() {
         return Err(BundleError::BadReceipt("it is about another device's bundle".into()).into());
     }
-    let sent: Option<String> = conn
+    let sent: Option<(String, String)> = conn
         .query_row(
-            "SELECT manifest_sha256 FROM bundle_export WHERE bundle_id = ?1 AND sequence = ?2",
+            "SELECT manifest_sha256, recipients FROM bundle_export WHERE bundle_id = ?1 AND sequence = ?2",
             params![r.bundle_id, r.bundle_sequence],
-            |x| x.get(0),
+            |x| Ok((x.get(0)?, x.get(1)?)),
         )
         .optional()?;
-    if sent.as_deref() != Some(r.bundle_manifest_sha256.as_str()) {
+    let Some((manifest_sha, recipients)) = sent.filter(|(m, _)| *m == r.bundle_manifest_sha256)
+    else {
         return Err(
             BundleError::BadReceipt("it names a bundle this device did not send".into()).into(),
         );
+    };
+    let _ = manifest_sha;
+    let recipients: Vec<String> = serde_json::from_str(&recipients).map_err(|_| {
+        Error::Corrupt(format!(
+            "the recipients of bundle {} are damaged",
+            r.bundle_id
+        ))
+    })?;
+    if !recipients.contains(&hq.recipient) {
+        return Err(BundleError::BadReceipt(format!(
+            "it was signed by '{}', but bundle {} was not sent to '{}': only a recipient of a bundle can confirm it",
+            hq.name, r.bundle_id, hq.name
+        ))
+        .into());
     }
     for it in &r.items {
         if records::spec(&it.record_type).is_none()
             || Uuid::parse_str(&it.record_id).is_err()
             || it.sha256.len() != 64
+            || !it.sha256.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return Err(
                 BundleError::Malformed(RECEIPT.into(), "an item is not a record".into()).into(),
@@ -295,7 +472,10 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         bundle_sequence: r.bundle_sequence,
         device_id: r.bundle_device_id.clone(),
         hq_device_id: r.hq_device_id.clone(),
+        recipient: Some(hq.name.clone()),
         items: r.items.len(),
+        outcomes: r.outcome_counts(),
+        withheld: r.withheld.clone(),
         already_received: false,
         out: None,
     };
@@ -310,13 +490,20 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     }
     let tx = Tx::begin(conn)?;
     conn.execute(
-        "INSERT INTO receipt (receipt_id, bundle_id, hq_device_id, created_at, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![r.receipt_id, r.bundle_id, r.hq_device_id, r.created_at, crate::model::now()],
+        "INSERT INTO receipt (receipt_id, bundle_id, hq_device_id, created_at, received_at, recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![r.receipt_id, r.bundle_id, r.hq_device_id, r.created_at, crate::model::now(), hq.recipient],
     )?;
     for it in &r.items {
         conn.execute(
-            "INSERT OR IGNORE INTO receipt_item (receipt_id, record_type, record_id, sha256) VALUES (?1, ?2, ?3, ?4)",
-            params![r.receipt_id, it.record_type, it.record_id, it.sha256],
+            "INSERT OR IGNORE INTO receipt_item (receipt_id, record_type, record_id, sha256, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![r.receipt_id, it.record_type, it.record_id, it.sha256, it.outcome.as_str()],
+        )?;
+    }
+    for w in &r.withheld {
+        conn.execute(
+            "INSERT INTO receipt_withheld (receipt_id, record_type, code, count) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            params![r.receipt_id, w.record_type, w.code, i64::try_from(w.count).unwrap_or(i64::MAX)],
         )?;
     }
     custody::append_on(
@@ -326,7 +513,8 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         Some(("receipt", &r.receipt_id)),
         Some(&super::sha256_hex(&json)),
         Some(&format!(
-            "HQ confirmed {} records of bundle {}",
+            "HQ '{}' answered for {} records of bundle {}",
+            hq.name,
             r.items.len(),
             r.bundle_id
         )),
@@ -335,14 +523,23 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     Ok(summary)
 }
 
-/// What `purge --received` did.
+/// What `purge --received` did, and why everything else HQ answered for was kept. Each map
+/// counts records by type.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct PurgeSummary {
     pub purged: BTreeMap<String, u64>,
+    /// HQ holds a concurrent edit (a conflict): the version here may exist nowhere else.
+    pub conflict: BTreeMap<String, u64>,
+    /// HQ holds a newer version and ignored the one sent.
+    pub stale: BTreeMap<String, u64>,
+    /// Part of it was withheld from HQ (a person's contact details), or HQ says it was withheld.
+    pub withheld: BTreeMap<String, u64>,
     /// Confirmed by HQ but changed here since: kept.
     pub changed_since: BTreeMap<String, u64>,
     /// Confirmed, but other records that HQ did not confirm still refer to them: kept.
     pub still_needed: BTreeMap<String, u64>,
+    /// Only in a receipt recorded before receipts stated outcomes: kept.
+    pub unconfirmed: BTreeMap<String, u64>,
     pub blobs_deleted: u64,
 }
 
@@ -380,8 +577,66 @@ fn referenced(conn: &Connection, ty: &str, id: &str) -> Result<bool> {
     Ok(conn.query_row(sql, [id], |r| r.get(0))?)
 }
 
-/// Monitor: deletes what HQ confirmed holding and that has not changed since. Crypto-erasure:
-/// rows go under `secure_delete` (an attachment's row holds its key), then the blobs.
+/// The record as HQ would hold it, by the same hashes the import side puts in receipts:
+/// `RecordFile::sha256` (its content as it is here, contact details included) and
+/// `RecordFile::version_hash` (the same without contact details, as a bundle sent without
+/// them carries it), over `records::load`.
+struct HeldForms {
+    full: String,
+    without_contacts: String,
+    has_contacts: bool,
+}
+
+fn held_forms(conn: &Connection, spec: &records::Spec, id: &str) -> Result<Option<HeldForms>> {
+    let Some(rec) = records::load(conn, spec, id, true)? else {
+        return Ok(None);
+    };
+    Ok(Some(HeldForms {
+        has_contacts: rec
+            .children
+            .get(records::CONTACTS)
+            .is_some_and(|c| !c.is_empty()),
+        full: rec.sha256(),
+        without_contacts: rec.version_hash(),
+    }))
+}
+
+/// Why a record HQ answered for is kept, or `None` when it may be erased.
+enum Verdict {
+    Erase,
+    Keep(fn(&mut PurgeSummary) -> &mut BTreeMap<String, u64>),
+}
+
+/// Decides from HQ's latest word about the bytes this vault holds now. `items` are every receipt
+/// item for the record, oldest receipt first.
+fn verdict(forms: &HeldForms, items: &[(String, Option<String>)]) -> Verdict {
+    let latest = items
+        .iter()
+        .rev()
+        .find(|(sha, _)| *sha == forms.full || *sha == forms.without_contacts);
+    let Some((sha, outcome)) = latest else {
+        return Verdict::Keep(|s| &mut s.changed_since);
+    };
+    match outcome.as_deref().and_then(ReceiptOutcome::parse) {
+        None => Verdict::Keep(|s| &mut s.unconfirmed),
+        Some(o) if o.holds() => {
+            if *sha != forms.full && forms.has_contacts {
+                // HQ holds it without the contact details that are still only here.
+                Verdict::Keep(|s| &mut s.withheld)
+            } else {
+                Verdict::Erase
+            }
+        }
+        Some(ReceiptOutcome::Conflict) => Verdict::Keep(|s| &mut s.conflict),
+        Some(ReceiptOutcome::Stale) => Verdict::Keep(|s| &mut s.stale),
+        Some(_) => Verdict::Keep(|s| &mut s.withheld),
+    }
+}
+
+/// Monitor: erases what HQ confirmed holding byte for byte (stored, updated or already held)
+/// in a receipt signed by that HQ's pinned key, and that has not changed since; everything else
+/// stays, counted by reason. Crypto-erasure: rows go under `secure_delete` (an attachment's row
+/// holds its key), then the blobs.
 pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let vault = &*vault;
     let conn = &vault.conn;
@@ -390,26 +645,26 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let tx = Tx::begin(conn)?;
     for ty in PURGE_ORDER {
         let spec = records::spec(ty).ok_or(Error::Crypto("record spec"))?;
-        let confirmed: Vec<(String, String)> = {
+        let mut answered: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+        {
             let mut stmt = conn.prepare(
-                "SELECT DISTINCT record_id, sha256 FROM receipt_item WHERE record_type = ?1",
+                "SELECT i.record_id, i.sha256, i.outcome FROM receipt_item i
+                 JOIN receipt r ON r.receipt_id = i.receipt_id
+                 WHERE i.record_type = ?1 ORDER BY r.created_at, r.receipt_id",
             )?;
-            let rows = stmt.query_map([ty], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        for (id, sha) in confirmed {
-            let Some(full) = records::load(conn, spec, &id, true)? else {
+            let rows =
+                stmt.query_map([ty], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+            for row in rows {
+                let (id, sha, outcome) = row?;
+                answered.entry(id).or_default().push((sha, outcome));
+            }
+        }
+        for (id, items) in answered {
+            let Some(forms) = held_forms(conn, spec, &id)? else {
                 continue;
             };
-            let bare = records::load(conn, spec, &id, false)?
-                .ok_or_else(|| Error::not_found("record", &id))?;
-            let has_contacts = full
-                .children
-                .get(records::CONTACTS)
-                .is_some_and(|c| !c.is_empty());
-            let same = full.sha256() == sha || (!has_contacts && bare.sha256() == sha);
-            if !same {
-                *summary.changed_since.entry(ty.to_string()).or_default() += 1;
+            if let Verdict::Keep(reason) = verdict(&forms, &items) {
+                *reason(&mut summary).entry(ty.to_string()).or_default() += 1;
                 continue;
             }
             if referenced(conn, ty, &id)? {
@@ -430,8 +685,8 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
                 vault.device(),
                 Action::Deletion,
                 Some((ty, &id)),
-                Some(&sha),
-                Some("purged after HQ confirmed receipt"),
+                Some(&forms.full),
+                Some("purged after HQ confirmed it holds these exact bytes"),
             )?;
             *summary.purged.entry(ty.to_string()).or_default() += 1;
         }

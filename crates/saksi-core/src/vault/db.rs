@@ -20,6 +20,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0003_evidence_custody.sql"),
     include_str!("../../../../migrations/0004_bundles.sql"),
     include_str!("../../../../migrations/0005_settings_drafts.sql"),
+    include_str!("../../../../migrations/0006_receipts_trust.sql"),
     include_str!("../../../../migrations/0007_lineage.sql"),
 ];
 

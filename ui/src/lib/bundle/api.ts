@@ -23,6 +23,8 @@ export const bundleApi = {
     call<void>('conflict_resolve', { id, resolution }),
   recipients: () => call<Recipient[]>('recipient_list'),
   addRecipient: (name: string, recipient: string) => call<Recipient>('recipient_add', { name, recipient }),
+  addRecipientFromCard: (name: string, title: string) =>
+    call<Recipient | null>('recipient_add_card_pick', { name, title }),
   hqKey: () => call<string | null>('hq_key_get'),
   hqKeygen: () => call<string>('hq_keygen'),
   deviceCard: () => call<DeviceCard>('device_card_get'),

@@ -31,6 +31,7 @@ export const BUNDLE_KINDS = [
   'bundle_bad_identity',
   'bundle_unknown_recipient',
   'bundle_recipient_exists',
+  'bundle_key_changed',
   'bundle_bad_card',
   'bundle_unknown_device',
   'bundle_output_exists',

@@ -68,15 +68,24 @@ export interface Conflict {
 export interface Recipient {
   name: string;
   recipient: string;
+  /** Of the age key alone. */
   fingerprint: string;
+  /** Set when registered from the device's card: its signing key is pinned. */
+  device_id: string | null;
+  minisign_public_key: string | null;
+  /** The card's fingerprint (every key on it). */
+  card_fingerprint: string | null;
   added_at: string;
 }
 
 export interface DeviceCard {
   device_id: string;
   name: string;
+  /** Covers every key on the card. */
   fingerprint: string;
   age_recipient: string;
+  /** On the card of a vault with an HQ key. */
+  hq_recipient?: string;
   minisign_public_key: string;
 }
 
