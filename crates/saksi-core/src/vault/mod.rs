@@ -9,6 +9,7 @@
 //! ```
 
 mod db;
+pub mod kdf;
 pub mod keyfile;
 
 use std::fs;
@@ -235,12 +236,7 @@ impl Vault {
 }
 
 pub(crate) fn derive_subkey(master: &MasterKey, purpose: &str) -> Zeroizing<[u8; 32]> {
-    let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"saksi-v1"), master.expose());
-    let mut out = Zeroizing::new([0u8; 32]);
-    // 32 bytes is always a valid HKDF-SHA256 output length.
-    hk.expand(purpose.as_bytes(), out.as_mut())
-        .expect("32 bytes is a valid HKDF-SHA256 length");
-    out
+    crate::crypto::kdf::subkey(master.expose(), purpose)
 }
 
 fn check_strength(passphrase: &SecretString) -> Result<()> {
