@@ -226,17 +226,13 @@ impl Vault {
     /// Derives a purpose-bound subkey from the master key (HKDF-SHA256).
     #[allow(dead_code)]
     pub(crate) fn subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
-        derive_subkey(&self.master, purpose)
+        crate::crypto::kdf::subkey(self.master.expose(), purpose)
     }
 
     /// `PRAGMA integrity_check` plus the schema version. Returns the problems found.
     pub fn check_database(&self) -> Result<Vec<String>> {
         db::integrity_problems(&self.conn)
     }
-}
-
-pub(crate) fn derive_subkey(master: &MasterKey, purpose: &str) -> Zeroizing<[u8; 32]> {
-    crate::crypto::kdf::subkey(master.expose(), purpose)
 }
 
 fn check_strength(passphrase: &SecretString) -> Result<()> {
