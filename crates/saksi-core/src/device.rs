@@ -90,15 +90,7 @@ pub fn device_id(public: &VerifyingKey) -> String {
 /// Digits in groups of five, derived from the public key; easy to compare by voice in any
 /// language.
 pub fn fingerprint(public: &VerifyingKey) -> String {
-    let h = Sha256::digest([b"saksi-fingerprint-v1".as_slice(), public.as_bytes()].concat());
-    h.chunks(4)
-        .take(6)
-        .map(|c| {
-            let n = u32::from_be_bytes([c[0], c[1], c[2], c[3]]) % 100_000;
-            format!("{n:05}")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::crypto::fingerprint::spoken(b"saksi-fingerprint-v1", public.as_bytes())
 }
 
 /// The public key as lowercase hex.

@@ -13,7 +13,10 @@
 //!   after the HURIDOCS Events Standard Formats. Read them through `vault.incidents()`, write
 //!   through `vault.incidents_mut()` (and likewise for each type).
 //! - [`search`]: full-text search (FTS5 trigram, so Khmer substrings match) with filters.
-//! - [`evidence`]: attachments, age-encrypted at rest under random names, hashed at intake.
+//! - [`evidence`]: attachments, age-encrypted at rest under random names, hashed at intake
+//!   (intake, picture, access, verify).
+//! - `crypto` (crate-private): one home per primitive: the age blob writer and reader, random
+//!   blob names, the spoken fingerprint, SHA-256 hex, Argon2id and HKDF, master-key wrapping.
 //! - [`custody`]: the hash-chained, device-signed log of everything done to the evidence.
 //! - [`Error`]: one enum with a stable [`Error::kind`] for the UI and scripts.
 //!
@@ -28,12 +31,13 @@
 //! 1. No plaintext on disk: SQLCipher for all rows (including filenames and the FTS index);
 //!    attachments are age files; WAL in exclusive mode leaves no `-shm`; `temp_store=MEMORY`.
 //!    Tested by the canary tests in `tests/`.
-//! 2. Keys: [`vault::keyfile`] keeps the master key in zeroizing memory; the passphrase is only
-//!    ever passed as `SecretString`; the SQLCipher `PRAGMA key` string is zeroized after use;
-//!    age identities stay in zeroizing strings, bound by reference. The unit tests' allocator
-//!    searches freed memory for unwiped copies (docs/vault-format.md, "Secrets in memory").
+//! 2. Keys: [`vault::keyfile`] keeps the master key in zeroizing memory (wrapped and derived by
+//!    `crypto`); the passphrase is only ever passed as `SecretString`; the SQLCipher `PRAGMA key`
+//!    string is zeroized after use; age identities stay in zeroizing strings, bound by reference.
+//!    The unit tests' allocator searches freed memory for unwiped copies (docs/vault-format.md,
+//!    "Secrets in memory").
 //! 3. Wrong passphrase: the AEAD unwrap fails before the database is touched.
-//! 4. Random blob names: [`evidence`].
+//! 4. Random blob names: `crypto::blob`, the one writer intake and import share.
 //! 5. SHA-256 at intake, re-verified by [`evidence`] and `saksi verify`.
 //! 6. All-or-nothing writes: every write is one SQLite transaction; vault creation is built in
 //!    a staging folder and renamed into place.
@@ -41,10 +45,11 @@
 //! 8. Bad input: every input type denies unknown fields and is validated with a message naming
 //!    the field; see [`Error`].
 //! 12. Bounded work: key-file KDF parameters are range-checked before Argon2id runs
-//!     ([`vault::keyfile`]); a thumbnail's whole memory need is computed from the image header
+//!     ([`vault::kdf`]); a thumbnail's whole memory need is computed from the image header
 //!     before decoding ([`evidence`]).
 
 pub mod bundle;
+mod crypto;
 pub mod custody;
 pub mod device;
 mod error;

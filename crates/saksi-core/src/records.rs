@@ -4,7 +4,6 @@
 
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::custody::{self, Action};
@@ -15,7 +14,7 @@ use crate::vault::Vault;
 
 /// SHA-256 (hex) of a record's JSON: what the custody log says the record looked like.
 pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(r).unwrap_or_default()))
+    crate::crypto::hash::sha256_hex(&serde_json::to_vec(r).unwrap_or_default())
 }
 
 impl Vault {

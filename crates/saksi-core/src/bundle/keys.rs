@@ -11,10 +11,10 @@ use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
 use zeroize::Zeroizing;
 
 use super::{minisign, BundleError};
+use crate::crypto::fingerprint::digits;
 use crate::error::Result;
 use crate::vault::Vault;
 
@@ -25,13 +25,7 @@ pub const CARD_VERSION: u64 = 2;
 
 /// Digits in groups of five from an age recipient, to compare by voice.
 pub fn recipient_fingerprint(recipient: &str) -> String {
-    digits(&Sha256::digest(
-        [
-            b"saksi-age-fingerprint-v1\n".as_slice(),
-            recipient.as_bytes(),
-        ]
-        .concat(),
-    ))
+    crate::crypto::fingerprint::spoken(b"saksi-age-fingerprint-v1\n", recipient.as_bytes())
 }
 
 /// Parses an age X25519 recipient (`age1…`); nothing else (no SSH keys, no plugins).
@@ -359,18 +353,6 @@ pub struct DeviceCard {
     pub hq_recipient: Option<String>,
     /// [`card_fingerprint`] of the keys above.
     pub fingerprint: String,
-}
-
-/// Thirty digits in groups of five, to compare by voice.
-fn digits(h: &[u8]) -> String {
-    h.chunks(4)
-        .take(6)
-        .map(|c| {
-            let n = u32::from_be_bytes([c[0], c[1], c[2], c[3]]) % 100_000;
-            format!("{n:05}")
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The card fingerprint: SHA-256 under its own domain over every key on the card, each one

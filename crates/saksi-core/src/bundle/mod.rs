@@ -264,11 +264,7 @@ pub(crate) fn human_bytes(n: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-/// SHA-256 as lowercase hex.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
+pub(crate) use crate::crypto::hash::sha256_hex;
 
 /// A concurrent edit kept by an import: the local record stayed, the incoming one is here.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -89,7 +89,7 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
 fn key_pragma(master: &MasterKey) -> Result<Zeroizing<String>> {
     const HEAD: &str = "PRAGMA key = \"x'";
     const TAIL: &str = "'\";";
-    let key = super::derive_subkey(master, "sqlcipher-raw-key");
+    let key = crate::crypto::kdf::subkey(master.expose(), "sqlcipher-raw-key");
     let mut digits = Zeroizing::new([0u8; 64]);
     hex::encode_to_slice(key.as_ref(), digits.as_mut())
         .map_err(|_| Error::Crypto("formatting the database key failed"))?;

@@ -9,6 +9,7 @@
 //! ```
 
 mod db;
+pub mod kdf;
 pub mod keyfile;
 
 use std::fs;
@@ -225,22 +226,13 @@ impl Vault {
     /// Derives a purpose-bound subkey from the master key (HKDF-SHA256).
     #[allow(dead_code)]
     pub(crate) fn subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
-        derive_subkey(&self.master, purpose)
+        crate::crypto::kdf::subkey(self.master.expose(), purpose)
     }
 
     /// `PRAGMA integrity_check` plus the schema version. Returns the problems found.
     pub fn check_database(&self) -> Result<Vec<String>> {
         db::integrity_problems(&self.conn)
     }
-}
-
-pub(crate) fn derive_subkey(master: &MasterKey, purpose: &str) -> Zeroizing<[u8; 32]> {
-    let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"saksi-v1"), master.expose());
-    let mut out = Zeroizing::new([0u8; 32]);
-    // 32 bytes is always a valid HKDF-SHA256 output length.
-    hk.expand(purpose.as_bytes(), out.as_mut())
-        .expect("32 bytes is a valid HKDF-SHA256 length");
-    out
 }
 
 fn check_strength(passphrase: &SecretString) -> Result<()> {

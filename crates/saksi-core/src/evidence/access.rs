@@ -1,0 +1,136 @@
+//! Reading evidence back: the original streamed, shown in memory or extracted to a file the user
+//! chose (each checked against the intake hash and logged), and deletion.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{blob_of, get, Attachment, CHUNK};
+use crate::crypto::blob;
+use crate::crypto::hash::{hex_digest, sha256_hex};
+use crate::custody::{self, Action};
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+/// Streams the original bytes (decrypting). Integrity of each 64 KiB chunk is checked by age;
+/// callers that need the end-to-end check compare the SHA-256 (as [`extract`] does).
+pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read> {
+    let (path, identity, _) = blob_of(vault, id)?;
+    if !path.is_file() {
+        return Err(Error::Corrupt(format!(
+            "attachment {id}: its encrypted file is missing"
+        )));
+    }
+    blob::open(&path, &identity)
+}
+
+/// The original bytes, decrypted into memory for display (never to disk), checked against the
+/// intake hash; logs a custody `view`. Refuses files larger than `max_bytes`.
+pub fn read_for_view(
+    vault: &mut Vault,
+    id: &Uuid,
+    max_bytes: u64,
+) -> Result<(String, zeroize::Zeroizing<Vec<u8>>)> {
+    let att = get(vault, id)?;
+    if att.size > max_bytes {
+        return Err(Error::invalid(format!(
+            "attachment {id} is too large to show ({} bytes): extract it instead",
+            att.size
+        )));
+    }
+    let mut r = open_original(vault, id)?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(att.size as usize));
+    r.read_to_end(&mut bytes)
+        .map_err(|e| Error::Corrupt(format!("attachment {id}: encrypted file is damaged ({e})")))?;
+    if sha256_hex(bytes.as_slice()) != att.sha256 {
+        return Err(Error::Corrupt(format!(
+            "attachment {id}: does not match the SHA-256 recorded at intake"
+        )));
+    }
+    custody::append(
+        vault,
+        Action::View,
+        Some(("attachment", &att.id)),
+        Some(&att.sha256),
+        None,
+    )?;
+    Ok((att.media_type, bytes))
+}
+
+/// Decrypts the original to `out` (a path the user chose: this copy is plaintext), checks its
+/// SHA-256 against the one recorded at intake, and logs the extraction. On a mismatch the
+/// output is removed.
+pub fn extract(vault: &mut Vault, id: &Uuid, out: &Path) -> Result<Attachment> {
+    let att = get(vault, id)?;
+    if out.exists() {
+        return Err(Error::invalid(format!(
+            "{} already exists: not overwriting it",
+            out.display()
+        )));
+    }
+    let mut r = open_original(vault, id)?;
+    let result = (|| -> Result<String> {
+        let mut f = crate::vault::create_private(out)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = r.read(&mut buf).map_err(|e| {
+                Error::Corrupt(format!("attachment {id}: encrypted file is damaged ({e})"))
+            })?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            f.write_all(&buf[..n])?;
+        }
+        f.sync_all()?;
+        Ok(hex_digest(hasher))
+    })();
+    match result {
+        Ok(h) if h == att.sha256 => {}
+        Ok(h) => {
+            let _ = fs::remove_file(out);
+            return Err(Error::Corrupt(format!(
+                "attachment {id}: SHA-256 {h} does not match the {} recorded at intake",
+                att.sha256
+            )));
+        }
+        Err(e) => {
+            let _ = fs::remove_file(out);
+            return Err(e);
+        }
+    }
+    custody::append(
+        vault,
+        Action::Extract,
+        Some(("attachment", &att.id)),
+        Some(&att.sha256),
+        None,
+    )?;
+    Ok(att)
+}
+
+/// Deletes an attachment: its row (and so its key) under secure_delete, then its blob.
+pub fn delete(vault: &mut Vault, id: &Uuid) -> Result<()> {
+    let att = get(vault, id)?;
+    let (path, _, _) = blob_of(vault, id)?;
+    vault.write(|tx, dev| {
+        tx.execute("DELETE FROM attachment WHERE id = ?1", [id.to_string()])?;
+        custody::append_on(
+            tx,
+            dev,
+            Action::Deletion,
+            Some(("attachment", &att.id)),
+            Some(&att.sha256),
+            None,
+        )
+    })?;
+    match fs::remove_file(&path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,195 @@
+//! Evidence: files attached to incidents, testimony or people.
+//!
+//! Intake reads the original once, in 64 KiB pieces: each piece updates the SHA-256, counts the
+//! size and goes straight into an age encryptor writing `attachments/<random>.part`. Nothing
+//! plaintext touches the disk. Then, in one transaction: the row (with the attachment's own age
+//! identity, the original filename, hash, size, sniffed media type, EXIF and an encrypted-at-rest
+//! thumbnail) is inserted, the custody log gets an `intake` entry, the file is renamed to its
+//! final random name, and the transaction commits. A crash before the commit leaves only
+//! ciphertext whose key was never stored, removed at the next unlock by [`clean_orphans`].
+//!
+//! Deleting an attachment deletes its row under `secure_delete`, destroying its key: the blob is
+//! then undecryptable even to someone who later learns the passphrase.
+//!
+//! The module is cut by what each part does: `intake` (streaming a file in), `picture`
+//! (thumbnails, EXIF and the decoding limits), `access` (open, show, extract, delete) and
+//! `verify` (re-hashing every blob). The blob format itself is `crypto::blob`.
+
+mod access;
+mod intake;
+mod picture;
+#[cfg(test)]
+mod tests;
+mod verify;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+pub use access::{delete, extract, open_original, read_for_view};
+pub(crate) use intake::clean_orphans;
+pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
+pub(crate) use picture::thumbnail_for_blob;
+pub(crate) use verify::verify_all;
+pub use verify::verify_one;
+
+/// Bytes read per step when streaming a blob out (extraction, verification).
+const CHUNK: usize = 64 * 1024;
+
+/// Metadata read from a photo's EXIF. GPS is sensitive: it can place a witness.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Default)]
+pub struct ExifData {
+    pub captured_at: Option<String>,
+    pub camera_make: Option<String>,
+    pub camera_model: Option<String>,
+    pub orientation: Option<u32>,
+    pub gps: Option<Gps>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Gps {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub altitude_m: Option<f64>,
+    /// Always true: shown with a warning, never exported without the monitor's choice.
+    pub sensitive: bool,
+}
+
+/// An attachment as listed and shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub original_name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub exif: Option<ExifData>,
+    pub has_thumbnail: bool,
+    /// Why there is no thumbnail (not an image, too large, corrupt…).
+    pub thumbnail_note: Option<String>,
+    pub created_at: String,
+    pub device_id: String,
+}
+
+/// The result of one intake: the stored attachment, plus a warning when the file is an image that
+/// could not be read (corrupt, truncated, a decompression bomb). The original is stored anyway.
+#[derive(Debug, Clone, Serialize)]
+pub struct Intake {
+    #[serde(flatten)]
+    pub attachment: Attachment,
+    pub warning: Option<String>,
+}
+
+pub(super) fn record_exists(vault: &Vault, record_type: &str, id: &Uuid) -> Result<()> {
+    let table = match record_type {
+        "incident" => "incident",
+        "testimony" => "testimony",
+        "person" => "person",
+        other => {
+            return Err(Error::invalid(format!(
+                "attachments belong to an incident, a testimony or a person, not '{other}'"
+            )))
+        }
+    };
+    let found: Option<i64> = vault
+        .conn
+        .query_row(
+            &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    found.map(|_| ()).ok_or_else(|| Error::not_found(table, id))
+}
+
+/// Finds which kind of record `id` is.
+pub fn record_type_of(vault: &Vault, id: &Uuid) -> Result<&'static str> {
+    for t in ["incident", "testimony", "person"] {
+        if record_exists(vault, t, id).is_ok() {
+            return Ok(t);
+        }
+    }
+    Err(Error::not_found("record", id))
+}
+
+const COLUMNS: &str = "id, record_type, record_id, original_name, media_type, size, sha256,
+    exif_json, thumbnail IS NOT NULL, thumbnail_note, created_at, device_id";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
+    let exif: Option<String> = r.get(7)?;
+    Ok(Attachment {
+        id: r.get(0)?,
+        record_type: r.get(1)?,
+        record_id: r.get(2)?,
+        original_name: r.get(3)?,
+        media_type: r.get(4)?,
+        size: r.get::<_, i64>(5)? as u64,
+        sha256: r.get(6)?,
+        exif: exif.and_then(|e| serde_json::from_str(&e).ok()),
+        has_thumbnail: r.get(8)?,
+        thumbnail_note: r.get(9)?,
+        created_at: r.get(10)?,
+        device_id: r.get(11)?,
+    })
+}
+
+/// One attachment's metadata.
+pub fn get(vault: &Vault, id: &Uuid) -> Result<Attachment> {
+    vault
+        .conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM attachment WHERE id = ?1"),
+            [id.to_string()],
+            from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("attachment", id))
+}
+
+/// All attachments, or those of one record, oldest first.
+pub fn list(vault: &Vault, record_id: Option<&Uuid>) -> Result<Vec<Attachment>> {
+    let mut stmt = vault.conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM attachment WHERE ?1 IS NULL OR record_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([record_id.map(|r| r.to_string())], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The encrypted-at-rest thumbnail (JPEG), if one could be made.
+pub fn thumbnail(vault: &Vault, id: &Uuid) -> Result<Option<Vec<u8>>> {
+    vault
+        .conn
+        .query_row(
+            "SELECT thumbnail FROM attachment WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get::<_, Option<Vec<u8>>>(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("attachment", id))
+}
+
+pub(super) fn blob_of(
+    vault: &Vault,
+    id: &Uuid,
+) -> Result<(PathBuf, age::x25519::Identity, String)> {
+    let (blob, ident, sha): (String, zeroize::Zeroizing<String>, String) = vault
+        .conn
+        .query_row(
+            "SELECT blob_name, age_identity, sha256 FROM attachment WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, zeroize::Zeroizing::new(r.get(1)?), r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("attachment", id))?;
+    let identity = age::x25519::Identity::from_str(&ident)
+        .map_err(|_| Error::Corrupt(format!("attachment {id}: its key is damaged")))?;
+    Ok((vault.attachments_dir().join(blob), identity, sha))
+}
