@@ -389,14 +389,29 @@ fn configuration_gate_catches_each_weakening() {
             }),
         ),
     ];
+    let mut stats = crate::harness::Stats::new("config-gate");
+    stats.case(
+        "real-config-checked",
+        problems(&conf, &caps, &commands).is_empty(),
+    );
     let mut blind = Vec::new();
     for (name, mutate) in &mutations {
         let (mut c, mut k) = (conf.clone(), caps.clone());
         mutate(&mut c, &mut k);
-        if problems(&c, &k, &commands).is_empty() {
+        let caught = !problems(&c, &k, &commands).is_empty();
+        stats.case(
+            if caught {
+                "weakening-caught"
+            } else {
+                "WEAKENING-MISSED"
+            },
+            caught,
+        );
+        if !caught {
             blind.push(*name);
         }
     }
+    stats.report();
     assert!(
         blind.is_empty(),
         "the configuration gate must catch every weakening; it missed: {blind:?}"

@@ -35,5 +35,6 @@ mod network;
 
 // Item 6: EIO/ENOSPC injected (strace) at call sites of pwrite64, write, fsync, fdatasync,
 // rename, ftruncate and unlink during `incident add` and `attach`: a clean error, the vault
-// still verifies, nothing acknowledged lost, no orphan blob.
+// still verifies, nothing acknowledged lost, no orphan blob; and a full disk (a small tmpfs)
+// during each kind of write.
 mod iofault;
