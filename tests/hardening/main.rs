@@ -38,3 +38,8 @@ mod network;
 // still verifies, nothing acknowledged lost, no orphan blob; and a full disk (a small tmpfs)
 // during each kind of write.
 mod iofault;
+
+// Item 4 (the part a binary can drive): flipped, truncated, junk, header-flooded bundle files
+// refused at HQ with HQ byte-for-byte unchanged, in bounded time and memory; a second import of
+// the real bundle is a no-op.
+mod bundle;
