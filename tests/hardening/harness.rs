@@ -185,6 +185,20 @@ impl Stats {
         *self.classes.entry(class.to_string()).or_default() += 1;
     }
 
+    /// Prints the summary so far as a `HARDEN-PARTIAL` line (long runs print one now and then,
+    /// so that a run cut short still leaves its figures).
+    pub fn progress(&self) {
+        eprintln!(
+            "HARDEN-PARTIAL suite={} cases={} held={} max_ms={} max_rss_kib={} total_s={}",
+            self.suite,
+            self.cases,
+            self.held,
+            self.max_ms,
+            self.max_rss_kib,
+            self.started.elapsed().as_secs()
+        );
+    }
+
     /// Prints the summary line (and appends it to `$SAKSI_HARDEN_REPORT` if set):
     /// `HARDEN suite=S size=ci|full cases=N held=H max_ms=T max_rss_kib=M total_s=W classes=a:1,b:2`.
     pub fn report(&self) {

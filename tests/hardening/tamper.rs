@@ -294,6 +294,9 @@ fn tampered_vault_copies_are_refused_or_flagged_never_silently_altered() {
         };
         let kind = format!("{target:?}").to_lowercase();
         stats.case(&format!("{kind}/{class}"), held);
+        if (i + 1) % 100 == 0 {
+            stats.progress();
+        }
         if class == "ROLLED-BACK" {
             // Not held, and reported as such, but not a failure of this test: flipping a byte of
             // the WAL makes SQLite drop the whole uncheckpointed tail, which is exactly what
