@@ -178,16 +178,29 @@ impl Vault {
         check_strength(new)?;
         let params = KdfParams::choose(kdf)?;
         let keyfile = KeyFile::seal(&self.master, new, params)?;
-        write_atomic(&self.dir.join(KEY_FILE), &keyfile.to_bytes())?;
-        sync_dir(&self.dir)?;
-        self.params = params;
-        crate::custody::append(
-            self,
+        let path = self.dir.join(KEY_FILE);
+        let old = keyfile::read_bytes(&path)?;
+        // The custody entry and the key file change together: the entry is written first in a
+        // transaction, the key file replaced, then the entry committed. If the commit fails (a
+        // full disk), the old key file goes back, so that an error always means the old
+        // passphrase still opens the vault.
+        let tx = self.conn.unchecked_transaction()?;
+        crate::custody::append_on(
+            &tx,
+            &self.device,
             crate::custody::Action::PassphraseChanged,
             None,
             None,
             None,
         )?;
+        write_atomic(&path, &keyfile.to_bytes())?;
+        sync_dir(&self.dir)?;
+        if let Err(e) = tx.commit() {
+            write_atomic(&path, &old)?;
+            sync_dir(&self.dir)?;
+            return Err(e.into());
+        }
+        self.params = params;
         Ok(())
     }
 
