@@ -45,6 +45,7 @@
 //!     before decoding ([`evidence`]).
 
 pub mod bundle;
+pub mod crypto;
 pub mod custody;
 pub mod device;
 mod error;

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use zeroize::Zeroizing;
 
-use super::{minisign, BundleError};
+use super::BundleError;
+use crate::crypto::minisign;
 use crate::error::Result;
 use crate::vault::Vault;
 

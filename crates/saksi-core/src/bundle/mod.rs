@@ -24,7 +24,6 @@ pub mod import;
 pub mod keys;
 pub(crate) mod lineage;
 pub mod manifest;
-pub mod minisign;
 pub mod receipt;
 mod records;
 #[cfg(test)]

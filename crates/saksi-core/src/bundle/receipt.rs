@@ -22,9 +22,9 @@ use uuid::Uuid;
 
 use super::import::{check_tail, read_bounded, read_error, Plain};
 use super::manifest::Withheld;
-use super::minisign::{self, SignatureFile};
 use super::records;
 use super::{keys, limits, BundleError, Tx};
+use crate::crypto::minisign::{self, SignatureFile};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
 use crate::vault::Vault;

@@ -6,6 +6,7 @@ use super::manifest::{self, Manifest};
 use super::records::{self, RecordFile};
 use super::tests::{expect_refused, pack, rebuild, resign, setup, unpack, Setup};
 use super::*;
+use crate::crypto::minisign;
 use crate::custody::{self, Action};
 use crate::model::IncidentInput;
 use crate::vault::{KdfProfile, Vault};
