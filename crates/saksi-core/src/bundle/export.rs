@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::keys::{self, RecipientEntry};
 use super::lineage;
 use super::manifest::{self, EntryName, FileEntry, Manifest, ManifestRecipient, Withheld};
-use super::records::{self, RecordFile, CONTACTS};
+use super::rows::{self, RecordFile, CONTACTS};
 use super::{BundleError, Tx};
 use crate::crypto::minisign;
 use crate::custody::{self, Action};
@@ -290,9 +290,9 @@ fn load_record(
     id: &str,
     with_contacts: bool,
 ) -> Result<RecordFile> {
-    let spec = records::spec(record_type)
+    let spec = rows::spec(record_type)
         .ok_or_else(|| Error::invalid(format!("unknown record type {record_type}")))?;
-    records::load(conn, spec, id, with_contacts)?.ok_or_else(|| Error::not_found("record", id))
+    rows::load(conn, spec, id, with_contacts)?.ok_or_else(|| Error::not_found("record", id))
 }
 
 /// The custody entries about the exported subjects, one JSON object per line: this device's own

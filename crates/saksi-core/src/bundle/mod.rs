@@ -26,7 +26,8 @@ pub mod keys;
 pub(crate) mod lineage;
 pub mod manifest;
 pub mod receipt;
-mod records;
+mod rows;
+mod stream;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

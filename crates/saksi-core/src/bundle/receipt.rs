@@ -20,9 +20,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::import::{check_tail, read_bounded, read_error, Plain};
 use super::manifest::Withheld;
-use super::records;
+use super::rows;
+use super::stream::{check_tail, read_bounded, read_error, Plain};
 use super::{keys, limits, BundleError, Tx};
 use crate::crypto::minisign::{self, SignatureFile};
 use crate::custody::{self, Action};
@@ -456,7 +456,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         .into());
     }
     for it in &r.items {
-        if records::spec(&it.record_type).is_none()
+        if rows::spec(&it.record_type).is_none()
             || Uuid::parse_str(&it.record_id).is_err()
             || it.sha256.len() != 64
             || !it.sha256.bytes().all(|b| b.is_ascii_hexdigit())
@@ -580,21 +580,21 @@ fn referenced(conn: &Connection, ty: &str, id: &str) -> Result<bool> {
 /// The record as HQ would hold it, by the same hashes the import side puts in receipts:
 /// `RecordFile::sha256` (its content as it is here, contact details included) and
 /// `RecordFile::version_hash` (the same without contact details, as a bundle sent without
-/// them carries it), over `records::load`.
+/// them carries it), over `rows::load`.
 struct HeldForms {
     full: String,
     without_contacts: String,
     has_contacts: bool,
 }
 
-fn held_forms(conn: &Connection, spec: &records::Spec, id: &str) -> Result<Option<HeldForms>> {
-    let Some(rec) = records::load(conn, spec, id, true)? else {
+fn held_forms(conn: &Connection, spec: &rows::Spec, id: &str) -> Result<Option<HeldForms>> {
+    let Some(rec) = rows::load(conn, spec, id, true)? else {
         return Ok(None);
     };
     Ok(Some(HeldForms {
         has_contacts: rec
             .children
-            .get(records::CONTACTS)
+            .get(rows::CONTACTS)
             .is_some_and(|c| !c.is_empty()),
         full: rec.sha256(),
         without_contacts: rec.version_hash(),
@@ -644,7 +644,7 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let mut blobs = Vec::new();
     let tx = Tx::begin(conn)?;
     for ty in PURGE_ORDER {
-        let spec = records::spec(ty).ok_or(Error::Crypto("record spec"))?;
+        let spec = rows::spec(ty).ok_or(Error::Crypto("record spec"))?;
         let mut answered: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
         {
             let mut stmt = conn.prepare(
