@@ -41,8 +41,6 @@ pub use import::{import, ImportOutcome, ImportSummary};
 pub use keys::{DeviceCard, RecipientEntry, TrustedDevice};
 pub use receipt::{purge_received, write_receipt, PurgeSummary, ReceiptSummary};
 
-use rusqlite::Connection;
-
 /// Upper bounds on what an import accepts, so a malicious bundle cannot exhaust memory, disk or
 /// time. Generous for real field work; a bundle over them is refused before anything is applied.
 pub mod limits {
@@ -77,37 +75,6 @@ pub mod limits {
     /// Free space required beyond twice the bundle's size (staged copy plus attachment blobs),
     /// for the database and its journal.
     pub const FREE_SPACE_MARGIN: u64 = 16 << 20;
-}
-
-/// An explicit `BEGIN IMMEDIATE` on the vault's connection, rolled back unless committed. Used
-/// instead of `Vault::write` where the body also needs `&Vault` (attachment blobs).
-pub(crate) struct Tx<'c> {
-    conn: &'c Connection,
-    done: bool,
-}
-
-impl<'c> Tx<'c> {
-    pub(crate) fn begin(conn: &'c Connection) -> crate::Result<Self> {
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx { conn, done: false })
-    }
-
-    pub(crate) fn commit(mut self) -> crate::Result<()> {
-        self.done = true;
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            return Err(e.into());
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Tx<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
-    }
 }
 
 /// A byte count for people: "1.5 GiB", "12.0 MiB", "900 bytes".

@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::manifest::Withheld;
 use super::rows;
 use super::stream::{check_tail, read_bounded, read_error, Plain};
-use super::{keys, limits, BundleError, Tx};
+use super::{keys, limits, BundleError};
 use crate::crypto::minisign::{self, SignatureFile};
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
@@ -488,39 +488,39 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         summary.already_received = true;
         return Ok(summary);
     }
-    let tx = Tx::begin(conn)?;
-    conn.execute(
-        "INSERT INTO receipt (receipt_id, bundle_id, hq_device_id, created_at, received_at, recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![r.receipt_id, r.bundle_id, r.hq_device_id, r.created_at, crate::model::now(), hq.recipient],
-    )?;
-    for it in &r.items {
+    vault.write(|conn, device| {
         conn.execute(
-            "INSERT OR IGNORE INTO receipt_item (receipt_id, record_type, record_id, sha256, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![r.receipt_id, it.record_type, it.record_id, it.sha256, it.outcome.as_str()],
+            "INSERT INTO receipt (receipt_id, bundle_id, hq_device_id, created_at, received_at, recipient) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![r.receipt_id, r.bundle_id, r.hq_device_id, r.created_at, crate::model::now(), hq.recipient],
         )?;
-    }
-    for w in &r.withheld {
-        conn.execute(
-            "INSERT INTO receipt_withheld (receipt_id, record_type, code, count) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO UPDATE SET count = count + excluded.count",
-            params![r.receipt_id, w.record_type, w.code, i64::try_from(w.count).unwrap_or(i64::MAX)],
+        for it in &r.items {
+            conn.execute(
+                "INSERT OR IGNORE INTO receipt_item (receipt_id, record_type, record_id, sha256, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![r.receipt_id, it.record_type, it.record_id, it.sha256, it.outcome.as_str()],
+            )?;
+        }
+        for w in &r.withheld {
+            conn.execute(
+                "INSERT INTO receipt_withheld (receipt_id, record_type, code, count) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                params![r.receipt_id, w.record_type, w.code, i64::try_from(w.count).unwrap_or(i64::MAX)],
+            )?;
+        }
+        custody::append_on(
+            conn,
+            device,
+            Action::Import,
+            Some(("receipt", &r.receipt_id)),
+            Some(&super::sha256_hex(&json)),
+            Some(&format!(
+                "HQ '{}' answered for {} records of bundle {}",
+                hq.name,
+                r.items.len(),
+                r.bundle_id
+            )),
         )?;
-    }
-    custody::append_on(
-        conn,
-        vault.device(),
-        Action::Import,
-        Some(("receipt", &r.receipt_id)),
-        Some(&super::sha256_hex(&json)),
-        Some(&format!(
-            "HQ '{}' answered for {} records of bundle {}",
-            hq.name,
-            r.items.len(),
-            r.bundle_id
-        )),
-    )?;
-    tx.commit()?;
-    Ok(summary)
+        Ok(summary)
+    })
 }
 
 /// What `purge --received` did, and why everything else HQ answered for was kept. Each map
@@ -639,59 +639,59 @@ fn verdict(forms: &HeldForms, items: &[(String, Option<String>)]) -> Verdict {
 /// holds its key), then the blobs.
 pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let vault = &*vault;
-    let conn = &vault.conn;
     let mut summary = PurgeSummary::default();
     let mut blobs = Vec::new();
-    let tx = Tx::begin(conn)?;
-    for ty in PURGE_ORDER {
-        let spec = rows::spec(ty).ok_or(Error::Crypto("record spec"))?;
-        let mut answered: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
-        {
-            let mut stmt = conn.prepare(
-                "SELECT i.record_id, i.sha256, i.outcome FROM receipt_item i
-                 JOIN receipt r ON r.receipt_id = i.receipt_id
-                 WHERE i.record_type = ?1 ORDER BY r.created_at, r.receipt_id",
-            )?;
-            let rows =
-                stmt.query_map([ty], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
-            for row in rows {
-                let (id, sha, outcome) = row?;
-                answered.entry(id).or_default().push((sha, outcome));
-            }
-        }
-        for (id, items) in answered {
-            let Some(forms) = held_forms(conn, spec, &id)? else {
-                continue;
-            };
-            if let Verdict::Keep(reason) = verdict(&forms, &items) {
-                *reason(&mut summary).entry(ty.to_string()).or_default() += 1;
-                continue;
-            }
-            if referenced(conn, ty, &id)? {
-                *summary.still_needed.entry(ty.to_string()).or_default() += 1;
-                continue;
-            }
-            if *ty == "attachment" {
-                let blob: String = conn.query_row(
-                    "SELECT blob_name FROM attachment WHERE id = ?1",
-                    [&id],
-                    |r| r.get(0),
+    vault.write(|conn, device| {
+        for ty in PURGE_ORDER {
+            let spec = rows::spec(ty).ok_or(Error::Crypto("record spec"))?;
+            let mut answered: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
+            {
+                let mut stmt = conn.prepare(
+                    "SELECT i.record_id, i.sha256, i.outcome FROM receipt_item i
+                     JOIN receipt r ON r.receipt_id = i.receipt_id
+                     WHERE i.record_type = ?1 ORDER BY r.created_at, r.receipt_id",
                 )?;
-                blobs.push(vault.attachments_dir().join(blob));
+                let rows =
+                    stmt.query_map([ty], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+                for row in rows {
+                    let (id, sha, outcome) = row?;
+                    answered.entry(id).or_default().push((sha, outcome));
+                }
             }
-            conn.execute(&format!("DELETE FROM {} WHERE id = ?1", spec.table), [&id])?;
-            custody::append_on(
-                conn,
-                vault.device(),
-                Action::Deletion,
-                Some((ty, &id)),
-                Some(&forms.full),
-                Some("purged after HQ confirmed it holds these exact bytes"),
-            )?;
-            *summary.purged.entry(ty.to_string()).or_default() += 1;
+            for (id, items) in answered {
+                let Some(forms) = held_forms(conn, spec, &id)? else {
+                    continue;
+                };
+                if let Verdict::Keep(reason) = verdict(&forms, &items) {
+                    *reason(&mut summary).entry(ty.to_string()).or_default() += 1;
+                    continue;
+                }
+                if referenced(conn, ty, &id)? {
+                    *summary.still_needed.entry(ty.to_string()).or_default() += 1;
+                    continue;
+                }
+                if *ty == "attachment" {
+                    let blob: String = conn.query_row(
+                        "SELECT blob_name FROM attachment WHERE id = ?1",
+                        [&id],
+                        |r| r.get(0),
+                    )?;
+                    blobs.push(vault.attachments_dir().join(blob));
+                }
+                conn.execute(&format!("DELETE FROM {} WHERE id = ?1", spec.table), [&id])?;
+                custody::append_on(
+                    conn,
+                    device,
+                    Action::Deletion,
+                    Some((ty, &id)),
+                    Some(&forms.full),
+                    Some("purged after HQ confirmed it holds these exact bytes"),
+                )?;
+                *summary.purged.entry(ty.to_string()).or_default() += 1;
+            }
         }
-    }
-    tx.commit()?;
+        Ok(())
+    })?;
     for b in blobs {
         match fs::remove_file(&b) {
             Ok(()) => summary.blobs_deleted += 1,
