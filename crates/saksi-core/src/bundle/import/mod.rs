@@ -20,7 +20,7 @@
 //!
 //! Here: the public types and the orchestration (pre-checks, staging, the two passes). The
 //! decrypted-stream plumbing is `bundle/stream.rs` (shared with receipts), pass 1 `verify.rs`,
-//! pass 2 with merging and conflict recording `apply.rs`.
+//! pass 2 `apply.rs`, merging one record and recording a conflict `merge.rs`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -40,6 +40,7 @@ use crate::progress::Progress;
 use crate::vault::Vault;
 
 mod apply;
+mod merge;
 mod verify;
 
 use apply::apply;

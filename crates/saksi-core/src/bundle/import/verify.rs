@@ -2,8 +2,10 @@
 //! signer, recipients, sequence, every file's size and hash, every record, every custody entry,
 //! authorship), applying nothing.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::io;
+use std::io::{self, Read};
+use std::rc::Rc;
 
 use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -12,7 +14,7 @@ use uuid::Uuid;
 
 use super::ImportSummary;
 use crate::bundle::keys::{self, TrustedDevice};
-use crate::bundle::manifest::{self, EntryName, Manifest};
+use crate::bundle::manifest::{self, EntryName, FileEntry, Manifest};
 use crate::bundle::rows::{self, RecordFile};
 use crate::bundle::stream::{
     check_tail, entry_name, for_each_custody_line, hash_stream, read_bounded, read_error, Plain,
@@ -59,7 +61,67 @@ pub(super) fn verify(
     let mut archive = tar::Archive::new(stream);
     let mut entries = archive.entries().map_err(rd)?.raw(true);
 
-    // manifest.json
+    let manifest_bytes = read_manifest(&mut entries, &flag)?;
+    let sig_bytes = read_manifest_sig(&mut entries, &flag)?;
+    let (sig, signer, signer_key) = check_signer(conn, &sig_bytes, &manifest_bytes)?;
+    let manifest_sha256 = sha256_hex(&manifest_bytes);
+    // The manifest itself (signed, so from here on a failure is the signer's doing or a bug).
+    let (m, sums_comment) = check_manifest(&manifest_bytes, &signer, &sig, our_recipient)?;
+    let already = replay_check(conn, &m, &manifest_sha256)?;
+
+    // Every other file, in manifest order.
+    let mut c = Checking::new(
+        conn,
+        own_device,
+        &m,
+        &signer_key,
+        sums_comment,
+        flag.clone(),
+    );
+    let mut expected = m.files.iter();
+    for entry in entries {
+        let mut entry = entry.map_err(rd)?;
+        let (path, name) = entry_name(&entry)?;
+        let Some(want) = expected.next() else {
+            return Err(BundleError::ExtraFile(path.escape_default().to_string()).into());
+        };
+        if want.path != path {
+            return Err(if m.files.iter().any(|f| f.path == path) {
+                BundleError::MissingFile(want.path.clone())
+            } else {
+                BundleError::ExtraFile(path.escape_default().to_string())
+            }
+            .into());
+        }
+        if entry.size() > name.max_size() {
+            return Err(BundleError::TooLarge(format!("{path} is {} bytes", entry.size())).into());
+        }
+        if entry.size() != want.size {
+            return Err(BundleError::HashMismatch(path).into());
+        }
+        let (sha, size) = c.entry(&mut entry, &path, &name, want)?;
+        if sha != want.sha256 || size != want.size {
+            return Err(BundleError::HashMismatch(path).into());
+        }
+    }
+    if let Some(missing) = expected.next() {
+        return Err(BundleError::MissingFile(missing.path.clone()).into());
+    }
+    let stream = archive.into_inner();
+    check_tail(stream, &flag)?;
+    c.finish()?;
+    Ok(Verified {
+        manifest: m,
+        manifest_sha256,
+        signer,
+        signer_key,
+        already,
+    })
+}
+
+/// The first entry, `manifest.json`, read within its limit.
+fn read_manifest(entries: &mut tar::Entries<'_, Plain>, flag: &Cell<bool>) -> Result<Vec<u8>> {
+    let rd = |e: io::Error| read_error(flag, e);
     let mut first = entries
         .next()
         .ok_or_else(|| BundleError::NotABundle("the archive is empty".into()))?
@@ -71,14 +133,13 @@ pub(super) fn verify(
     if first.size() > limits::MAX_MANIFEST_BYTES {
         return Err(BundleError::TooLarge("manifest.json is over 32 MiB".into()).into());
     }
-    let manifest_bytes = {
-        let n = first.size();
-        read_bounded(&mut first, n, limits::MAX_MANIFEST_BYTES, "manifest.json")
-    }
-    .map_err(rd)?;
-    drop(first);
+    let n = first.size();
+    read_bounded(&mut first, n, limits::MAX_MANIFEST_BYTES, "manifest.json").map_err(rd)
+}
 
-    // manifest.json.minisig
+/// The second entry, `manifest.json.minisig`, read within its limit.
+fn read_manifest_sig(entries: &mut tar::Entries<'_, Plain>, flag: &Cell<bool>) -> Result<Vec<u8>> {
+    let rd = |e: io::Error| read_error(flag, e);
     let mut second = match entries.next() {
         None => return Err(BundleError::Unsigned.into()),
         Some(e) => e.map_err(rd)?,
@@ -90,13 +151,17 @@ pub(super) fn verify(
     if second.size() > limits::MAX_SIGNATURE_BYTES {
         return Err(BundleError::TooLarge("the manifest signature is over 4 KiB".into()).into());
     }
-    let sig_bytes = {
-        let n = second.size();
-        read_bounded(&mut second, n, limits::MAX_SIGNATURE_BYTES, "the signature")
-    }
-    .map_err(rd)?;
-    drop(second);
-    let sig = SignatureFile::parse(&sig_bytes).map_err(|_| BundleError::BadSignature)?;
+    let n = second.size();
+    read_bounded(&mut second, n, limits::MAX_SIGNATURE_BYTES, "the signature").map_err(rd)
+}
+
+/// The manifest's signature, by a trusted device that is not revoked.
+fn check_signer(
+    conn: &Connection,
+    sig_bytes: &[u8],
+    manifest_bytes: &[u8],
+) -> Result<(SignatureFile, TrustedDevice, VerifyingKey)> {
+    let sig = SignatureFile::parse(sig_bytes).map_err(|_| BundleError::BadSignature)?;
     let signer = keys::trusted_by_key_id(conn, &sig.key_id)?
         .ok_or_else(|| BundleError::UnknownSigner(minisign::key_id_display(&sig.key_id)))?;
     if let Some(at) = &signer.revoked_at {
@@ -105,12 +170,21 @@ pub(super) fn verify(
     let signer_key = signer.public_key.ok_or_else(|| {
         Error::Corrupt(format!("trusted device {}: its key is damaged", signer.id))
     })?;
-    sig.verify(&signer_key, &manifest_bytes)
+    sig.verify(&signer_key, manifest_bytes)
         .map_err(|_| BundleError::BadSignature)?;
-    let manifest_sha256 = sha256_hex(&manifest_bytes);
+    Ok((sig, signer, signer_key))
+}
 
-    // The manifest itself (signed, so from here on a failure is the signer's doing or a bug).
-    let mut m = Manifest::parse(&manifest_bytes)?;
+/// The signed manifest: made by its signer, addressed to us, with SHA256SUMS listed and
+/// matching. Gives it (bundle id in canonical form) and the trusted comment SHA256SUMS's
+/// signature must carry.
+fn check_manifest(
+    manifest_bytes: &[u8],
+    signer: &TrustedDevice,
+    sig: &SignatureFile,
+    our_recipient: &str,
+) -> Result<(Manifest, String)> {
+    let mut m = Manifest::parse(manifest_bytes)?;
     if m.device_id != signer.id {
         return Err(BundleError::Malformed(
             manifest::MANIFEST.into(),
@@ -149,188 +223,231 @@ pub(super) fn verify(
     if !m.files.iter().any(|f| f.path == manifest::SUMS_SIG) {
         return Err(BundleError::BadSumsSignature.into());
     }
-    let already = replay_check(conn, &m, &manifest_sha256)?;
+    Ok((m, sums_comment))
+}
 
-    // Every other file, in manifest order.
-    let mut expected = m.files.iter();
-    let mut attachment_records: HashMap<Uuid, (String, u64)> = HashMap::new();
-    let mut attachment_files: HashMap<Uuid, (String, u64)> = HashMap::new();
-    let mut sums_seen: Option<Vec<u8>> = None;
-    let mut sums_signed = false;
-    // Records whose author is not the signer, waiting for the author's own signed entry.
-    let mut claims: Vec<(String, &'static str, Uuid, String, String)> = Vec::new();
-    let mut authors: HashSet<String> = HashSet::new();
-    // (record type, record id, version hash, device) attested by a valid custody entry.
-    let mut attested: HashSet<(String, String, String, String)> = HashSet::new();
-    for entry in entries {
-        let mut entry = entry.map_err(rd)?;
-        let (path, name) = entry_name(&entry)?;
-        let Some(want) = expected.next() else {
-            return Err(BundleError::ExtraFile(path.escape_default().to_string()).into());
-        };
-        if want.path != path {
-            return Err(if m.files.iter().any(|f| f.path == path) {
-                BundleError::MissingFile(want.path.clone())
-            } else {
-                BundleError::ExtraFile(path.escape_default().to_string())
-            }
-            .into());
+/// What pass 1 gathers from the entries after the manifest, checked at the end.
+struct Checking<'a> {
+    conn: &'a Connection,
+    own_device: &'a str,
+    m: &'a Manifest,
+    signer_key: &'a VerifyingKey,
+    sums_comment: String,
+    flag: Rc<Cell<bool>>,
+    attachment_records: HashMap<Uuid, (String, u64)>,
+    attachment_files: HashMap<Uuid, (String, u64)>,
+    sums_seen: Option<Vec<u8>>,
+    sums_signed: bool,
+    /// Records whose author is not the signer, waiting for the author's own signed entry.
+    claims: Vec<(String, &'static str, Uuid, String, String)>,
+    authors: HashSet<String>,
+    /// (record type, record id, version hash, device) attested by a valid custody entry.
+    attested: HashSet<(String, String, String, String)>,
+}
+
+impl<'a> Checking<'a> {
+    fn new(
+        conn: &'a Connection,
+        own_device: &'a str,
+        m: &'a Manifest,
+        signer_key: &'a VerifyingKey,
+        sums_comment: String,
+        flag: Rc<Cell<bool>>,
+    ) -> Self {
+        Checking {
+            conn,
+            own_device,
+            m,
+            signer_key,
+            sums_comment,
+            flag,
+            attachment_records: HashMap::new(),
+            attachment_files: HashMap::new(),
+            sums_seen: None,
+            sums_signed: false,
+            claims: Vec::new(),
+            authors: HashSet::new(),
+            attested: HashSet::new(),
         }
-        if entry.size() > name.max_size() {
-            return Err(BundleError::TooLarge(format!("{path} is {} bytes", entry.size())).into());
-        }
-        if entry.size() != want.size {
-            return Err(BundleError::HashMismatch(path).into());
-        }
-        let (sha, size) = match &name {
+    }
+
+    /// Checks one entry by its kind; gives its SHA-256 and size as read.
+    fn entry(
+        &mut self,
+        entry: &mut impl Read,
+        path: &str,
+        name: &EntryName,
+        want: &FileEntry,
+    ) -> Result<(String, u64)> {
+        let flag = self.flag.clone();
+        let rd = |e: io::Error| read_error(&flag, e);
+        match name {
             EntryName::Sums => {
-                let bytes =
-                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
+                let bytes = read_bounded(entry, want.size, name.max_size(), path).map_err(rd)?;
                 let r = (sha256_hex(&bytes), bytes.len() as u64);
-                sums_seen = Some(bytes);
-                r
+                self.sums_seen = Some(bytes);
+                Ok(r)
             }
             EntryName::SumsSig => {
-                let bytes =
-                    read_bounded(&mut entry, want.size, name.max_size(), &path).map_err(rd)?;
-                // SHA256SUMS comes first in the manifest; its signature must verify over it
-                // exactly as `minisign -Vm SHA256SUMS` checks it.
-                let ok = sums_seen.as_deref().is_some_and(|sums| {
-                    SignatureFile::parse(&bytes).is_ok_and(|s| {
-                        s.key_id == minisign::key_id(&signer_key)
-                            && s.trusted_comment == sums_comment
-                            && s.verify(&signer_key, sums).is_ok()
-                    })
-                });
-                if !ok {
-                    return Err(BundleError::BadSumsSignature.into());
-                }
-                sums_signed = true;
-                (sha256_hex(&bytes), bytes.len() as u64)
+                let bytes = read_bounded(entry, want.size, name.max_size(), path).map_err(rd)?;
+                self.sums_sig(&bytes)?;
+                Ok((sha256_hex(&bytes), bytes.len() as u64))
             }
             EntryName::Record { record_type, id } => {
-                let bytes = read_bounded(&mut entry, want.size, limits::MAX_RECORD_BYTES, &path)
-                    .map_err(rd)?;
+                let bytes =
+                    read_bounded(entry, want.size, limits::MAX_RECORD_BYTES, path).map_err(rd)?;
                 let sha = sha256_hex(&bytes);
                 if sha != want.sha256 {
-                    return Err(BundleError::HashMismatch(path).into());
+                    return Err(BundleError::HashMismatch(path.to_string()).into());
                 }
-                let rec: RecordFile = serde_json::from_slice(&bytes)
-                    .map_err(|e| BundleError::Malformed(path.clone(), e.to_string()))?;
-                let spec = rows::spec(record_type)
-                    .ok_or_else(|| BundleError::BadEntryName(path.clone()))?;
-                rows::validate(conn, &path, spec, &id.to_string(), &rec)?;
-                let author = rec.device_id().unwrap_or_default().to_string();
-                if author != m.device_id {
-                    claims.push((
-                        path.clone(),
-                        record_type,
-                        *id,
-                        rec.version_hash(),
-                        author.clone(),
-                    ));
-                }
-                authors.insert(author);
-                if *record_type == "attachment" {
-                    let sha = rec.text("sha256").unwrap_or_default().to_string();
-                    let size = rec
-                        .row
-                        .get("size")
-                        .and_then(|v| v.as_u64())
-                        .unwrap_or_default();
-                    attachment_records.insert(*id, (sha, size));
-                }
-                (sha, bytes.len() as u64)
+                self.record(path, record_type, *id, &bytes)?;
+                Ok((sha, bytes.len() as u64))
             }
-            EntryName::Custody => {
-                let mut hasher = Sha256::new();
-                let mut n = 0u64;
-                let tee = TeeHash {
-                    inner: &mut entry,
-                    hasher: &mut hasher,
-                    n: &mut n,
-                };
-                let mut chains = custody::Chains::default();
-                for_each_custody_line(tee, |e| {
-                    let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
-                    e.check().map_err(|p| {
-                        broken(format!("entry {}: {}", e.id.escape_default(), p.describe()))
-                    })?;
-                    chains.follow(&e).map_err(broken)?;
-                    let held = if e.device_id == own_device {
-                        custody::check_own(conn, &e)?
-                    } else {
-                        custody::check_against_held(conn, &e)?
-                    };
-                    if let Some(why) = held {
-                        return Err(broken(why));
-                    }
-                    if e.action == Action::RecordVersion.as_str() {
-                        if let (Some(t), Some(s), Some(h)) =
-                            (&e.subject_type, &e.subject_id, &e.content_hash)
-                        {
-                            attested.insert((t.clone(), s.clone(), h.clone(), e.device_id.clone()));
-                        }
-                    }
-                    Ok(())
-                })
-                .map_err(|e| match e {
-                    Error::Io(io) => read_error(&flag, io),
-                    other => other,
-                })?;
-                (hex::encode(hasher.finalize()), n)
-            }
+            EntryName::Custody => self.custody(entry),
             EntryName::File { id } => {
-                let r = hash_stream(&mut entry, |_| Ok(())).map_err(rd)?;
-                attachment_files.insert(*id, (r.0.clone(), r.1));
-                r
+                let r = hash_stream(entry, |_| Ok(())).map_err(rd)?;
+                self.attachment_files.insert(*id, (r.0.clone(), r.1));
+                Ok(r)
             }
             EntryName::Manifest | EntryName::ManifestSig => {
-                return Err(BundleError::ExtraFile(path.escape_default().to_string()).into())
+                Err(BundleError::ExtraFile(path.escape_default().to_string()).into())
             }
+        }
+    }
+
+    /// SHA256SUMS comes first in the manifest; its signature must verify over it exactly as
+    /// `minisign -Vm SHA256SUMS` checks it.
+    fn sums_sig(&mut self, bytes: &[u8]) -> Result<()> {
+        let ok = self.sums_seen.as_deref().is_some_and(|sums| {
+            SignatureFile::parse(bytes).is_ok_and(|s| {
+                s.key_id == minisign::key_id(self.signer_key)
+                    && s.trusted_comment == self.sums_comment
+                    && s.verify(self.signer_key, sums).is_ok()
+            })
+        });
+        if !ok {
+            return Err(BundleError::BadSumsSignature.into());
+        }
+        self.sums_signed = true;
+        Ok(())
+    }
+
+    /// One record: valid against this vault's schema; its author noted for the authorship check.
+    fn record(
+        &mut self,
+        path: &str,
+        record_type: &'static str,
+        id: Uuid,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let rec: RecordFile = serde_json::from_slice(bytes)
+            .map_err(|e| BundleError::Malformed(path.to_string(), e.to_string()))?;
+        let spec =
+            rows::spec(record_type).ok_or_else(|| BundleError::BadEntryName(path.to_string()))?;
+        rows::validate(self.conn, path, spec, &id.to_string(), &rec)?;
+        let author = rec.device_id().unwrap_or_default().to_string();
+        if author != self.m.device_id {
+            self.claims.push((
+                path.to_string(),
+                record_type,
+                id,
+                rec.version_hash(),
+                author.clone(),
+            ));
+        }
+        self.authors.insert(author);
+        if record_type == "attachment" {
+            let sha = rec.text("sha256").unwrap_or_default().to_string();
+            let size = rec
+                .row
+                .get("size")
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default();
+            self.attachment_records.insert(id, (sha, size));
+        }
+        Ok(())
+    }
+
+    /// The custody log: every entry re-hashed, signed, chained and in agreement with the
+    /// entries this vault holds; `record_version` attestations noted.
+    fn custody(&mut self, entry: &mut impl Read) -> Result<(String, u64)> {
+        let mut hasher = Sha256::new();
+        let mut n = 0u64;
+        let tee = TeeHash {
+            inner: entry,
+            hasher: &mut hasher,
+            n: &mut n,
         };
-        if sha != want.sha256 || size != want.size {
-            return Err(BundleError::HashMismatch(path).into());
-        }
-    }
-    if let Some(missing) = expected.next() {
-        return Err(BundleError::MissingFile(missing.path.clone()).into());
-    }
-    let stream = archive.into_inner();
-    check_tail(stream, &flag)?;
-    if !sums_signed {
-        return Err(BundleError::BadSumsSignature.into());
-    }
-    if attachment_records != attachment_files {
-        return Err(BundleError::Malformed(
-            manifest::MANIFEST.into(),
-            "attachment records and attachment files do not match".into(),
-        )
-        .into());
-    }
-    // Authorship (invariant 9): a record written by another device is accepted only with that
-    // device's own signed entry for exactly that version; a revoked device proves nothing.
-    for author in &authors {
-        if let Some(at) = keys::trusted_by_id(conn, author)?.and_then(|d| d.revoked_at) {
-            return Err(BundleError::RevokedSigner(author.clone(), at).into());
-        }
-    }
-    for (path, ty, id, version_hash, author) in claims {
-        if !attested.contains(&(ty.to_string(), id.to_string(), version_hash, author.clone())) {
-            return Err(BundleError::UnprovenAuthor {
-                record: path,
-                device: author,
+        let mut chains = custody::Chains::default();
+        let (conn, own_device) = (self.conn, self.own_device);
+        let attested = &mut self.attested;
+        for_each_custody_line(tee, |e| {
+            let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
+            e.check().map_err(|p| {
+                broken(format!("entry {}: {}", e.id.escape_default(), p.describe()))
+            })?;
+            chains.follow(&e).map_err(broken)?;
+            let held = if e.device_id == own_device {
+                custody::check_own(conn, &e)?
+            } else {
+                custody::check_against_held(conn, &e)?
+            };
+            if let Some(why) = held {
+                return Err(broken(why));
             }
+            if e.action == Action::RecordVersion.as_str() {
+                if let (Some(t), Some(s), Some(h)) =
+                    (&e.subject_type, &e.subject_id, &e.content_hash)
+                {
+                    attested.insert((t.clone(), s.clone(), h.clone(), e.device_id.clone()));
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            Error::Io(io) => read_error(&self.flag, io),
+            other => other,
+        })?;
+        Ok((hex::encode(hasher.finalize()), n))
+    }
+
+    /// After the last entry: SHA256SUMS signed, attachment records and files paired, and
+    /// every record's author proven.
+    fn finish(self) -> Result<()> {
+        if !self.sums_signed {
+            return Err(BundleError::BadSumsSignature.into());
+        }
+        if self.attachment_records != self.attachment_files {
+            return Err(BundleError::Malformed(
+                manifest::MANIFEST.into(),
+                "attachment records and attachment files do not match".into(),
+            )
             .into());
         }
+        // Authorship (invariant 9): a record written by another device is accepted only with
+        // that device's own signed entry for exactly that version; a revoked device proves
+        // nothing.
+        for author in &self.authors {
+            if let Some(at) = keys::trusted_by_id(self.conn, author)?.and_then(|d| d.revoked_at) {
+                return Err(BundleError::RevokedSigner(author.clone(), at).into());
+            }
+        }
+        for (path, ty, id, version_hash, author) in self.claims {
+            if !self.attested.contains(&(
+                ty.to_string(),
+                id.to_string(),
+                version_hash,
+                author.clone(),
+            )) {
+                return Err(BundleError::UnprovenAuthor {
+                    record: path,
+                    device: author,
+                }
+                .into());
+            }
+        }
+        Ok(())
     }
-    Ok(Verified {
-        manifest: m,
-        manifest_sha256,
-        signer,
-        signer_key,
-        already,
-    })
 }
 
 /// Whether this exact bundle was imported before; a different bundle with the same id or the
