@@ -134,6 +134,33 @@ pub(crate) fn read_error(flag: &Cell<bool>, e: io::Error) -> Error {
     }
 }
 
+/// An error met while a pass worked on the stream: an I/O error gets the message that says
+/// what went wrong with the bundle ([`read_error`]), any other stays as it is.
+pub(crate) fn stream_error(flag: &Cell<bool>, e: Error) -> Error {
+    match e {
+        Error::Io(io) => read_error(flag, io),
+        other => other,
+    }
+}
+
+/// Reads the custody log entry by entry (each line bounded) through `f`, hashing it as it goes;
+/// gives its SHA-256 and size.
+pub(crate) fn read_custody(
+    entry: impl Read,
+    flag: &Cell<bool>,
+    f: impl FnMut(custody::Entry) -> Result<()>,
+) -> Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut n = 0u64;
+    let tee = TeeHash {
+        inner: entry,
+        hasher: &mut hasher,
+        n: &mut n,
+    };
+    for_each_custody_line(tee, f).map_err(|e| stream_error(flag, e))?;
+    Ok((hex::encode(hasher.finalize()), n))
+}
+
 /// Reads at most `max` bytes; more is an error.
 pub(crate) fn read_bounded(
     r: &mut impl Read,
@@ -166,7 +193,7 @@ pub(crate) fn check_tail(mut r: impl Read, flag: &Cell<bool>) -> Result<()> {
     }
 }
 
-pub(crate) fn for_each_custody_line(
+fn for_each_custody_line(
     r: impl Read,
     mut f: impl FnMut(custody::Entry) -> Result<()>,
 ) -> Result<()> {
@@ -229,10 +256,10 @@ pub(crate) fn entry_name<R: Read>(e: &tar::Entry<'_, R>) -> Result<(String, Entr
 }
 
 /// A reader that hashes and counts what passes through it.
-pub(crate) struct TeeHash<'a, R> {
-    pub(crate) inner: R,
-    pub(crate) hasher: &'a mut Sha256,
-    pub(crate) n: &'a mut u64,
+struct TeeHash<'a, R> {
+    inner: R,
+    hasher: &'a mut Sha256,
+    n: &'a mut u64,
 }
 
 impl<R: Read> Read for TeeHash<'_, R> {

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::rc::Rc;
 
 use rusqlite::{params, Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::merge::{merge, record_conflict, LineageUpdate, Outcome};
@@ -19,8 +18,8 @@ use crate::bundle::lineage::{self, Lineage};
 use crate::bundle::manifest::{EntryName, FileEntry, Manifest};
 use crate::bundle::rows::{self, RecordFile};
 use crate::bundle::stream::{
-    check_tail, entry_name, for_each_custody_line, hash_stream, read_bounded, read_error, Plain,
-    TeeHash,
+    check_tail, entry_name, hash_stream, read_bounded, read_custody, read_error, stream_error,
+    Plain,
 };
 use crate::bundle::{blobs, limits, sha256_hex, BundleError};
 use crate::custody::{self, Action};
@@ -210,16 +209,9 @@ impl<'v> Applying<'v> {
         entry: &mut impl Read,
         want: &FileEntry,
     ) -> Result<()> {
-        let mut hasher = Sha256::new();
-        let mut n = 0u64;
-        let tee = TeeHash {
-            inner: entry,
-            hasher: &mut hasher,
-            n: &mut n,
-        };
         let m = self.m;
         let summary = &mut self.summary;
-        for_each_custody_line(tee, |e| {
+        let (sha, n) = read_custody(entry, &self.flag, |e| {
             // This device's own entries, sent back, are already in its own log.
             if e.device_id == own_device {
                 return Ok(());
@@ -236,12 +228,8 @@ impl<'v> Applying<'v> {
             )?;
             summary.custody_entries += inserted as u64;
             Ok(())
-        })
-        .map_err(|e| match e {
-            Error::Io(io) => read_error(&self.flag, io),
-            other => other,
         })?;
-        if hex::encode(hasher.finalize()) != want.sha256 || n != want.size {
+        if sha != want.sha256 || n != want.size {
             return Err(BundleError::HashMismatch(want.path.clone()).into());
         }
         Ok(())
@@ -274,11 +262,8 @@ impl<'v> Applying<'v> {
             ))
             .into());
         }
-        let blob =
-            blobs::write(attachments_dir, entry, &want.sha256, want.size).map_err(|e| match e {
-                Error::Io(io) => read_error(&self.flag, io),
-                other => other,
-            })?;
+        let blob = blobs::write(attachments_dir, entry, &want.sha256, want.size)
+            .map_err(|e| stream_error(&self.flag, e))?;
         let spec = rows::spec("attachment").ok_or(Error::Crypto("attachment spec"))?;
         let media_type = rec.text("media_type").unwrap_or_default();
         // Thumbnails are not carried in bundles: HQ makes its own from the

@@ -9,7 +9,6 @@ use std::rc::Rc;
 
 use ed25519_dalek::VerifyingKey;
 use rusqlite::{params, Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ImportSummary;
@@ -17,8 +16,7 @@ use crate::bundle::keys::{self, TrustedDevice};
 use crate::bundle::manifest::{self, EntryName, FileEntry, Manifest};
 use crate::bundle::rows::{self, RecordFile};
 use crate::bundle::stream::{
-    check_tail, entry_name, for_each_custody_line, hash_stream, read_bounded, read_error, Plain,
-    TeeHash,
+    check_tail, entry_name, hash_stream, read_bounded, read_custody, read_error, Plain,
 };
 use crate::bundle::{limits, sha256_hex, BundleError};
 use crate::crypto::minisign::{self, SignatureFile};
@@ -371,17 +369,10 @@ impl<'a> Checking<'a> {
     /// The custody log: every entry re-hashed, signed, chained and in agreement with the
     /// entries this vault holds; `record_version` attestations noted.
     fn custody(&mut self, entry: &mut impl Read) -> Result<(String, u64)> {
-        let mut hasher = Sha256::new();
-        let mut n = 0u64;
-        let tee = TeeHash {
-            inner: entry,
-            hasher: &mut hasher,
-            n: &mut n,
-        };
         let mut chains = custody::Chains::default();
         let (conn, own_device) = (self.conn, self.own_device);
         let attested = &mut self.attested;
-        for_each_custody_line(tee, |e| {
+        read_custody(entry, &self.flag, |e| {
             let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
             e.check().map_err(|p| {
                 broken(format!("entry {}: {}", e.id.escape_default(), p.describe()))
@@ -404,11 +395,6 @@ impl<'a> Checking<'a> {
             }
             Ok(())
         })
-        .map_err(|e| match e {
-            Error::Io(io) => read_error(&self.flag, io),
-            other => other,
-        })?;
-        Ok((hex::encode(hasher.finalize()), n))
     }
 
     /// After the last entry: SHA256SUMS signed, attachment records and files paired, and
