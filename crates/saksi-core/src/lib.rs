@@ -23,8 +23,8 @@
 //!   `Vault::write`, the one transaction helper.
 //! - [`search`], [`evidence`], [`custody`], [`device`], [`report`], [`verify`], [`prefs`].
 //! - [`crypto`]: cryptographic encodings in one place ([`crypto::minisign`]).
-//! - [`bundle`]: `error.rs` ([`bundle::BundleError`]), `manifest.rs`, `rows.rs` (records as
-//!   they travel), `lineage.rs`, `stream.rs` (the decrypted stream), `header.rs`, `blobs.rs`,
+//! - [`bundle`]: `error.rs` ([`bundle::BundleError`]), `manifest.rs`, `rows/` (records as
+//!   they travel: `validate.rs`, `write.rs`), `lineage.rs`, `stream.rs` (the decrypted stream), `header.rs`, `blobs.rs`,
 //!   [`bundle::export`](mod@bundle::export) (`plan.rs`, `write.rs`), [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`,
 //!   `merge.rs`), [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`),
 //!   [`bundle::receipt`] (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
