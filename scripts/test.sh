@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing (scripts/setup.sh), then runs every check and test Saksi has:
-# formatting, clippy (-D warnings), the UI's unit tests, all Rust tests (core units, CLI,
+# formatting, clippy (-D warnings), the UI's type check and unit tests, all Rust tests (core units, CLI,
 # evidence and bundle end-to-end suites), and the end-to-end tests of the real desktop window
 # under Xvfb through tauri-driver + WebKitWebDriver. Exits non-zero on the first failure.
 set -euo pipefail
@@ -27,6 +27,9 @@ if cargo tree --workspace -e normal --prefix none | grep -E '^(reqwest|hyper|ure
   exit 1
 fi
 echo "none found"
+
+step "UI type check (svelte-check)"
+(cd ui && npm run --silent check -- --fail-on-warnings)
 
 step "UI unit tests (Vitest)"
 (cd ui && npm test --silent)

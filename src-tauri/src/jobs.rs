@@ -79,6 +79,20 @@ impl Jobs {
     }
 
     /// Asks the job to stop. Cancelling a job that already ended is not an error.
+    /// Runs `work` as the cancellable job `id`: registered for `job_cancel` while it runs
+    /// (removed after, whatever happens), its progress sent over `channel` through the
+    /// [`Reporter`] it is given. The one way a long command runs.
+    pub fn run<T>(
+        &self,
+        id: &str,
+        channel: Channel<ProgressMsg>,
+        work: impl FnOnce(&mut Reporter) -> CmdResult<T>,
+    ) -> CmdResult<T> {
+        let guard = self.start(id)?;
+        let mut reporter = Reporter::new(Some(channel), guard.flag.clone());
+        work(&mut reporter)
+    }
+
     pub fn cancel(&self, id: &str) {
         if let Some(flag) = self.map().get(id) {
             flag.store(true, Ordering::SeqCst);
@@ -97,6 +111,13 @@ pub struct Reporter {
     /// Bytes of the items before the current one (a batch reports one running total).
     pub base: u64,
     pub grand_total: Option<u64>,
+}
+
+/// The core's long operations take any [`saksi_core::progress::Progress`]: a reporter is one.
+impl saksi_core::progress::Progress for Reporter {
+    fn update(&mut self, done: u64, total: Option<u64>) -> ControlFlow<()> {
+        self.report(done, total)
+    }
 }
 
 impl Reporter {

@@ -407,7 +407,15 @@ fn regression_sqlcipher_log_lines_break_the_one_line_error() {
 #[test]
 fn regression_a_damaged_database_is_one_clear_line() {
     let v = TestVault::new();
-    v.add("incident", &json!({"title": "t"}));
+    // Enough records that the middle of the file is a data page, whatever the schema's own
+    // pages (which the vault reads at open) grow to as migrations are added.
+    let long = "ការវាយដំ ".repeat(400);
+    for i in 0..40 {
+        v.add(
+            "incident",
+            &json!({"title": format!("t{i}"), "description": long}),
+        );
+    }
     let db = v.vault.join("vault.db");
     let mut bytes = std::fs::read(&db).unwrap();
     let mid = bytes.len() / 2;

@@ -15,7 +15,7 @@ use super::evidence::dialog_title;
 use super::parse_id;
 use crate::dialogs::{self, Filter};
 use crate::error::{CmdError, CmdResult};
-use crate::jobs::{check_job_id, Jobs, ProgressMsg, Reporter};
+use crate::jobs::{check_job_id, Jobs, ProgressMsg};
 use crate::state::AppState;
 
 const BUNDLE_FILTER: Filter<'static> = Filter {
@@ -184,10 +184,9 @@ pub fn export_run(
         std::fs::remove_file(&out).map_err(|e| CmdError::new("io", e.to_string()))?;
     }
     let opts = options(&request, out.clone())?;
-    let guard = jobs.start(&job)?;
-    let mut reporter = Reporter::new(Some(on_progress), guard.flag.clone());
-    let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
-    let s = state.with_vault(|v| bundle::export::export_with(v, &opts, &mut progress))?;
+    let s = jobs.run(&job, on_progress, |r| {
+        state.with_vault(|v| bundle::export::export_with(v, &opts, r))
+    })?;
     Ok(ExportOut {
         saved: true,
         file_name: out
@@ -263,11 +262,9 @@ pub fn import_run(
     let Some(path) = picked.and_then(|p| p.into_iter().next()) else {
         return Ok(none());
     };
-    let guard = jobs.start(&job)?;
-    let mut reporter = Reporter::new(Some(on_progress), guard.flag.clone());
-    let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
-    let outcome =
-        state.with_vault(|v| bundle::import::import_with(v, &path, None, &mut progress))?;
+    let outcome = jobs.run(&job, on_progress, |r| {
+        state.with_vault(|v| bundle::import::import_with(v, &path, None, r))
+    })?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

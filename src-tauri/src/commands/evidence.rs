@@ -13,7 +13,7 @@ use tauri::{AppHandle, State};
 use super::parse_id;
 use crate::dialogs::{self, Drops};
 use crate::error::{CmdError, CmdResult};
-use crate::jobs::{Jobs, ProgressMsg, Reporter};
+use crate::jobs::{Jobs, ProgressMsg};
 use crate::state::AppState;
 
 /// The kinds of record that can hold evidence.
@@ -88,52 +88,51 @@ fn attach_all(
     record_id: &uuid::Uuid,
     paths: Vec<PathBuf>,
 ) -> CmdResult<AttachResult> {
-    let guard = jobs.start(job)?;
-    let mut reporter = Reporter::new(Some(on_progress), guard.flag.clone());
-    reporter.items = paths.len();
-    let sizes: Vec<u64> = paths
-        .iter()
-        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .collect();
-    reporter.grand_total = Some(sizes.iter().sum());
-    let mut result = AttachResult {
-        chosen: true,
-        attached: Vec::new(),
-        failed: Vec::new(),
-        cancelled: false,
-    };
-    state.with_vault(|vault| {
-        // The record must exist and be of the kind the UI said, before any file is read.
-        if evidence::record_type_of(vault, record_id)? != record_type {
-            return Err(saksi_core::Error::NotFound {
-                what: "record",
-                id: record_id.to_string(),
-            });
-        }
-        for (i, path) in paths.iter().enumerate() {
-            reporter.item = i;
-            if reporter.cancelled() {
-                result.cancelled = true;
-                break;
+    jobs.run(job, on_progress, |reporter| {
+        reporter.items = paths.len();
+        let sizes: Vec<u64> = paths
+            .iter()
+            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+            .collect();
+        reporter.grand_total = Some(sizes.iter().sum());
+        let mut result = AttachResult {
+            chosen: true,
+            attached: Vec::new(),
+            failed: Vec::new(),
+            cancelled: false,
+        };
+        state.with_vault(|vault| {
+            // The record must exist and be of the kind the UI said, before any file is read.
+            if evidence::record_type_of(vault, record_id)? != record_type {
+                return Err(saksi_core::Error::NotFound {
+                    what: "record",
+                    id: record_id.to_string(),
+                });
             }
-            let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
-            match evidence::intake_path_with(vault, record_type, record_id, path, &mut progress) {
-                Ok(intake) => result.attached.push(intake),
-                Err(saksi_core::Error::Cancelled) => {
+            for (i, path) in paths.iter().enumerate() {
+                reporter.item = i;
+                if reporter.cancelled() {
                     result.cancelled = true;
                     break;
                 }
-                Err(e) => result.failed.push(IntakeFailure {
-                    name: file_name(path),
-                    kind: e.kind(),
-                    message: e.to_string(),
-                }),
+                match evidence::intake_path_with(vault, record_type, record_id, path, reporter) {
+                    Ok(intake) => result.attached.push(intake),
+                    Err(saksi_core::Error::Cancelled) => {
+                        result.cancelled = true;
+                        break;
+                    }
+                    Err(e) => result.failed.push(IntakeFailure {
+                        name: file_name(path),
+                        kind: e.kind(),
+                        message: e.to_string(),
+                    }),
+                }
+                reporter.base += sizes[i];
             }
-            reporter.base += sizes[i];
-        }
-        Ok(())
-    })?;
-    Ok(result)
+            Ok(())
+        })?;
+        Ok(result)
+    })
 }
 
 /// Shows the open dialog (several files) and attaches what was chosen to the record.

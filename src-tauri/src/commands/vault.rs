@@ -110,8 +110,7 @@ pub fn vault_verify(
     job: String,
     on_progress: tauri::ipc::Channel<crate::jobs::ProgressMsg>,
 ) -> CmdResult<saksi_core::verify::VerifyReport> {
-    let guard = jobs.start(&job)?;
-    let mut reporter = crate::jobs::Reporter::new(Some(on_progress), guard.flag.clone());
-    let mut progress = |done: u64, total: Option<u64>| reporter.report(done, total);
-    state.with_vault(|v| v.verify_with(&mut progress))
+    jobs.run(&job, on_progress, |r| {
+        state.with_vault(|v| v.verify_with(r))
+    })
 }

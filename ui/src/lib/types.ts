@@ -10,20 +10,8 @@ export interface VaultStatus {
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';
 export const PRECISIONS: Precision[] = ['day', 'month', 'year', 'approximate', 'before', 'after', 'unknown'];
 
-export const INCIDENT_KINDS = [
-  'arbitrary_arrest',
-  'detention',
-  'assault',
-  'killing',
-  'torture',
-  'judicial_harassment',
-  'threat',
-  'enforced_disappearance',
-  'forced_eviction',
-  'restriction_of_assembly',
-  'other',
-] as const;
-export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+/** An incident kind's code; the list and its labels come from the vault (`vocabulary`). */
+export type IncidentKind = string;
 
 export interface FuzzyDate {
   date?: string | null;

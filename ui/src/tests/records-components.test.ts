@@ -45,6 +45,10 @@ const TERMS = {
     { code: 'perpetrator', label_en: 'Alleged perpetrator', label_km: 'ជនល្មើស', label_fr: 'Auteur présumé' },
     { code: 'witness', label_en: 'Witness', label_km: 'សាក្សី', label_fr: 'Témoin' },
   ],
+  incident_kind: [
+    { code: 'arbitrary_arrest', label_en: 'Arbitrary arrest', label_km: 'ការចាប់ខ្លួនដោយបំពាន', label_fr: 'Arrestation arbitraire' },
+    { code: 'assault', label_en: 'Assault', label_km: 'ការវាយប្រហារ', label_fr: 'Agression' },
+  ],
   proceeding_kind: [
     { code: 'arrest', label_en: 'Arrest', label_km: 'ការចាប់ខ្លួន', label_fr: 'Arrestation' },
     { code: 'released', label_en: 'Released', label_km: 'ការដោះលែង', label_fr: 'Libération' },
@@ -127,6 +131,16 @@ describe('PersonPage', () => {
 });
 
 describe('IncidentEditor', () => {
+  it('offers the incident kinds of the vault vocabulary, labelled in the UI language', async () => {
+    setLang('km');
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    // The kinds and their Khmer labels come from the vault, not from a list in the UI.
+    expect(await screen.findByLabelText('ការចាប់ខ្លួនដោយបំពាន')).toBeTruthy();
+    expect(screen.getByLabelText('ការវាយប្រហារ')).toBeTruthy();
+    expect(screen.queryByLabelText(/torture|ទារុណកម្ម/i)).toBeNull();
+    expect(invoke.mock.calls.some(([c, a]) => c === 'vocabulary' && (a as { name: string }).name === 'incident_kind')).toBe(true);
+  });
+
   it('restores a draft kept in the vault', async () => {
     handlers.draft_get = ({ kind, key }) =>
       kind === 'incident' && key === 'new' ? { title: 'Half-typed title', acts: [], proceedings: [], related: [] } : null;

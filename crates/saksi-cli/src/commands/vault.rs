@@ -41,22 +41,30 @@ pub fn init(ctx: &Ctx, device_name: Option<&str>, json: bool) -> anyhow::Result<
 }
 
 pub fn device(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
-    let (id, name, fingerprint, public_key) = ctx.with_vault(|v| {
+    let (id, name, fingerprint, public_key, card) = ctx.with_vault(|v| {
         let d = v.device();
         Ok((
             d.id().to_string(),
             d.name().to_string(),
             d.fingerprint().to_string(),
             saksi_core::device::public_key_hex(&d.public_key()),
+            saksi_core::bundle::keys::card_fingerprint_if_made(v)?,
         ))
     })?;
     if json {
         output::json(&serde_json::json!({
             "id": id, "name": name, "fingerprint": fingerprint, "public_key": public_key,
+            "card_fingerprint": card,
         }))
     } else {
         line(format!("device {id} ({name})"))?;
-        line(format!("fingerprint {fingerprint}"))
+        line(format!("fingerprint {fingerprint}"))?;
+        // What HQ reads back over the phone is the card's fingerprint (it covers every key on
+        // the card), once a card was made.
+        match card {
+            Some(c) => line(format!("card fingerprint {c}")),
+            None => Ok(()),
+        }
     }
 }
 

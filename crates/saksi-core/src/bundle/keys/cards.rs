@@ -76,6 +76,20 @@ pub fn card_fingerprint(
     digits(&h.finalize())
 }
 
+/// The fingerprint of this device's card as `device_card` would make it, without making
+/// anything: `None` until the card has been made once (its age identity is made then).
+pub fn card_fingerprint_if_made(vault: &Vault) -> Result<Option<String>> {
+    let Some(age) = stored_device_identity(vault)? else {
+        return Ok(None);
+    };
+    let hq = hq_identity(vault)?.map(|i| i.to_public().to_string());
+    Ok(Some(card_fingerprint(
+        &vault.device().public_key(),
+        &age.to_public().to_string(),
+        hq.as_deref(),
+    )))
+}
+
 /// This device's card (makes its age identity on first use). A vault with an HQ key puts its
 /// HQ bundle recipient on it.
 pub fn device_card(vault: &Vault) -> Result<DeviceCard> {
