@@ -411,7 +411,10 @@ fn regression_a_damaged_database_is_one_clear_line() {
     // pages (which the vault reads at open) grow to as migrations are added.
     let long = "ការវាយដំ ".repeat(400);
     for i in 0..40 {
-        v.add("incident", &json!({"title": format!("t{i}"), "description": long}));
+        v.add(
+            "incident",
+            &json!({"title": format!("t{i}"), "description": long}),
+        );
     }
     let db = v.vault.join("vault.db");
     let mut bytes = std::fs::read(&db).unwrap();

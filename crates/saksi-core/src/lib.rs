@@ -20,6 +20,18 @@
 //! - [`custody`]: the hash-chained, device-signed log of everything done to the evidence.
 //! - [`Error`]: one enum with a stable [`Error::kind`] for the UI and scripts.
 //!
+//! ## Where things live
+//! - [`vault`]: create, unlock, lock, re-key, wipe; the key file; SQLCipher settings; migrations.
+//! - [`model`]: one module per record type and the vocabularies; `records.rs`: the handles and
+//!   `Vault::write`, the one transaction helper.
+//! - [`search`], [`evidence`], [`custody`], [`device`], [`report`], [`verify`], [`prefs`].
+//! - [`crypto`]: cryptographic encodings in one place ([`crypto::minisign`]).
+//! - [`bundle`]: `error.rs` ([`bundle::BundleError`]), `manifest.rs`, `rows/` (records as
+//!   they travel: `validate.rs`, `write.rs`), `lineage.rs`, `stream.rs` (the decrypted stream), `header.rs`, `blobs.rs`,
+//!   [`bundle::export`](mod@bundle::export) (`plan.rs`, `write.rs`), [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`,
+//!   `merge.rs`), [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`),
+//!   [`bundle::receipt`] (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
+//!
 //! ## The life of a record
 //! A monitor types an incident; `incidents_mut().add` validates it (vocabularies, dates with
 //! precision), writes it, its people and acts in one transaction, and appends a custody entry
@@ -49,7 +61,7 @@
 //!     before decoding ([`evidence`]).
 
 pub mod bundle;
-mod crypto;
+pub mod crypto;
 pub mod custody;
 pub mod device;
 mod error;

@@ -18,14 +18,15 @@ pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
 }
 
 impl Vault {
-    /// Runs `f` in one immediate transaction, committed only if it succeeds.
+    /// Runs `f` in one immediate transaction (`BEGIN IMMEDIATE`), committed only if it succeeds
+    /// and rolled back otherwise: the one transaction helper of the core. It borrows the vault
+    /// shared, so the body may also use the vault itself (its folders, attachment blobs); a
+    /// write inside a write fails, as nested transactions do in SQLite.
     pub(crate) fn write<T>(
-        &mut self,
+        &self,
         f: impl FnOnce(&Transaction<'_>, &DeviceIdentity) -> Result<T>,
     ) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &self.device)?;
         tx.commit()?;
         Ok(out)

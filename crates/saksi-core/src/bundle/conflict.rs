@@ -12,7 +12,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::lineage::{self, Lineage};
-use super::records::{self, RecordFile};
+use super::rows::{self, RecordFile};
 use super::BundleError;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
@@ -41,7 +41,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             .optional()?;
         let (record_type, record_id, incoming_json, lv, iv) =
             row.ok_or_else(|| Error::not_found("open conflict", conflict_id))?;
-        let spec = records::spec(&record_type).ok_or_else(|| {
+        let spec = rows::spec(&record_type).ok_or_else(|| {
             Error::Corrupt(format!("conflict {conflict_id}: unknown record type"))
         })?;
         let incoming: RecordFile = serde_json::from_str(&incoming_json).map_err(|e| {
@@ -84,13 +84,13 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
                 Some(&details),
             );
         }
-        let local = records::load(tx, spec, &record_id, true)?
+        let local = rows::load(tx, spec, &record_id, true)?
             .ok_or_else(|| Error::not_found("record", &record_id))?;
         let held = lineage::refresh(tx, &local)?;
         if how == Resolution::TakeIncoming {
             tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-            for link in records::update(tx, spec, &incoming)? {
-                records::insert_link(tx, &link)?;
+            for link in rows::update(tx, spec, &incoming)? {
+                rows::insert_link(tx, &link)?;
             }
         }
         // Above both versions, so that neither copy returns as a conflict.
@@ -107,7 +107,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
              WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
             params![now, record_type, record_id],
         )?;
-        let stored = records::load(tx, spec, &record_id, true)?
+        let stored = rows::load(tx, spec, &record_id, true)?
             .ok_or_else(|| Error::not_found("record", &record_id))?;
         tx.execute(
             "UPDATE provenance SET local_sha256 = ?1, version = ?2

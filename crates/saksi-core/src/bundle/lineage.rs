@@ -13,7 +13,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::limits::MAX_ANCESTORS;
-use super::records::RecordFile;
+use super::rows::RecordFile;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

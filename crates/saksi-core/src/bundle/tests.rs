@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::Manifest;
 use super::*;
+use crate::crypto::minisign;
 use crate::vault::{KdfProfile, Vault};
 use crate::SecretString;
 

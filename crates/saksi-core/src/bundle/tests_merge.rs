@@ -3,9 +3,10 @@
 //! signed by a trusted device (the monitor), as a seized and coerced laptop would sign it.
 
 use super::manifest::{self, Manifest};
-use super::records::{self, RecordFile};
+use super::rows::{self, RecordFile};
 use super::tests::{expect_refused, pack, rebuild, resign, setup, unpack, Setup};
 use super::*;
+use crate::crypto::minisign;
 use crate::custody::{self, Action};
 use crate::model::IncidentInput;
 use crate::vault::{KdfProfile, Vault};
@@ -84,7 +85,7 @@ fn retitle(v: &mut Vault, id: &uuid::Uuid, t: &str) {
 }
 
 fn load(v: &Vault, ty: &str, id: &str) -> RecordFile {
-    records::load(&v.conn, records::spec(ty).unwrap(), id, false)
+    rows::load(&v.conn, rows::spec(ty).unwrap(), id, false)
         .unwrap()
         .unwrap()
 }

@@ -2,16 +2,24 @@
 //! rows exactly as stored (column → value), so that HQ stores what the monitor stored, with the
 //! same id, version, timestamps and device. Reading and applying go through a fixed table list;
 //! names from a bundle only ever select from that list, never reach SQL.
+//!
+//! Here: the table list, the record file and reading; `validate.rs` checks an incoming record
+//! against this vault's schema, `write.rs` inserts and updates rows.
 
 use std::collections::BTreeMap;
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use rusqlite::{params_from_iter, Connection, OptionalExtension, ToSql};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::BundleError;
 use crate::error::Result;
+
+mod validate;
+mod write;
+
+pub(crate) use validate::validate;
+pub(crate) use write::{insert, insert_link, update};
 
 /// A child table of a record: rows whose `fk` column names the record.
 pub(crate) struct Child {
@@ -300,255 +308,4 @@ pub(crate) fn load(
         children,
         ancestors: Vec::new(),
     }))
-}
-
-/// Checks a record file from a bundle against this vault's schema. Returns nothing; the error
-/// names the file and the problem.
-pub(crate) fn validate(
-    conn: &Connection,
-    path: &str,
-    spec: &Spec,
-    id: &str,
-    rec: &RecordFile,
-) -> Result<()> {
-    let bad = |m: String| crate::Error::from(BundleError::Malformed(path.to_string(), m));
-    if rec.record_type != spec.record_type || rec.id != id {
-        return Err(bad(
-            "the type or id inside does not match the file name".into()
-        ));
-    }
-    if rec.row.get("id").and_then(Value::as_str) != Some(id) {
-        return Err(bad("row.id does not match the file name".into()));
-    }
-    let cols = columns(conn, spec.table)?;
-    check_row(&rec.row, &cols).map_err(bad)?;
-    if spec.table != "attachment" {
-        if rec.version().filter(|v| *v > 0).is_none() {
-            return Err(bad("row.version must be a positive integer".into()));
-        }
-        if rec.device_id().is_none() {
-            return Err(bad("row.device_id is missing".into()));
-        }
-    } else {
-        for c in [
-            "sha256",
-            "size",
-            "record_type",
-            "record_id",
-            "original_name",
-            "device_id",
-        ] {
-            if rec.row.get(c).is_none_or(Value::is_null) {
-                return Err(bad(format!("row.{c} is missing")));
-            }
-        }
-        let sha = rec
-            .row
-            .get("sha256")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if sha.len() != 64 || !sha.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(bad("row.sha256 is not 64 lowercase hex digits".into()));
-        }
-        if rec.row.get("size").and_then(Value::as_u64).is_none() {
-            return Err(bad("row.size is not a size".into()));
-        }
-    }
-    if rec.device_id().is_none_or(|d| !is_device_id(d)) {
-        return Err(bad("row.device_id is not a device id".into()));
-    }
-    if rec.ancestors.len() > super::limits::MAX_ANCESTORS {
-        return Err(bad(format!(
-            "more than {} ancestors",
-            super::limits::MAX_ANCESTORS
-        )));
-    }
-    if !rec.ancestors.iter().all(|a| is_sha256_hex(a)) {
-        return Err(bad("an ancestor is not 64 lowercase hex digits".into()));
-    }
-    for (table, list) in &rec.children {
-        let c = spec
-            .children
-            .iter()
-            .find(|c| c.table == table)
-            .ok_or_else(|| bad(format!("unknown child table {}", table.escape_default())))?;
-        let ccols = columns(conn, c.table)?;
-        for r in list {
-            check_row(r, &ccols).map_err(bad)?;
-            if r.get(c.fk).and_then(Value::as_str) != Some(id) {
-                return Err(bad(format!("a {} row belongs to another record", c.table)));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// A device id as [`crate::device::device_id`] makes them: 32 lowercase hex digits.
-fn is_device_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-fn check_row(row: &BTreeMap<String, Value>, cols: &[String]) -> std::result::Result<(), String> {
-    for (k, v) in row {
-        if !cols.iter().any(|c| c == k) {
-            return Err(format!(
-                "unknown field {}",
-                k.chars().take(64).collect::<String>().escape_default()
-            ));
-        }
-        if to_sql(v).is_none() {
-            return Err(format!("field {k} is not a plain value"));
-        }
-    }
-    Ok(())
-}
-
-/// Inserts the row's known columns into `table`. Column names come from the schema.
-fn insert_row(
-    conn: &Connection,
-    table: &str,
-    cols: &[String],
-    row: &BTreeMap<String, Value>,
-    extra: &[(&str, &dyn ToSql)],
-) -> Result<()> {
-    let mut names: Vec<&str> = Vec::new();
-    let mut vals: Vec<SqlValue> = Vec::new();
-    for c in cols {
-        if let Some(v) = row.get(c) {
-            names.push(c);
-            vals.push(to_sql(v).unwrap_or(SqlValue::Null));
-        }
-    }
-    // Extra values are bound by reference, never copied: one is an attachment's secret key.
-    names.extend(extra.iter().map(|(n, _)| *n));
-    let vals: Vec<&dyn ToSql> = vals
-        .iter()
-        .map(|v| v as &dyn ToSql)
-        .chain(extra.iter().map(|(_, v)| *v))
-        .collect();
-    let marks = vec!["?"; names.len()].join(", ");
-    conn.execute(
-        &format!(
-            "INSERT INTO {table} ({}) VALUES ({marks})",
-            names.join(", ")
-        ),
-        params_from_iter(vals),
-    )
-    .map_err(|e| apply_error(table, e))?;
-    Ok(())
-}
-
-fn apply_error(table: &str, e: rusqlite::Error) -> crate::Error {
-    match crate::Error::from(e) {
-        crate::Error::Database(inner) => BundleError::Inconsistent(format!(
-            "a {table} row was refused by the database ({inner})"
-        ))
-        .into(),
-        other => other,
-    }
-}
-
-/// Adds a new record (row and children). Links are returned for the caller to add last.
-pub(crate) fn insert(
-    conn: &Connection,
-    spec: &Spec,
-    rec: &RecordFile,
-    extra: &[(&str, &dyn ToSql)],
-) -> Result<Vec<BTreeMap<String, Value>>> {
-    let cols = columns(conn, spec.table)?;
-    insert_row(conn, spec.table, &cols, &rec.row, extra)?;
-    insert_children(conn, spec, rec)
-}
-
-fn insert_children(
-    conn: &Connection,
-    spec: &Spec,
-    rec: &RecordFile,
-) -> Result<Vec<BTreeMap<String, Value>>> {
-    let mut links = Vec::new();
-    for c in spec.children {
-        let Some(list) = rec.children.get(c.table) else {
-            continue;
-        };
-        if c.table == LINKS {
-            links.extend(list.iter().cloned());
-            continue;
-        }
-        let ccols = columns(conn, c.table)?;
-        for r in list {
-            insert_row(conn, c.table, &ccols, r, &[])?;
-        }
-    }
-    Ok(links)
-}
-
-/// Replaces an existing record's row and the child tables the incoming record carries.
-pub(crate) fn update(
-    conn: &Connection,
-    spec: &Spec,
-    rec: &RecordFile,
-) -> Result<Vec<BTreeMap<String, Value>>> {
-    let cols = columns(conn, spec.table)?;
-    let mut sets = Vec::new();
-    let mut vals = Vec::new();
-    for c in &cols {
-        if c == "id" {
-            continue;
-        }
-        if let Some(v) = rec.row.get(c) {
-            sets.push(format!("{c} = ?"));
-            vals.push(to_sql(v).unwrap_or(SqlValue::Null));
-        }
-    }
-    vals.push(SqlValue::Text(rec.id.clone()));
-    conn.execute(
-        &format!("UPDATE {} SET {} WHERE id = ?", spec.table, sets.join(", ")),
-        params_from_iter(vals),
-    )
-    .map_err(|e| apply_error(spec.table, e))?;
-    for c in spec.children {
-        if rec.children.contains_key(c.table) {
-            conn.execute(
-                &format!("DELETE FROM {} WHERE {} = ?1", c.table, c.fk),
-                [&rec.id],
-            )?;
-        }
-    }
-    insert_children(conn, spec, rec)
-}
-
-/// Adds a link between incidents if both exist (a link to an incident HQ does not hold is
-/// dropped and counted).
-pub(crate) fn insert_link(conn: &Connection, row: &BTreeMap<String, Value>) -> Result<bool> {
-    let to = row.get("to_id").and_then(Value::as_str).unwrap_or_default();
-    let exists = conn
-        .query_row("SELECT 1 FROM incident WHERE id = ?1", [to], |_| Ok(()))
-        .optional()?
-        .is_some();
-    if !exists {
-        return Ok(false);
-    }
-    let cols = columns(conn, LINKS)?;
-    let mut names = Vec::new();
-    let mut vals = Vec::new();
-    for c in &cols {
-        if let Some(v) = row.get(c) {
-            names.push(c.as_str());
-            vals.push(to_sql(v).unwrap_or(SqlValue::Null));
-        }
-    }
-    let marks = vec!["?"; names.len()].join(", ");
-    conn.execute(
-        &format!(
-            "INSERT OR IGNORE INTO {LINKS} ({}) VALUES ({marks})",
-            names.join(", ")
-        ),
-        params_from_iter(vals),
-    )
-    .map_err(|e| apply_error(LINKS, e))?;
-    Ok(true)
 }

@@ -1,0 +1,357 @@
+//! Writing a bundle: choose the records (consent enforced), hash everything, sign the manifest,
+//! then stream the age-encrypted tar to a temporary file that is renamed into place only once
+//! the bundle is complete and the export is recorded.
+//!
+//! Memory stays bounded: records are serialised one at a time (twice: once to hash, once to
+//! write, inside one transaction so both passes see the same data), attachments are streamed
+//! from their encrypted blobs and re-hashed against the SHA-256 recorded at intake.
+//!
+//! Here: the options and summaries, the order of the steps (in one transaction), the signed
+//! manifest and what is recorded. Selection and consent: `plan.rs`; the archive: `write.rs`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::bundle::keys::{self, RecipientEntry};
+use crate::bundle::manifest::{self, EntryName, FileEntry, Manifest, ManifestRecipient, Withheld};
+use crate::bundle::{sha256_hex, BundleError};
+use crate::crypto::minisign;
+use crate::custody::{self, Action};
+use crate::device::DeviceIdentity;
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::vault::Vault;
+
+mod plan;
+mod write;
+
+use plan::{custody_lines, plan, resolve_recipients, Plan, Planned, PlannedFile};
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Recipient names (see `saksi recipient add`).
+    pub to: Vec<String>,
+    pub out: PathBuf,
+    /// Only records that changed since the last bundle to these recipients.
+    pub since_last: bool,
+    /// Only these incidents (and their acts, testimony, proceedings, interventions, people and
+    /// attachments); empty for everything.
+    pub incidents: Vec<Uuid>,
+    /// Also send people's contact details (withheld by default).
+    pub include_contacts: bool,
+}
+
+/// What was exported and what was left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub bundle_id: String,
+    pub sequence: i64,
+    pub out: String,
+    pub device_id: String,
+    pub minisign_public_key: String,
+    pub recipients: Vec<RecipientEntry>,
+    pub counts: BTreeMap<String, u64>,
+    pub files: usize,
+    pub bytes: u64,
+    pub withheld: Vec<Withheld>,
+    pub manifest_sha256: String,
+}
+
+/// What an export would contain, without writing anything: for the consent summary shown
+/// before the monitor confirms.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportPreview {
+    pub counts: BTreeMap<String, u64>,
+    pub files: usize,
+    pub bytes: u64,
+    pub withheld: Vec<Withheld>,
+}
+
+/// Plans an export (same selection and consent rules) and says what it would hold.
+pub fn preview(vault: &Vault, opts: &ExportOptions) -> Result<ExportPreview> {
+    if opts.to.is_empty() {
+        return Err(Error::invalid("choose at least one recipient"));
+    }
+    let conn = &vault.conn;
+    let recipients = resolve_recipients(conn, &opts.to)?;
+    let p = plan(conn, opts, &recipients)?;
+    Ok(ExportPreview {
+        files: p.planned_files.len(),
+        bytes: p.planned.iter().map(|x| x.file_size).sum::<u64>()
+            + p.planned_files.iter().map(|x| x.size).sum::<u64>(),
+        counts: p.counts,
+        withheld: p.selection.withheld,
+    })
+}
+
+/// Writes one bundle. See the module documentation.
+pub fn export(vault: &mut Vault, opts: &ExportOptions) -> Result<ExportSummary> {
+    export_with(vault, opts, &mut ())
+}
+
+/// [`export`], reporting bytes written (of an estimate: the plaintext size); cancelling removes
+/// the partial file and records nothing.
+pub fn export_with(
+    vault: &mut Vault,
+    opts: &ExportOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportSummary> {
+    if opts.to.is_empty() {
+        return Err(Error::invalid("name at least one recipient with --to"));
+    }
+    if opts.out.exists() {
+        return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
+    }
+    let vault = &*vault;
+    let partial = write::Partial::beside(&opts.out);
+    // One transaction from the plan to the record of the export, so that hashing and writing
+    // see the same data; the bundle is renamed into place only once that is committed.
+    let summary = vault.write(|conn, device| {
+        let recipients = resolve_recipients(conn, &opts.to)?;
+        // Importers refuse a header with more stanzas than this (age adds one "grease" stanza).
+        if recipients.len() >= crate::bundle::limits::MAX_HEADER_STANZAS {
+            return Err(Error::invalid(format!(
+                "a bundle can be addressed to at most {} recipients",
+                crate::bundle::limits::MAX_HEADER_STANZAS - 1
+            )));
+        }
+        let age_recipients = recipients
+            .iter()
+            .map(|r| keys::parse_recipient(&r.recipient))
+            .collect::<Result<Vec<_>>>()?;
+
+        let Plan {
+            selection,
+            mut planned,
+            planned_files,
+            counts,
+        } = plan(conn, opts, &recipients)?;
+        plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
+        if planned.is_empty() {
+            return Err(BundleError::NothingToExport(if opts.since_last {
+                "nothing changed since the last bundle to these recipients".into()
+            } else {
+                "the vault holds no records that may be shared".into()
+            })
+            .into());
+        }
+        let subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        let mut custody_hash = Sha256::new();
+        let mut custody_size = 0u64;
+        custody_lines(conn, &subjects, |line| {
+            custody_hash.update(line);
+            custody_size += line.len() as u64;
+            Ok(())
+        })?;
+        let custody = (custody_size > 0).then(|| FileEntry {
+            path: manifest::CUSTODY.into(),
+            sha256: hex::encode(custody_hash.finalize()),
+            size: custody_size,
+        });
+
+        let bundle_id = Uuid::now_v7().to_string();
+        let sequence: i64 = conn.query_row(
+            "SELECT coalesce(max(sequence), 0) + 1 FROM bundle_export",
+            [],
+            |r| r.get(0),
+        )?;
+        let created_at = crate::model::now();
+        let m = Manifest {
+            format: manifest::FORMAT.into(),
+            version: manifest::VERSION,
+            bundle_id: bundle_id.clone(),
+            device_id: device.id().to_string(),
+            device_name: device.name().to_string(),
+            sequence,
+            created_at: created_at.clone(),
+            recipients: recipients
+                .iter()
+                .map(|r| ManifestRecipient {
+                    recipient: r.recipient.clone(),
+                    fingerprint: r.fingerprint.clone(),
+                })
+                .collect(),
+            since_last: opts.since_last,
+            withheld: selection.withheld.clone(),
+            files: file_list(&planned, &planned_files, custody.clone())?,
+        };
+        let signed = sign(device, m)?;
+
+        // Pass 2: stream the archive into a temporary file beside the output.
+        let contents = write::Contents {
+            signed: &signed,
+            planned: &planned,
+            files: &planned_files,
+            subjects: &subjects,
+            custody: custody.is_some(),
+            include_contacts: opts.include_contacts,
+        };
+        let bytes = write::write_archive(
+            vault,
+            conn,
+            &partial.path,
+            &age_recipients,
+            &contents,
+            progress,
+        )?;
+
+        let summary = ExportSummary {
+            bundle_id: bundle_id.clone(),
+            sequence,
+            out: opts.out.display().to_string(),
+            device_id: device.id().to_string(),
+            minisign_public_key: minisign::public_key_string(&device.public_key()),
+            recipients: recipients.clone(),
+            counts,
+            files: signed.m.files.len() + 2,
+            bytes,
+            withheld: signed.m.withheld.clone(),
+            manifest_sha256: signed.manifest_sha256.clone(),
+        };
+        record(conn, device, &summary, &created_at, &planned)?;
+        Ok(summary)
+    })?;
+    partial.publish(&opts.out)?;
+    Ok(summary)
+}
+
+/// The manifest's file list, in archive order after the signatures: records, the custody log
+/// (if any), attachments.
+fn file_list(
+    planned: &[Planned],
+    planned_files: &[PlannedFile],
+    custody: Option<FileEntry>,
+) -> Result<Vec<FileEntry>> {
+    let mut files: Vec<FileEntry> = Vec::new();
+    for p in planned {
+        files.push(FileEntry {
+            path: EntryName::Record {
+                record_type: p.record_type,
+                id: parse_uuid(&p.id)?,
+            }
+            .path(),
+            sha256: p.file_sha256.clone(),
+            size: p.file_size,
+        });
+    }
+    files.extend(custody);
+    for f in planned_files {
+        files.push(FileEntry {
+            path: EntryName::File {
+                id: parse_uuid(&f.id)?,
+            }
+            .path(),
+            sha256: f.sha256.clone(),
+            size: f.size,
+        });
+    }
+    Ok(files)
+}
+
+/// A manifest with its SHA256SUMS, both signed by the device key.
+struct Signed {
+    m: Manifest,
+    manifest_bytes: Vec<u8>,
+    manifest_sig: Vec<u8>,
+    manifest_sha256: String,
+    sums: Vec<u8>,
+    sums_sig: Vec<u8>,
+}
+
+/// Signs SHA256SUMS (listed first in the manifest, then its signature) and the manifest.
+fn sign(device: &DeviceIdentity, mut m: Manifest) -> Result<Signed> {
+    let sums = m.sums_file().into_bytes();
+    let sums_sig = minisign::sign(
+        device,
+        &sums,
+        &format!("{} SHA256SUMS", m.trusted_comment()),
+    )
+    .into_bytes();
+    m.files.insert(
+        0,
+        FileEntry {
+            path: manifest::SUMS_SIG.into(),
+            sha256: sha256_hex(&sums_sig),
+            size: sums_sig.len() as u64,
+        },
+    );
+    m.files.insert(
+        0,
+        FileEntry {
+            path: manifest::SUMS.into(),
+            sha256: sha256_hex(&sums),
+            size: sums.len() as u64,
+        },
+    );
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&m).map_err(|_| Error::Crypto("manifest"))?;
+    manifest_bytes.push(b'\n');
+    let manifest_sig = minisign::sign(device, &manifest_bytes, &m.trusted_comment()).into_bytes();
+    let manifest_sha256 = sha256_hex(&manifest_bytes);
+    Ok(Signed {
+        m,
+        manifest_bytes,
+        manifest_sig,
+        manifest_sha256,
+        sums,
+        sums_sig,
+    })
+}
+
+/// Records the export (what `--since-last` compares next time) and its custody entry.
+fn record(
+    conn: &Connection,
+    device: &DeviceIdentity,
+    summary: &ExportSummary,
+    created_at: &str,
+    planned: &[Planned],
+) -> Result<()> {
+    let (bundle_id, sequence, recipients) =
+        (&summary.bundle_id, summary.sequence, &summary.recipients);
+    let manifest_sha256 = &summary.manifest_sha256;
+    let summary_json = serde_json::to_string(summary).map_err(|_| Error::Crypto("summary"))?;
+    let recipients_json =
+        serde_json::to_string(&recipients.iter().map(|r| &r.recipient).collect::<Vec<_>>())
+            .map_err(|_| Error::Crypto("recipients"))?;
+    conn.execute(
+        "INSERT INTO bundle_export (bundle_id, sequence, created_at, recipients, manifest_sha256, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![bundle_id, sequence, created_at, recipients_json, manifest_sha256, summary_json],
+    )?;
+    for r in recipients {
+        for p in planned {
+            conn.execute(
+                "INSERT INTO export_state (recipient, record_type, record_id, content_sha256, bundle_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (recipient, record_type, record_id)
+                 DO UPDATE SET content_sha256 = excluded.content_sha256, bundle_id = excluded.bundle_id",
+                params![r.recipient, p.record_type, p.id, p.sha256, bundle_id],
+            )?;
+        }
+    }
+    let details = serde_json::json!({
+        "sequence": sequence,
+        "recipients": recipients.iter().map(|r| &r.fingerprint).collect::<Vec<_>>(),
+        "counts": &summary.counts,
+        "withheld": &summary.withheld,
+    })
+    .to_string();
+    custody::append_on(
+        conn,
+        device,
+        Action::Export,
+        Some(("bundle", bundle_id)),
+        Some(manifest_sha256),
+        Some(&details),
+    )
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|_| Error::Corrupt(format!("record id {s} is not a UUID")))
+}
