@@ -27,6 +27,10 @@ pub use keyfile::{KdfParams, KdfProfile};
 use keyfile::{KeyFile, MasterKey, MIN_PASSPHRASE_CHARS};
 
 pub(crate) const KEY_FILE: &str = "vault.key";
+/// The previous key file, kept (as a hard link: no new disk space) only while a passphrase change
+/// commits, so that a failed commit can put it back. A leftover one (a crash in that moment) is
+/// settled at the next unlock and overwritten by a wipe.
+const PREV_KEY_FILE: &str = "vault.key.prev";
 pub(crate) const DB_FILE: &str = "vault.db";
 pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 
@@ -131,7 +135,28 @@ impl Vault {
             Err(e) => return Err(e.into()),
         };
         let keyfile = KeyFile::from_bytes(&bytes)?;
-        let master = keyfile.open(passphrase)?;
+        let prev_path = dir.join(PREV_KEY_FILE);
+        let master = match keyfile.open(passphrase) {
+            Ok(m) => {
+                // A passphrase change was interrupted after the new key file was in place: the
+                // new passphrase opened it, so the old key file goes.
+                if prev_path.exists() {
+                    fs::remove_file(&prev_path)?;
+                    sync_dir(dir)?;
+                }
+                m
+            }
+            Err(Error::WrongPassphrase) if prev_path.is_file() => {
+                // …or the change was never acknowledged and the old passphrase is typed: if the
+                // old key file takes it, it becomes the key file again.
+                let prev = KeyFile::from_bytes(&keyfile::read_bytes(&prev_path)?)?;
+                let m = prev.open(passphrase)?;
+                fs::rename(&prev_path, &key_path)?;
+                sync_dir(dir)?;
+                return Self::open_with_master(dir, m, prev.params());
+            }
+            Err(e) => return Err(e),
+        };
         Self::open_with_master(dir, master, keyfile.params())
     }
 
@@ -179,7 +204,6 @@ impl Vault {
         let params = KdfParams::choose(kdf)?;
         let keyfile = KeyFile::seal(&self.master, new, params)?;
         let path = self.dir.join(KEY_FILE);
-        let old = keyfile::read_bytes(&path)?;
         // The custody entry and the key file change together: the entry is written first in a
         // transaction, the key file replaced, then the entry committed. If the commit fails (a
         // full disk), the old key file goes back, so that an error always means the old
@@ -193,13 +217,24 @@ impl Vault {
             None,
             None,
         )?;
-        write_atomic(&path, &keyfile.to_bytes())?;
-        sync_dir(&self.dir)?;
+        // The old key file stays reachable under a second name (a hard link needs no new disk
+        // space), so that putting it back after a failed commit cannot itself fail for lack of
+        // space.
+        let prev = self.dir.join(PREV_KEY_FILE);
+        let _ = fs::remove_file(&prev);
+        fs::hard_link(&path, &prev)?;
+        if let Err(e) = write_atomic(&path, &keyfile.to_bytes()).and_then(|()| sync_dir(&self.dir))
+        {
+            let _ = fs::remove_file(&prev);
+            return Err(e);
+        }
         if let Err(e) = tx.commit() {
-            write_atomic(&path, &old)?;
+            fs::rename(&prev, &path)?;
             sync_dir(&self.dir)?;
             return Err(e.into());
         }
+        fs::remove_file(&prev)?;
+        sync_dir(&self.dir)?;
         self.params = params;
         Ok(())
     }
@@ -275,13 +310,24 @@ pub fn wipe(dir: &Path) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    {
+    // The key file, and a previous one left by an interrupted passphrase change, are
+    // overwritten in place before anything is deleted.
+    let prev_path = dir.join(PREV_KEY_FILE);
+    for (path, len) in [
+        (key_path.clone(), Some(len)),
+        (
+            prev_path.clone(),
+            fs::metadata(&prev_path).ok().map(|m| m.len() as usize),
+        ),
+    ] {
+        let Some(len) = len else { continue };
         let mut noise = vec![0u8; len.max(1)];
         rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut noise);
-        let mut f = fs::OpenOptions::new().write(true).open(&key_path)?;
+        let mut f = fs::OpenOptions::new().write(true).open(&path)?;
         f.write_all(&noise)?;
         f.sync_all()?;
     }
+    let _ = fs::remove_file(&prev_path);
     fs::remove_file(&key_path)?;
     sync_dir(dir)?;
     fs::remove_dir_all(dir)?;
@@ -344,4 +390,52 @@ pub(crate) fn private_dir(p: &Path) -> Result<()> {
     }
     b.create(p)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil;
+
+    /// A crash between putting the new key file in place and committing its custody entry leaves
+    /// the old key file beside it; the next unlock settles which one stays.
+    #[test]
+    fn an_interrupted_passphrase_change_is_settled_at_the_next_unlock() {
+        let (_d, mut v) = testutil::vault();
+        let dir = v.dir().to_path_buf();
+        let old_bytes = fs::read(dir.join(KEY_FILE)).unwrap();
+        let new = SecretString::from("a new long passphrase for this test".to_string());
+        v.change_passphrase(&new, KdfProfile::Minimum).unwrap();
+        assert!(
+            !dir.join(PREV_KEY_FILE).exists(),
+            "a completed change leaves no old key file behind"
+        );
+        drop(v);
+
+        // The change was never acknowledged: the old passphrase must still open the vault.
+        fs::write(dir.join(PREV_KEY_FILE), &old_bytes).unwrap();
+        Vault::open(&dir, &testutil::pass())
+            .expect("the old passphrase opens an unacknowledged change");
+        assert_eq!(fs::read(dir.join(KEY_FILE)).unwrap(), old_bytes);
+        assert!(!dir.join(PREV_KEY_FILE).exists());
+        assert_eq!(
+            Vault::open(&dir, &new).err().map(|e| e.kind()),
+            Some("wrong_passphrase")
+        );
+
+        // The new passphrase was used instead: the old key file goes, never to open it again.
+        let mut v = Vault::open(&dir, &testutil::pass()).unwrap();
+        v.change_passphrase(&new, KdfProfile::Minimum).unwrap();
+        drop(v);
+        fs::write(dir.join(PREV_KEY_FILE), &old_bytes).unwrap();
+        Vault::open(&dir, &new).unwrap();
+        assert!(
+            !dir.join(PREV_KEY_FILE).exists(),
+            "the old key file must not outlive an unlock with the new passphrase"
+        );
+        assert_eq!(
+            Vault::open(&dir, &testutil::pass()).err().map(|e| e.kind()),
+            Some("wrong_passphrase")
+        );
+    }
 }
