@@ -60,7 +60,7 @@ fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 anyhow::Error::new(Closed)
             } else {
-                anyhow::anyhow!("cannot write to standard output: {e}")
+                anyhow::anyhow!("cannot write to standard output: {e}; anything the command stored is stored: check before running it again")
             }
         })
 }

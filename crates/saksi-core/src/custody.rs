@@ -343,35 +343,62 @@ pub(crate) fn append(
     Ok(())
 }
 
+const ENTRY_COLS: &str = "seq, id, at, device_id, action, subject_type, subject_id, content_hash,
+    details, prev_hash, entry_hash, public_key, signature";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        at: r.get(2)?,
+        device_id: r.get(3)?,
+        action: r.get(4)?,
+        subject_type: r.get(5)?,
+        subject_id: r.get(6)?,
+        content_hash: r.get(7)?,
+        details: r.get(8)?,
+        prev_hash: r.get(9)?,
+        entry_hash: r.get(10)?,
+        public_key: r.get(11)?,
+        signature: r.get(12)?,
+    })
+}
+
 fn read_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, at, device_id, action, subject_type, subject_id, content_hash, details,
-                prev_hash, entry_hash, public_key, signature
-         FROM custody_log WHERE ?1 IS NULL OR subject_id = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([subject_id], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            at: r.get(2)?,
-            device_id: r.get(3)?,
-            action: r.get(4)?,
-            subject_type: r.get(5)?,
-            subject_id: r.get(6)?,
-            content_hash: r.get(7)?,
-            details: r.get(8)?,
-            prev_hash: r.get(9)?,
-            entry_hash: r.get(10)?,
-            public_key: r.get(11)?,
-            signature: r.get(12)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ENTRY_COLS} FROM custody_log WHERE ?1 IS NULL OR subject_id = ?1 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map([subject_id], entry_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// This device's whole log, oldest first, from a connection (inside a transaction).
-pub(crate) fn own_entries(conn: &Connection) -> Result<Vec<Entry>> {
-    read_entries(conn, None)
+/// Which log [`each_entry`] walks.
+#[derive(Clone, Copy)]
+pub(crate) enum Log {
+    /// This device's own, in its order.
+    Own,
+    /// Other devices' entries received in bundles, device by device in their order.
+    Received,
+}
+
+/// Calls `f` with every entry of `log`, one at a time (never the whole log in memory).
+pub(crate) fn each_entry(
+    conn: &Connection,
+    log: Log,
+    mut f: impl FnMut(&Entry) -> Result<()>,
+) -> Result<()> {
+    let sql = match log {
+        Log::Own => format!("SELECT {ENTRY_COLS} FROM custody_log ORDER BY seq"),
+        Log::Received => {
+            format!("SELECT {ENTRY_COLS} FROM imported_custody ORDER BY device_id, seq")
+        }
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(&entry_from_row(r)?)?;
+    }
+    Ok(())
 }
 
 /// The whole log, oldest first.
@@ -416,28 +443,11 @@ pub fn verify_chain(vault: &Vault) -> Result<Option<String>> {
 
 /// Other devices' entries held in `imported_custody`, in each device's order.
 pub fn imported_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, at, device_id, action, subject_type, subject_id, content_hash, details,
-                prev_hash, entry_hash, public_key, signature
-         FROM imported_custody WHERE ?1 IS NULL OR subject_id = ?1 ORDER BY device_id, seq",
-    )?;
-    let rows = stmt.query_map([subject_id], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            id: r.get(1)?,
-            at: r.get(2)?,
-            device_id: r.get(3)?,
-            action: r.get(4)?,
-            subject_type: r.get(5)?,
-            subject_id: r.get(6)?,
-            content_hash: r.get(7)?,
-            details: r.get(8)?,
-            prev_hash: r.get(9)?,
-            entry_hash: r.get(10)?,
-            public_key: r.get(11)?,
-            signature: r.get(12)?,
-        })
-    })?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ENTRY_COLS} FROM imported_custody WHERE ?1 IS NULL OR subject_id = ?1
+         ORDER BY device_id, seq"
+    ))?;
+    let rows = stmt.query_map([subject_id], entry_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 

@@ -412,3 +412,36 @@ fn stale_and_old_outcome_free_receipt_items_are_not_purged() {
     assert_eq!(s.unconfirmed.get("attachment"), Some(&1), "{s:?}");
     assert!(w.incident_exists() && w.attachment_exists());
 }
+
+#[test]
+fn a_receipt_id_in_capitals_is_the_same_receipt() {
+    let mut w = World::new();
+    let genuine = w.receipt_from_hq();
+    let first = match import(&mut w.mon, &genuine, None).unwrap() {
+        ImportOutcome::Receipt(r) => r,
+        other => panic!("expected a receipt, got {other:?}"),
+    };
+    assert!(!first.already_received);
+    // HQ's own key signs the same receipt with its ids in capitals.
+    let mut r = open_receipt(&w.mon, &genuine);
+    r.receipt_id = r.receipt_id.to_uppercase();
+    r.bundle_id = r.bundle_id.to_uppercase();
+    for it in r.items.iter_mut() {
+        it.record_id = it.record_id.to_uppercase();
+    }
+    let out = w.path("r");
+    forge(&w.hq, &w.mon, &r, &out);
+    match import(&mut w.mon, &out, None).unwrap() {
+        ImportOutcome::Receipt(again) => assert!(
+            again.already_received,
+            "the same receipt id in capitals is the same receipt, not a second one"
+        ),
+        other => panic!("expected a receipt, got {other:?}"),
+    }
+    let receipts: i64 = w
+        .mon
+        .conn
+        .query_row("SELECT count(*) FROM receipt", [], |x| x.get(0))
+        .unwrap();
+    assert_eq!(receipts, 1);
+}

@@ -261,15 +261,15 @@ pub(super) fn custody_lines(
     subjects: &HashSet<String>,
     mut each: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let own = custody::own_entries(conn)?;
-    let received = custody::imported_entries(conn, None)?;
-    for e in own.iter().chain(received.iter()) {
-        if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s)) {
-            continue;
-        }
-        let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;
-        line.push(b'\n');
-        each(&line)?;
+    for log in [custody::Log::Own, custody::Log::Received] {
+        custody::each_entry(conn, log, |e| {
+            if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s)) {
+                return Ok(());
+            }
+            let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;
+            line.push(b'\n');
+            each(&line)
+        })?;
     }
     Ok(())
 }

@@ -106,12 +106,24 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         }
         v => return Err(BundleError::UnknownVersion(format.to_string(), v.unwrap_or(0)).into()),
     }
-    let r: Receipt = serde_json::from_value(value)
+    let mut r: Receipt = serde_json::from_value(value)
         .map_err(|e| BundleError::Malformed(RECEIPT.into(), e.to_string()))?;
     if r.hq_device_id != hq_device || sig.trusted_comment != r.trusted_comment() {
         return Err(
             BundleError::BadReceipt("it was not made by the device that signed it".into()).into(),
         );
+    }
+    // Ids are compared as ids, never as text: the same receipt or record id in capitals is the
+    // same id (checked after the signature, which covers the text as sent).
+    let canonical = |what: &str, id: &str| -> Result<String> {
+        Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| {
+            BundleError::Malformed(RECEIPT.into(), format!("{what} is not a UUID")).into()
+        })
+    };
+    r.receipt_id = canonical("receipt_id", &r.receipt_id)?;
+    r.bundle_id = canonical("bundle_id", &r.bundle_id)?;
+    for it in r.items.iter_mut() {
+        it.record_id = canonical("an item's record_id", &it.record_id)?;
     }
     if r.bundle_device_id != vault.device().id() {
         return Err(BundleError::BadReceipt("it is about another device's bundle".into()).into());
