@@ -5,11 +5,14 @@
 
 use std::path::PathBuf;
 
-use saksi_core::bundle::{self, export::ExportOptions, keys, Conflict, RecipientEntry};
+use saksi_core::bundle::{
+    self,
+    export::{ExportOptions, ExportScope},
+    keys, Conflict, RecipientEntry,
+};
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
-use uuid::Uuid;
 
 use super::evidence::dialog_title;
 use super::parse_id;
@@ -28,8 +31,6 @@ const CARD_FILTER: Filter<'static> = Filter {
 };
 /// A device card is small; anything larger is not one (the core checks again).
 const MAX_CARD_BYTES: u64 = 64 << 10;
-const MAX_RECIPIENTS: usize = 32;
-const MAX_INCIDENTS: usize = 10_000;
 
 /// The export scope as the wizard sends it.
 #[derive(Debug, Deserialize)]
@@ -44,43 +45,16 @@ pub struct ExportRequest {
     pub include_contacts: bool,
 }
 
+/// The wizard's request as checked export options (the rules are the core's).
 fn options(req: &ExportRequest, out: PathBuf) -> CmdResult<ExportOptions> {
-    if req.to.is_empty() {
-        return Err(CmdError::invalid("choose at least one recipient"));
-    }
-    if req.to.len() > MAX_RECIPIENTS {
-        return Err(CmdError::invalid("too many recipients"));
-    }
-    let to: Vec<String> = req.to.iter().map(|n| n.trim().to_string()).collect();
-    if to.iter().any(|n| n.is_empty() || n.chars().count() > 64) {
-        return Err(CmdError::invalid("a recipient name is not valid"));
-    }
-    let (since_last, incidents) = match req.scope.as_str() {
-        "all" => (false, Vec::new()),
-        "since_last" => (true, Vec::new()),
-        "selected" => {
-            if req.incidents.is_empty() {
-                return Err(CmdError::invalid("choose at least one incident"));
-            }
-            if req.incidents.len() > MAX_INCIDENTS {
-                return Err(CmdError::invalid("too many incidents"));
-            }
-            let ids = req
-                .incidents
-                .iter()
-                .map(|i| parse_id(i))
-                .collect::<CmdResult<Vec<Uuid>>>()?;
-            (false, ids)
-        }
-        _ => return Err(CmdError::invalid("unknown export scope")),
-    };
-    Ok(ExportOptions {
-        to,
+    let scope = ExportScope::parse(&req.scope)?;
+    Ok(ExportOptions::for_scope(
+        &req.to,
+        scope,
+        &req.incidents,
+        req.include_contacts,
         out,
-        since_last,
-        incidents,
-        include_contacts: req.include_contacts,
-    })
+    )?)
 }
 
 /// Why a group of records is left out, as a code the UI translates: the core's stable code

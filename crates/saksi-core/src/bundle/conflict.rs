@@ -64,11 +64,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
                 [&record_id],
                 |r| r.get(0),
             )?;
-            tx.execute(
-                "UPDATE record_conflict SET resolved_at = ?1
-                 WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
-                params![now, record_type, record_id],
-            )?;
+            mark_resolved(tx, &record_type, &record_id, &now)?;
             let details = serde_json::json!({
                 "conflict": conflict_id,
                 "resolution": how,
@@ -102,11 +98,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             ),
             params![version, now, dev.id(), record_id],
         )?;
-        tx.execute(
-            "UPDATE record_conflict SET resolved_at = ?1
-             WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
-            params![now, record_type, record_id],
-        )?;
+        mark_resolved(tx, &record_type, &record_id, &now)?;
         let stored = rows::load(tx, spec, &record_id, true)?
             .ok_or_else(|| Error::not_found("record", &record_id))?;
         tx.execute(
@@ -149,4 +141,19 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             Some(&details),
         )
     })
+}
+
+/// Every open conflict on the record is settled by one choice.
+fn mark_resolved(
+    conn: &rusqlite::Connection,
+    record_type: &str,
+    record_id: &str,
+    now: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE record_conflict SET resolved_at = ?1
+         WHERE record_type = ?2 AND record_id = ?3 AND resolved_at IS NULL",
+        params![now, record_type, record_id],
+    )?;
+    Ok(())
 }

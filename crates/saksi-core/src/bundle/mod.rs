@@ -36,7 +36,7 @@ mod tests_merge;
 mod trust_tests;
 
 pub use error::BundleError;
-pub use export::{export, ExportOptions, ExportSummary};
+pub use export::{export, ExportOptions, ExportScope, ExportSummary};
 pub use import::{import, ImportOutcome, ImportSummary};
 pub use keys::{DeviceCard, RecipientEntry, TrustedDevice};
 pub use receipt::{purge_received, write_receipt, PurgeSummary, ReceiptSummary};

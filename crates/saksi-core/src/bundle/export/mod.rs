@@ -47,6 +47,76 @@ pub struct ExportOptions {
     pub include_contacts: bool,
 }
 
+/// What to export, as a person chooses it (the desktop's export wizard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportScope {
+    /// Everything that may be shared.
+    All,
+    /// Only what changed since the last bundle to these recipients.
+    SinceLast,
+    /// Only the chosen incidents (with what belongs to them).
+    Selected,
+}
+
+/// Most incidents one export of chosen incidents names.
+pub const MAX_SELECTED_INCIDENTS: usize = 10_000;
+
+impl ExportScope {
+    /// `all`, `since_last` or `selected`.
+    pub fn parse(s: &str) -> Result<ExportScope> {
+        match s.trim() {
+            "all" => Ok(ExportScope::All),
+            "since_last" => Ok(ExportScope::SinceLast),
+            "selected" => Ok(ExportScope::Selected),
+            _ => Err(Error::invalid("unknown export scope")),
+        }
+    }
+}
+
+impl ExportOptions {
+    /// Checked options for a scope: at least one recipient and no more than importers accept,
+    /// each name 1 to 64 characters; a chosen-incidents scope names 1 to
+    /// [`MAX_SELECTED_INCIDENTS`] incidents, each by its id; other scopes name none.
+    pub fn for_scope(
+        to: &[String],
+        scope: ExportScope,
+        incidents: &[String],
+        include_contacts: bool,
+        out: PathBuf,
+    ) -> Result<ExportOptions> {
+        if to.is_empty() {
+            return Err(Error::invalid("choose at least one recipient"));
+        }
+        if to.len() >= crate::bundle::limits::MAX_HEADER_STANZAS {
+            return Err(Error::invalid("too many recipients"));
+        }
+        let to: Vec<String> = to.iter().map(|n| n.trim().to_string()).collect();
+        if to.iter().any(|n| n.is_empty() || n.chars().count() > 64) {
+            return Err(Error::invalid("a recipient name is not valid"));
+        }
+        let incidents = match scope {
+            ExportScope::Selected if incidents.is_empty() => {
+                return Err(Error::invalid("choose at least one incident"))
+            }
+            ExportScope::Selected if incidents.len() > MAX_SELECTED_INCIDENTS => {
+                return Err(Error::invalid("too many incidents"))
+            }
+            ExportScope::Selected => incidents
+                .iter()
+                .map(|i| crate::model::parse_id("incident", i))
+                .collect::<Result<Vec<Uuid>>>()?,
+            ExportScope::All | ExportScope::SinceLast => Vec::new(),
+        };
+        Ok(ExportOptions {
+            to,
+            out,
+            since_last: scope == ExportScope::SinceLast,
+            incidents,
+            include_contacts,
+        })
+    }
+}
+
 /// What was exported and what was left out.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportSummary {
@@ -354,4 +424,62 @@ fn record(
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|_| Error::Corrupt(format!("record id {s} is not a UUID")))
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    fn opts(scope: &str, to: &[&str], incidents: &[&str]) -> Result<ExportOptions> {
+        let to: Vec<String> = to.iter().map(|s| s.to_string()).collect();
+        let incidents: Vec<String> = incidents.iter().map(|s| s.to_string()).collect();
+        ExportOptions::for_scope(
+            &to,
+            ExportScope::parse(scope)?,
+            &incidents,
+            false,
+            PathBuf::new(),
+        )
+    }
+
+    #[test]
+    fn export_scope_rules_live_in_the_core() {
+        assert!(opts("all", &["HQ"], &[]).is_ok());
+        assert!(opts("since_last", &["HQ"], &[]).unwrap().since_last);
+        let id = Uuid::now_v7().to_string();
+        assert_eq!(
+            opts("selected", &["HQ"], &[&id]).unwrap().incidents.len(),
+            1
+        );
+        for (scope, to, incidents, why) in [
+            (
+                "selected",
+                vec!["HQ"],
+                vec![],
+                "a chosen-incidents scope needs incidents",
+            ),
+            (
+                "selected",
+                vec!["HQ"],
+                vec!["not-a-uuid"],
+                "incidents are named by id",
+            ),
+            ("everything", vec!["HQ"], vec![], "only known scopes"),
+            ("all", vec![], vec![], "a recipient is needed"),
+            ("all", vec![" "], vec![], "a recipient name is not empty"),
+        ] {
+            assert_eq!(
+                opts(scope, &to, &incidents).err().map(|e| e.kind()),
+                Some("invalid_input"),
+                "{why}"
+            );
+        }
+        let many: Vec<String> = (0..crate::bundle::limits::MAX_HEADER_STANZAS)
+            .map(|i| format!("r{i}"))
+            .collect();
+        assert!(
+            ExportOptions::for_scope(&many, ExportScope::All, &[], false, PathBuf::new()).is_err(),
+            "no more recipients than an importer accepts"
+        );
+    }
 }
