@@ -14,16 +14,26 @@ use crate::vault::{KdfProfile, Vault};
 /// A bundle signed by the monitor carrying exactly `recs` (and `custody`, if any), with a fresh
 /// id and the given sequence number.
 fn craft(s: &Setup, recs: &[RecordFile], custody: Option<Vec<u8>>, sequence: i64) -> Vec<u8> {
-    let mut e: Vec<(String, Vec<u8>)> = s.entries[..4].to_vec();
-    for r in recs {
-        e.push((
-            format!("records/{}/{}.json", r.record_type, r.id),
-            r.to_bytes(),
-        ));
-    }
+    let mut files: Vec<(String, Vec<u8>)> = recs
+        .iter()
+        .map(|r| {
+            (
+                format!("records/{}/{}.json", r.record_type, r.id),
+                r.to_bytes(),
+            )
+        })
+        .collect();
     if let Some(c) = custody {
-        e.push((manifest::CUSTODY.into(), c));
+        files.push((manifest::CUSTODY.into(), c));
     }
+    craft_files(s, files, sequence)
+}
+
+/// A bundle signed by the monitor carrying exactly `files` (after the manifest, its signature
+/// and the two sums files), in that order, with a fresh id and the given sequence number.
+fn craft_files(s: &Setup, files: Vec<(String, Vec<u8>)>, sequence: i64) -> Vec<u8> {
+    let mut e: Vec<(String, Vec<u8>)> = s.entries[..4].to_vec();
+    e.extend(files);
     let names: Vec<String> = e[2..].iter().map(|(n, _)| n.clone()).collect();
     resign(&mut e, &s.mon, |m| {
         m.bundle_id = uuid::Uuid::now_v7().to_string();
@@ -424,28 +434,18 @@ fn attachment_conflicts_can_be_resolved() {
     let bytes = b"other bytes under the same id".to_vec();
     other.row.insert("sha256".into(), sha256_hex(&bytes).into());
     other.row.insert("size".into(), (bytes.len() as u64).into());
-    let mut e: Vec<(String, Vec<u8>)> = s.entries[..4].to_vec();
-    e.push((
-        format!("records/attachment/{att_id}.json"),
-        other.to_bytes(),
-    ));
-    e.push((format!("files/{att_id}"), bytes));
-    let names: Vec<String> = e[2..].iter().map(|(n, _)| n.clone()).collect();
-    resign(&mut e, &s.mon, |m| {
-        m.bundle_id = uuid::Uuid::now_v7().to_string();
-        m.sequence = 9;
-        m.files = names
-            .iter()
-            .map(|n| manifest::FileEntry {
-                path: n.clone(),
-                sha256: String::new(),
-                size: 0,
-            })
-            .collect();
-    });
-    rebuild(&mut e, &s.mon);
-    let to = s.hq_identity.to_public();
-    let out = summary(import_bytes(&mut s, "other_bytes", pack(&e, &to)).unwrap());
+    let crafted = craft_files(
+        &s,
+        vec![
+            (
+                format!("records/attachment/{att_id}.json"),
+                other.to_bytes(),
+            ),
+            (format!("files/{att_id}"), bytes),
+        ],
+        9,
+    );
+    let out = summary(import_bytes(&mut s, "other_bytes", crafted).unwrap());
     assert_eq!(out.conflicts.get("attachment"), Some(&1));
     let c = conflicts(&s.hq).unwrap();
     assert_eq!(c.len(), 1);
