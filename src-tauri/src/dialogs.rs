@@ -119,8 +119,38 @@ pub fn pick_files<R: Runtime>(
     Ok((!paths.is_empty()).then_some(paths))
 }
 
-/// Lets the person choose where to save. `None` when the dialog was cancelled.
-pub fn save_file<R: Runtime>(
+/// Lets the person choose one file to open. `None` when the dialog was cancelled.
+pub fn pick_one<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    filter: Option<Filter<'_>>,
+) -> CmdResult<Option<PathBuf>> {
+    Ok(pick_files(app, title, false, filter)?.and_then(|p| p.into_iter().next()))
+}
+
+/// A path's file name (never its folder), for messages to the window.
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Lets the person choose where to save. `None` when the dialog was cancelled. The GTK dialog
+/// asks before replacing a file and the core never overwrites one, so a file the person agreed
+/// to replace is removed here.
+pub fn save_replacing<R: Runtime>(
+    app: &AppHandle<R>,
+    title: &str,
+    suggested_name: &str,
+) -> CmdResult<Option<PathBuf>> {
+    let out = save_file(app, title, suggested_name)?;
+    if let Some(out) = out.as_ref().filter(|o| o.is_file()) {
+        std::fs::remove_file(out).map_err(|e| CmdError::new("io", e.to_string()))?;
+    }
+    Ok(out)
+}
+
+fn save_file<R: Runtime>(
     app: &AppHandle<R>,
     title: &str,
     suggested_name: &str,

@@ -106,17 +106,19 @@ pub struct Reporter {
     channel: Option<Channel<ProgressMsg>>,
     flag: Arc<AtomicBool>,
     last: Option<Instant>,
-    pub item: usize,
-    pub items: usize,
-    /// Bytes of the items before the current one (a batch reports one running total).
-    pub base: u64,
-    pub grand_total: Option<u64>,
+    item: usize,
+    items: usize,
 }
 
 /// The core's long operations take any [`saksi_core::progress::Progress`]: a reporter is one.
 impl saksi_core::progress::Progress for Reporter {
     fn update(&mut self, done: u64, total: Option<u64>) -> ControlFlow<()> {
         self.report(done, total)
+    }
+
+    fn item(&mut self, index: usize, count: usize) {
+        self.item = index;
+        self.items = count;
     }
 }
 
@@ -128,8 +130,6 @@ impl Reporter {
             last: None,
             item: 0,
             items: 1,
-            base: 0,
-            grand_total: None,
         }
     }
 
@@ -149,8 +149,8 @@ impl Reporter {
             self.last = Some(Instant::now());
             if let Some(ch) = &self.channel {
                 let msg = ProgressMsg {
-                    done: self.base + done,
-                    total: self.grand_total.or(total),
+                    done,
+                    total,
                     item: self.item,
                     items: self.items,
                 };

@@ -53,6 +53,15 @@ impl AppState {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Refuses with kind "locked" unless a vault is open: checked before a dialog is shown,
+    /// so that nobody picks a file only to be told the vault is locked.
+    pub fn unlocked(&self) -> CmdResult<()> {
+        self.slot()
+            .as_ref()
+            .map(|_| ())
+            .ok_or_else(CmdError::locked)
+    }
+
     /// Runs `f` on the unlocked vault, or refuses with kind "locked".
     pub fn with_vault<T>(
         &self,

@@ -86,9 +86,14 @@ fn main() {
     let mut last = None;
     let intake = best_of(3, || {
         last = Some(
-            saksi_core::evidence::intake_path(&mut v, "incident", &inc, &src)
-                .expect("intake")
-                .attachment,
+            saksi_core::evidence::intake_path(
+                &mut v,
+                saksi_core::model::RecordType::Incident,
+                &inc,
+                &src,
+            )
+            .expect("intake")
+            .attachment,
         );
     });
     let mbps = |d: Duration| size as f64 / MIB as f64 / d.as_secs_f64();

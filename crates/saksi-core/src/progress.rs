@@ -9,6 +9,10 @@ use std::ops::ControlFlow;
 pub trait Progress {
     /// `done` units (bytes, or items) of `total`, when known. Break to cancel.
     fn update(&mut self, done: u64, total: Option<u64>) -> ControlFlow<()>;
+
+    /// Work on several items (a batch of files) is on item `index` of `count`; `update` then
+    /// reports bytes over the whole batch. Ignored by default.
+    fn item(&mut self, _index: usize, _count: usize) {}
 }
 
 /// No reporting, never cancels.
@@ -55,7 +59,7 @@ mod tests {
         };
         let err = crate::evidence::intake_path_with(
             &mut v,
-            "incident",
+            crate::model::RecordType::Incident,
             &inc,
             &src,
             &mut cancel_after_two,
@@ -84,7 +88,14 @@ mod tests {
             last = done;
             ControlFlow::Continue(())
         };
-        crate::evidence::intake_path_with(&mut v, "incident", &inc, &src, &mut track).unwrap();
+        crate::evidence::intake_path_with(
+            &mut v,
+            crate::model::RecordType::Incident,
+            &inc,
+            &src,
+            &mut track,
+        )
+        .unwrap();
         assert_eq!(last, 1 << 20);
     }
 }

@@ -5,27 +5,20 @@
 use std::path::PathBuf;
 
 use saksi_core::custody::Entry;
-use saksi_core::evidence::{self, Attachment, Intake};
+use saksi_core::evidence::{self, Attachment, BatchIntake};
+use saksi_core::model::RecordType;
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use super::parse_id;
-use crate::dialogs::{self, Drops};
+use crate::dialogs::{self, file_name, Drops};
 use crate::error::{CmdError, CmdResult};
 use crate::jobs::{Jobs, ProgressMsg};
 use crate::state::AppState;
 
-/// The kinds of record that can hold evidence.
-pub(crate) fn check_record_type(t: &str) -> CmdResult<&'static str> {
-    match t {
-        "incident" => Ok("incident"),
-        "testimony" => Ok("testimony"),
-        "person" => Ok("person"),
-        _ => Err(CmdError::invalid(
-            "evidence belongs to an incident, a testimony or a person",
-        )),
-    }
+fn holder(t: &str) -> CmdResult<RecordType> {
+    Ok(RecordType::evidence_holder(t)?)
 }
 
 #[tauri::command(async)]
@@ -54,84 +47,31 @@ pub fn evidence_get(state: State<'_, AppState>, id: String) -> CmdResult<Evidenc
     })
 }
 
-/// A file that could not be attached, by name only.
-#[derive(Debug, Serialize)]
-pub struct IntakeFailure {
-    pub name: String,
-    pub kind: &'static str,
-    pub message: String,
-}
-
-/// What a batch intake did. Files attached before a cancel or a failure stay attached.
+/// What a batch intake did (see [`evidence::intake_paths`]); `chosen` is false when the dialog
+/// was closed without choosing.
 #[derive(Debug, Serialize)]
 pub struct AttachResult {
-    /// False when the dialog was closed without choosing.
     pub chosen: bool,
-    pub attached: Vec<Intake>,
-    pub failed: Vec<IntakeFailure>,
-    pub cancelled: bool,
+    #[serde(flatten)]
+    pub batch: BatchIntake,
 }
 
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-/// Attaches `paths` one by one with progress (bytes over the whole batch).
+/// Attaches `paths` to the record as one cancellable job.
 fn attach_all(
     state: &AppState,
     jobs: &Jobs,
     job: &str,
     on_progress: Channel<ProgressMsg>,
-    record_type: &str,
-    record_id: &uuid::Uuid,
+    record: (RecordType, uuid::Uuid),
     paths: Vec<PathBuf>,
 ) -> CmdResult<AttachResult> {
     jobs.run(job, on_progress, |reporter| {
-        reporter.items = paths.len();
-        let sizes: Vec<u64> = paths
-            .iter()
-            .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-            .collect();
-        reporter.grand_total = Some(sizes.iter().sum());
-        let mut result = AttachResult {
+        let batch = state
+            .with_vault(|v| evidence::intake_paths(v, record.0, &record.1, &paths, reporter))?;
+        Ok(AttachResult {
             chosen: true,
-            attached: Vec::new(),
-            failed: Vec::new(),
-            cancelled: false,
-        };
-        state.with_vault(|vault| {
-            // The record must exist and be of the kind the UI said, before any file is read.
-            if evidence::record_type_of(vault, record_id)? != record_type {
-                return Err(saksi_core::Error::NotFound {
-                    what: "record",
-                    id: record_id.to_string(),
-                });
-            }
-            for (i, path) in paths.iter().enumerate() {
-                reporter.item = i;
-                if reporter.cancelled() {
-                    result.cancelled = true;
-                    break;
-                }
-                match evidence::intake_path_with(vault, record_type, record_id, path, reporter) {
-                    Ok(intake) => result.attached.push(intake),
-                    Err(saksi_core::Error::Cancelled) => {
-                        result.cancelled = true;
-                        break;
-                    }
-                    Err(e) => result.failed.push(IntakeFailure {
-                        name: file_name(path),
-                        kind: e.kind(),
-                        message: e.to_string(),
-                    }),
-                }
-                reporter.base += sizes[i];
-            }
-            Ok(())
-        })?;
-        Ok(result)
+            batch,
+        })
     })
 }
 
@@ -148,29 +88,16 @@ pub fn evidence_pick_attach(
     job: String,
     on_progress: Channel<ProgressMsg>,
 ) -> CmdResult<AttachResult> {
-    let record_type = check_record_type(&record_type)?;
-    let record_id = parse_id(&record_id)?;
+    let record = (holder(&record_type)?, parse_id(&record_id)?);
     crate::jobs::check_job_id(&job)?;
-    if state.slot().is_none() {
-        return Err(CmdError::locked());
-    }
+    state.unlocked()?;
     let Some(paths) = dialogs::pick_files(&app, &dialog_title(&title), true, None)? else {
         return Ok(AttachResult {
             chosen: false,
-            attached: Vec::new(),
-            failed: Vec::new(),
-            cancelled: false,
+            batch: BatchIntake::default(),
         });
     };
-    attach_all(
-        &state,
-        &jobs,
-        &job,
-        on_progress,
-        record_type,
-        &record_id,
-        paths,
-    )
+    attach_all(&state, &jobs, &job, on_progress, record, paths)
 }
 
 /// Attaches the files of drop `drop_id` (see `evidence_drop_subscribe`) to the record.
@@ -186,24 +113,13 @@ pub fn evidence_attach_dropped(
     job: String,
     on_progress: Channel<ProgressMsg>,
 ) -> CmdResult<AttachResult> {
-    let record_type = check_record_type(&record_type)?;
-    let record_id = parse_id(&record_id)?;
+    let record = (holder(&record_type)?, parse_id(&record_id)?);
     crate::jobs::check_job_id(&job)?;
-    if state.slot().is_none() {
-        return Err(CmdError::locked());
-    }
+    state.unlocked()?;
     let paths = drops.take(drop_id).ok_or_else(|| {
         CmdError::invalid("these dropped files are no longer available: drop them again")
     })?;
-    attach_all(
-        &state,
-        &jobs,
-        &job,
-        on_progress,
-        record_type,
-        &record_id,
-        paths,
-    )
+    attach_all(&state, &jobs, &job, on_progress, record, paths)
 }
 
 /// The result of an extraction: the name of the file written (not its folder), or nothing when
@@ -226,17 +142,12 @@ pub fn evidence_extract(
     let id = parse_id(&id)?;
     let suggested = state.with_vault(|v| evidence::get(v, &id).map(|a| a.original_name))?;
     let suggested = sanitize_file_name(&suggested);
-    let Some(out) = dialogs::save_file(&app, &dialog_title(&title), &suggested)? else {
+    let Some(out) = dialogs::save_replacing(&app, &dialog_title(&title), &suggested)? else {
         return Ok(Extracted {
             saved: false,
             file_name: String::new(),
         });
     };
-    // The GTK dialog already asked before replacing a file; the core never overwrites, so an
-    // existing file the person agreed to replace is removed first.
-    if out.is_file() {
-        std::fs::remove_file(&out).map_err(|e| CmdError::new("io", e.to_string()))?;
-    }
     state.with_vault(|v| evidence::extract(v, &id, &out))?;
     Ok(Extracted {
         saved: true,
@@ -286,10 +197,10 @@ mod tests {
     #[test]
     fn record_types_are_a_closed_list() {
         for ok in ["incident", "testimony", "person"] {
-            assert_eq!(check_record_type(ok).ok(), Some(ok));
+            assert_eq!(holder(ok).ok().map(RecordType::as_str), Some(ok));
         }
         for bad in ["", "attachment", "incident; DROP TABLE x", "Incident"] {
-            assert!(check_record_type(bad).is_err(), "{bad:?} must be refused");
+            assert!(holder(bad).is_err(), "{bad:?} must be refused");
         }
     }
 

@@ -11,9 +11,9 @@ pub mod vault;
 
 use uuid::Uuid;
 
-use crate::error::{CmdError, CmdResult};
+use crate::error::CmdResult;
 
-/// Record ids are UUIDs; anything else is refused before it reaches the core.
+/// Record ids are UUIDs; anything else is refused (by the core's rule) before it is used.
 pub(crate) fn parse_id(id: &str) -> CmdResult<Uuid> {
-    Uuid::parse_str(id.trim()).map_err(|_| CmdError::invalid("not a valid record id"))
+    Ok(saksi_core::model::parse_id("record", id)?)
 }

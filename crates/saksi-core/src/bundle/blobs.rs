@@ -86,8 +86,14 @@ mod tests {
         let card = serde_json::to_vec(&keys::device_card(&mon).unwrap()).unwrap();
         keys::trust_add(&mut hq, &card).unwrap();
         let id = incident(&mut mon, "arrest");
-        crate::evidence::intake_reader(&mut mon, "incident", &id, "note.txt", &b"a witness"[..])
-            .unwrap();
+        crate::evidence::intake_reader(
+            &mut mon,
+            crate::model::RecordType::Incident,
+            &id,
+            "note.txt",
+            &b"a witness"[..],
+        )
+        .unwrap();
         let out = tmp.path().join("b.saksi");
         export(
             &mut mon,

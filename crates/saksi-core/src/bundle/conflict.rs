@@ -27,6 +27,19 @@ pub enum Resolution {
     TakeIncoming,
 }
 
+impl Resolution {
+    /// `keep_local` or `take_incoming`, exactly.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "keep_local" => Ok(Resolution::KeepLocal),
+            "take_incoming" => Ok(Resolution::TakeIncoming),
+            _ => Err(crate::Error::invalid(format!(
+                "'{s}' is not a way to settle a conflict: keep_local or take_incoming"
+            ))),
+        }
+    }
+}
+
 /// Resolves one open conflict, in one transaction.
 pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<()> {
     vault.write(|tx, dev| {

@@ -420,7 +420,7 @@ fn attachment_conflicts_can_be_resolved() {
     let incident: uuid::Uuid = s.mon.incidents().list().unwrap()[0].id.parse().unwrap();
     let photo = crate::evidence::intake_reader(
         &mut s.mon,
-        "incident",
+        crate::model::RecordType::Incident,
         &incident,
         "photo.bin",
         &b"the original bytes"[..],

@@ -54,7 +54,7 @@ impl World {
         let incident = mon.incidents_mut().add(&input).unwrap();
         let att = crate::evidence::intake_reader(
             &mut mon,
-            "incident",
+            crate::model::RecordType::Incident,
             &incident,
             "note.txt",
             &b"what I saw"[..],

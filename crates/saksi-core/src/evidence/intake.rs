@@ -17,13 +17,14 @@ use super::{get, record_exists, Intake};
 use crate::crypto::blob;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::model::RecordType;
 use crate::progress::Progress;
 use crate::vault::Vault;
 
 /// Attaches the file at `path` to a record. Only the file's name (not its folder) is kept.
 pub fn intake_path(
     vault: &mut Vault,
-    record_type: &str,
+    record_type: RecordType,
     record_id: &Uuid,
     path: &Path,
 ) -> Result<Intake> {
@@ -33,7 +34,7 @@ pub fn intake_path(
 /// [`intake_path`], reporting bytes read of the file's size; cancelling leaves nothing behind.
 pub fn intake_path_with(
     vault: &mut Vault,
-    record_type: &str,
+    record_type: RecordType,
     record_id: &Uuid,
     path: &Path,
     progress: &mut dyn Progress,
@@ -66,7 +67,7 @@ pub fn intake_path_with(
 /// Attaches the bytes read from `reader`, streaming, in constant memory.
 pub fn intake_reader(
     vault: &mut Vault,
-    record_type: &str,
+    record_type: RecordType,
     record_id: &Uuid,
     original_name: &str,
     reader: impl Read,
@@ -85,7 +86,7 @@ pub fn intake_reader(
 /// [`intake_reader`] with progress (bytes read, of `total` when known) and cancellation.
 pub fn intake_reader_with(
     vault: &mut Vault,
-    record_type: &str,
+    record_type: RecordType,
     record_id: &Uuid,
     original_name: &str,
     mut reader: impl Read,
@@ -173,7 +174,7 @@ pub fn intake_reader_with(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 id.to_string(),
-                record_type,
+                record_type.as_str(),
                 record_id.to_string(),
                 new_blob.name,
                 secret.expose_secret(),
@@ -189,7 +190,7 @@ pub fn intake_reader_with(
             ],
         )?;
         let details = serde_json::json!({
-            "record_type": record_type, "record_id": record_id.to_string(),
+            "record_type": record_type.as_str(), "record_id": record_id.to_string(),
             "size": size, "media_type": media_type,
         })
         .to_string();

@@ -16,6 +16,7 @@
 //! `verify` (re-hashing every blob). The blob format itself is `crypto::blob`.
 
 mod access;
+mod batch;
 mod intake;
 mod picture;
 #[cfg(test)]
@@ -30,9 +31,11 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::model::RecordType;
 use crate::vault::Vault;
 
 pub use access::{delete, extract, open_original, read_for_view};
+pub use batch::{intake_paths, BatchIntake, IntakeFailure};
 pub(crate) use intake::clean_orphans;
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
 pub(crate) use picture::thumbnail_for_blob;
@@ -88,17 +91,13 @@ pub struct Intake {
     pub warning: Option<String>,
 }
 
-pub(super) fn record_exists(vault: &Vault, record_type: &str, id: &Uuid) -> Result<()> {
-    let table = match record_type {
-        "incident" => "incident",
-        "testimony" => "testimony",
-        "person" => "person",
-        other => {
-            return Err(Error::invalid(format!(
-                "attachments belong to an incident, a testimony or a person, not '{other}'"
-            )))
-        }
-    };
+pub(super) fn record_exists(vault: &Vault, record_type: RecordType, id: &Uuid) -> Result<()> {
+    if !record_type.holds_evidence() {
+        return Err(Error::invalid(format!(
+            "attachments belong to an incident, a testimony or a person, not '{record_type}'"
+        )));
+    }
+    let table = record_type.table();
     let found: Option<i64> = vault
         .conn
         .query_row(
@@ -111,8 +110,8 @@ pub(super) fn record_exists(vault: &Vault, record_type: &str, id: &Uuid) -> Resu
 }
 
 /// Finds which kind of record `id` is.
-pub fn record_type_of(vault: &Vault, id: &Uuid) -> Result<&'static str> {
-    for t in ["incident", "testimony", "person"] {
+pub fn record_type_of(vault: &Vault, id: &Uuid) -> Result<RecordType> {
+    for t in RecordType::EVIDENCE_HOLDERS {
         if record_exists(vault, t, id).is_ok() {
             return Ok(t);
         }

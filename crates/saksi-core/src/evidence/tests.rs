@@ -212,7 +212,13 @@ fn intake_leaves_no_unwiped_copy_of_the_attachment_key_in_freed_memory() {
     let (_tmp, mut v) = crate::testutil::vault();
     let id = crate::testutil::incident(&mut v, "arrest");
     let (intake, hits) = crate::testutil::freed::count_in_freed(&[b"AGE-SECRET-KEY-1"], || {
-        intake_reader(&mut v, "incident", &id, "note.txt", &b"a witness"[..])
+        intake_reader(
+            &mut v,
+            crate::model::RecordType::Incident,
+            &id,
+            "note.txt",
+            &b"a witness"[..],
+        )
     });
     intake.unwrap();
     assert_eq!(

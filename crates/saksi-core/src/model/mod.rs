@@ -6,6 +6,7 @@ pub mod incident;
 pub mod intervention;
 pub mod person;
 pub mod proceeding;
+pub mod record_type;
 pub mod testimony;
 pub mod vocab;
 
@@ -17,6 +18,7 @@ pub use incident::{Incident, IncidentEdit, IncidentInput, InvolvementInput, Pers
 pub use intervention::{Intervention, InterventionInput};
 pub use person::{Person, PersonInput};
 pub use proceeding::{Proceeding, ProceedingInput};
+pub use record_type::RecordType;
 pub use testimony::{Testimony, TestimonyInput};
 
 /// The current time as stored: RFC 3339, UTC, milliseconds.

@@ -143,6 +143,14 @@ pub struct ExportPreview {
     pub withheld: Vec<Withheld>,
 }
 
+/// The file name offered for a new bundle: the day it was made is enough to tell bundles apart
+/// in a folder (UTC, so that it reveals no time zone).
+pub fn suggested_file_name() -> String {
+    chrono::Utc::now()
+        .format("saksi-%Y-%m-%d.saksi")
+        .to_string()
+}
+
 /// Plans an export (same selection and consent rules) and says what it would hold.
 pub fn preview(vault: &Vault, opts: &ExportOptions) -> Result<ExportPreview> {
     if opts.to.is_empty() {

@@ -80,6 +80,25 @@ pub fn card_fingerprint_if_made(vault: &Vault) -> Result<Option<String>> {
 
 /// This device's card (makes its age identity on first use). A vault with an HQ key puts its
 /// HQ bundle recipient on it.
+/// The largest device card file read (a card is a few hundred bytes; [`DeviceCard::parse`]
+/// refuses larger ones too).
+pub const MAX_CARD_BYTES: u64 = 64 << 10;
+
+/// Reads a device card file, refusing one too large to be a card before reading it all.
+pub fn read_card_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| crate::Error::invalid(format!("cannot read the file: {e}"));
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_CARD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_CARD_BYTES {
+        return Err(BundleError::BadCard("larger than 64 KiB".into()).into());
+    }
+    Ok(bytes)
+}
+
 pub fn device_card(vault: &Vault) -> Result<DeviceCard> {
     let d = vault.device();
     let age = device_identity(vault)?.to_public().to_string();

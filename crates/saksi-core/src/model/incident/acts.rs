@@ -73,67 +73,46 @@ pub(crate) fn insert_involvement(
     refuse_act_id(inv)?;
     let c = check_act(conn, person.is_some(), inv)?;
     let id = Uuid::now_v7();
-    insert_act(conn, device_id, &id, incident, person, &c)?;
+    write_act(conn, device_id, &id, incident, person, &c)?;
     Ok(id)
 }
 
-pub(super) fn insert_act(
+/// Writes an act: a new id is inserted (version 1); a stored id of this incident is changed in
+/// place, and only a row that actually changes gets a new version, timestamp and device id.
+/// Returns whether a row was written.
+pub(super) fn write_act(
     conn: &Connection,
     device_id: &str,
     id: &Uuid,
     incident: &Uuid,
     person: Option<&Uuid>,
     c: &CheckedAct,
-) -> Result<()> {
-    conn.execute(
+) -> Result<bool> {
+    let n = conn.execute(
         "INSERT INTO involvement (id, incident_id, person_id, role, act_type, method, injuries,
             perpetrator_type, perpetrator_unit, degree, counting_unit, group_description, count_min,
             count_max, notes, created_at, updated_at, device_id, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, 1)
+         ON CONFLICT(id) DO UPDATE SET person_id = excluded.person_id, role = excluded.role,
+            act_type = excluded.act_type, method = excluded.method, injuries = excluded.injuries,
+            perpetrator_type = excluded.perpetrator_type,
+            perpetrator_unit = excluded.perpetrator_unit, degree = excluded.degree,
+            counting_unit = excluded.counting_unit, group_description = excluded.group_description,
+            count_min = excluded.count_min, count_max = excluded.count_max, notes = excluded.notes,
+            updated_at = excluded.updated_at, device_id = excluded.device_id,
+            version = version + 1
+         WHERE incident_id = excluded.incident_id AND (person_id IS NOT excluded.person_id
+            OR role IS NOT excluded.role OR act_type IS NOT excluded.act_type
+            OR method IS NOT excluded.method OR injuries IS NOT excluded.injuries
+            OR perpetrator_type IS NOT excluded.perpetrator_type
+            OR perpetrator_unit IS NOT excluded.perpetrator_unit OR degree IS NOT excluded.degree
+            OR counting_unit IS NOT excluded.counting_unit
+            OR group_description IS NOT excluded.group_description
+            OR count_min IS NOT excluded.count_min OR count_max IS NOT excluded.count_max
+            OR notes IS NOT excluded.notes)",
         params![
             id.to_string(),
             incident.to_string(),
-            person.map(|p| p.to_string()),
-            c.role,
-            c.act_type,
-            c.method,
-            c.injuries,
-            c.perpetrator_type,
-            c.perpetrator_unit,
-            c.degree,
-            c.unit,
-            c.group_description,
-            c.min,
-            c.max,
-            c.notes,
-            crate::model::now(),
-            device_id
-        ],
-    )?;
-    Ok(())
-}
-
-/// Writes a stored act's new state in place. Only a row that actually changes gets a new
-/// version, timestamp and device id. Returns whether it changed.
-pub(super) fn update_act(
-    conn: &Connection,
-    device_id: &str,
-    id: &Uuid,
-    person: Option<&Uuid>,
-    c: &CheckedAct,
-) -> Result<bool> {
-    let n = conn.execute(
-        "UPDATE involvement SET person_id = ?2, role = ?3, act_type = ?4, method = ?5,
-            injuries = ?6, perpetrator_type = ?7, perpetrator_unit = ?8, degree = ?9,
-            counting_unit = ?10, group_description = ?11, count_min = ?12, count_max = ?13,
-            notes = ?14, updated_at = ?15, device_id = ?16, version = version + 1
-         WHERE id = ?1 AND (person_id IS NOT ?2 OR role IS NOT ?3 OR act_type IS NOT ?4
-            OR method IS NOT ?5 OR injuries IS NOT ?6 OR perpetrator_type IS NOT ?7
-            OR perpetrator_unit IS NOT ?8 OR degree IS NOT ?9 OR counting_unit IS NOT ?10
-            OR group_description IS NOT ?11 OR count_min IS NOT ?12 OR count_max IS NOT ?13
-            OR notes IS NOT ?14)",
-        params![
-            id.to_string(),
             person.map(|p| p.to_string()),
             c.role,
             c.act_type,

@@ -213,12 +213,8 @@ pub(crate) fn edit(
     }
     for (act_id, person, c) in &acts {
         let person = person.as_ref().map(resolve).transpose()?;
-        match act_id {
-            Some(act_id) => {
-                update_act(conn, device_id, act_id, person.as_ref(), c)?;
-            }
-            None => insert_act(conn, device_id, &Uuid::now_v7(), id, person.as_ref(), c)?,
-        }
+        let act_id = act_id.unwrap_or_else(Uuid::now_v7);
+        write_act(conn, device_id, &act_id, id, person.as_ref(), c)?;
     }
     for gone in &procs_gone {
         conn.execute("DELETE FROM proceeding WHERE id = ?1", [gone.to_string()])?;

@@ -19,7 +19,7 @@ mod edit;
 mod tests;
 
 pub(crate) use acts::{check_act, insert_involvement};
-use acts::{insert_act, refuse_act_id, update_act};
+use acts::{refuse_act_id, write_act};
 pub(crate) use edit::edit;
 pub use edit::IncidentEdit;
 

@@ -1,0 +1,123 @@
+//! The kinds of record a vault holds, as one closed list: the names used in the database
+//! (`attachment.record_type`), in bundles (`rows/<type>.jsonl`), in custody entries and in the
+//! shells all come from here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordType {
+    Person,
+    Incident,
+    Testimony,
+    Attachment,
+}
+
+impl RecordType {
+    /// The records that can hold evidence (an attachment belongs to one of these).
+    pub const EVIDENCE_HOLDERS: [RecordType; 3] = [
+        RecordType::Incident,
+        RecordType::Testimony,
+        RecordType::Person,
+    ];
+
+    /// The stable name: the database value, the bundle's file stem, the custody entry's type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Person => "person",
+            RecordType::Incident => "incident",
+            RecordType::Testimony => "testimony",
+            RecordType::Attachment => "attachment",
+        }
+    }
+
+    /// The table whose rows are records of this type.
+    pub fn table(self) -> &'static str {
+        self.as_str()
+    }
+
+    pub fn holds_evidence(self) -> bool {
+        Self::EVIDENCE_HOLDERS.contains(&self)
+    }
+
+    /// `s` as a record that can hold evidence, or a clear error.
+    pub fn evidence_holder(s: &str) -> Result<Self> {
+        match s.parse::<Self>() {
+            Ok(t) if t.holds_evidence() => Ok(t),
+            _ => Err(Error::invalid(format!(
+                "attachments belong to an incident, a testimony or a person, not '{s}'"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RecordType {
+    type Err = Error;
+
+    /// Exactly the stable names; no case folding, no aliases.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "person" => Ok(RecordType::Person),
+            "incident" => Ok(RecordType::Incident),
+            "testimony" => Ok(RecordType::Testimony),
+            "attachment" => Ok(RecordType::Attachment),
+            _ => Err(Error::invalid(format!("'{s}' is not a kind of record"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_type_names_round_trip_and_nothing_else_parses() {
+        for t in [
+            RecordType::Person,
+            RecordType::Incident,
+            RecordType::Testimony,
+            RecordType::Attachment,
+        ] {
+            assert_eq!(t.as_str().parse::<RecordType>().ok(), Some(t));
+            let json = serde_json::to_string(&t).expect("serialise");
+            assert_eq!(
+                json,
+                format!("\"{}\"", t.as_str()),
+                "serde uses the stable name"
+            );
+        }
+        for bad in [
+            "",
+            "Incident",
+            "incident ",
+            "incident; DROP TABLE x",
+            "proceeding",
+        ] {
+            assert!(
+                bad.parse::<RecordType>().is_err(),
+                "{bad:?} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn only_incidents_testimonies_and_persons_hold_evidence() {
+        assert!(RecordType::evidence_holder("incident").is_ok());
+        assert!(RecordType::evidence_holder("person").is_ok());
+        assert!(
+            RecordType::evidence_holder("attachment").is_err(),
+            "an attachment cannot hold an attachment"
+        );
+    }
+}
