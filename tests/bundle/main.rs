@@ -18,72 +18,12 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-const PASS: &str = "correct horse battery staple";
-
-fn saksi(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_saksi"))
-        .args(args)
-        .env("SAKSI_VAULT", vault)
-        .env("SAKSI_PASSPHRASE", PASS)
-        .env("SAKSI_KDF", "minimum")
-        .output()
-        .expect("run saksi")
-}
-
-fn ok(vault: &Path, args: &[&str]) -> String {
-    let out = saksi(vault, args);
-    assert!(
-        out.status.success(),
-        "saksi {args:?} must succeed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn ok_stdin(vault: &Path, args: &[&str], input: &str) -> String {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_saksi"))
-        .args(args)
-        .env("SAKSI_VAULT", vault)
-        .env("SAKSI_PASSPHRASE", PASS)
-        .env("SAKSI_KDF", "minimum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run saksi");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "saksi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// SHA-256 of every file under `dir`, by relative path: the vault's bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let h = hex::encode(Sha256::digest(fs::read(&p).unwrap()));
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), h);
-            }
-        }
-    }
-    out
-}
+// The kit shared by every suite that drives the binary.
+#[allow(dead_code)]
+#[path = "../cli/util.rs"]
+mod util;
+// `snapshot`: the vault's bytes (every file's SHA-256, folders too), to compare before and after.
+use util::{ok_at as ok, ok_stdin_at as ok_stdin, saksi_at as saksi, tree_hash as snapshot, PASS};
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).expect("valid JSON")

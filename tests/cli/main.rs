@@ -6,6 +6,8 @@
 
 // Shared helpers: a temporary vault, running saksi, parsing its JSON, hashing and scanning files,
 // normalising output for snapshots.
+// The kit shared by every suite that drives the binary (not all of it is used here).
+#[allow(dead_code)]
 mod util;
 
 // Invariant 1: no plaintext of any record (Latin or Khmer canaries in every text field), no

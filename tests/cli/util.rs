@@ -1,5 +1,8 @@
-//! Shared helpers: a temporary vault driven through the real `saksi` binary, JSON parsing of its
-//! output, hashing and byte-scanning of a folder, and output normalisation for snapshots.
+//! The test kit of every suite that drives the real `saksi` binary (tests/cli, tests/bundle,
+//! tests/evidence, tests/hardening include this file): a temporary vault, `saksi` run with a
+//! test-local environment (one passphrase, fast key derivation, home and temp folders inside the
+//! test folder), JSON parsing of its output, one folder hasher, byte-scanning of a folder, and
+//! output normalisation for snapshots. Unit tests inside the core use its `testutil` module.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -109,19 +112,7 @@ impl TestVault {
     /// A `saksi` command with a clean, test-local environment: this vault, this passphrase,
     /// fast key derivation, and a home and temporary folder inside the test folder.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(saksi_bin());
-        c.args(args)
-            .env_remove("SAKSI_NEW_PASSPHRASE")
-            .env("SAKSI_VAULT", &self.vault)
-            .env("SAKSI_PASSPHRASE", &self.pass)
-            .env("SAKSI_KDF", "minimum")
-            .env("HOME", self.root.path().join("home"))
-            .env("XDG_DATA_HOME", self.root.path().join("home/.local/share"))
-            .env("TMPDIR", self.tmp())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
+        cmd_in(self.root.path(), &self.vault, &self.pass, args)
     }
 
     /// Runs `saksi ARGS` with empty standard input.
@@ -177,6 +168,64 @@ impl TestVault {
         );
         id
     }
+}
+
+/// `saksi ARGS` on the vault at `vault` with [`PASS`], in the test-local environment of the
+/// folder that holds it (`home/` and `tmp/` beside the vault): for suites with several vaults.
+fn cmd_in(root: &Path, vault: &Path, pass: &str, args: &[&str]) -> Command {
+    for d in ["home", "tmp"] {
+        std::fs::create_dir_all(root.join(d)).expect("create the test-local folders");
+    }
+    let mut c = Command::new(saksi_bin());
+    c.args(args)
+        .env_remove("SAKSI_NEW_PASSPHRASE")
+        .env("SAKSI_VAULT", vault)
+        .env("SAKSI_PASSPHRASE", pass)
+        .env("SAKSI_KDF", "minimum")
+        .env("HOME", root.join("home"))
+        .env("XDG_DATA_HOME", root.join("home/.local/share"))
+        .env("TMPDIR", root.join("tmp"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn cmd_at(vault: &Path, args: &[&str]) -> Command {
+    let root = vault
+        .parent()
+        .expect("a test vault lives inside a test folder");
+    cmd_in(root, vault, PASS, args)
+}
+
+/// Runs `saksi ARGS` on the vault at `vault` (see [`cmd_in`]); the raw process output.
+pub fn saksi_at(vault: &Path, args: &[&str]) -> Output {
+    cmd_at(vault, args).output().expect("run saksi")
+}
+
+/// Runs `saksi ARGS` on the vault at `vault`, which must succeed; returns stdout.
+#[track_caller]
+pub fn ok_at(vault: &Path, args: &[&str]) -> String {
+    let o = run_cmd(cmd_at(vault, args), None);
+    assert!(
+        o.success(),
+        "`saksi {}` must succeed; got {o:?}",
+        args.join(" ")
+    );
+    o.stdout
+}
+
+/// Runs `saksi ARGS` on the vault at `vault` with `input` on stdin, which must succeed; returns
+/// stdout without surrounding white space.
+#[track_caller]
+pub fn ok_stdin_at(vault: &Path, args: &[&str], input: &str) -> String {
+    let o = run_cmd(cmd_at(vault, args), Some(input));
+    assert!(
+        o.success(),
+        "`saksi {}` must succeed; got {o:?}",
+        args.join(" ")
+    );
+    o.stdout.trim().to_string()
 }
 
 pub fn run_cmd(mut c: Command, stdin: Option<&str>) -> Out {

@@ -1,11 +1,19 @@
-//! Helpers shared by the unit tests: a fresh vault (minimum KDF) in a temporary folder.
+//! The core's test kit, shared by every unit test: one passphrase, a fresh vault (minimum KDF)
+//! in a temporary folder, a monitor-plus-HQ world that trust each other, and one folder hasher.
+//! (The suites that drive the `saksi` binary share `tests/cli/util.rs`.)
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::bundle::keys;
 use crate::model::IncidentInput;
 use crate::vault::{KdfProfile, Vault};
 
+/// The passphrase of every test vault.
 pub(crate) fn pass() -> SecretString {
     SecretString::from("correct horse battery".to_string())
 }
@@ -15,6 +23,48 @@ pub(crate) fn vault() -> (tempfile::TempDir, Vault) {
     let dir = tempfile::tempdir().unwrap();
     let v = Vault::create(&dir.path().join("v"), &pass(), KdfProfile::Minimum).unwrap();
     (dir, v)
+}
+
+/// A new vault at `dir/name` whose device is called `name`.
+pub(crate) fn named_vault(dir: &Path, name: &str) -> Vault {
+    Vault::create_named(&dir.join(name), &pass(), KdfProfile::Minimum, Some(name)).unwrap()
+}
+
+/// A monitor and an HQ in one temporary folder: HQ has its bundle key, the monitor sends to it
+/// as "hq", and HQ trusts the monitor's device.
+pub(crate) struct World {
+    pub tmp: tempfile::TempDir,
+    pub mon: Vault,
+    pub hq: Vault,
+}
+
+pub(crate) fn world() -> World {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut mon = named_vault(tmp.path(), "mon");
+    let mut hq = named_vault(tmp.path(), "hq");
+    let r = keys::keygen(&mut hq).unwrap();
+    keys::recipient_add(&mut mon, "hq", &r).unwrap();
+    let card = serde_json::to_vec(&keys::device_card(&mon).unwrap()).unwrap();
+    keys::trust_add(&mut hq, &card).unwrap();
+    World { tmp, mon, hq }
+}
+
+/// SHA-256 of every file under `dir`, by path: a vault's bytes, to compare before and after.
+pub(crate) fn tree_hash(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let h = hex::encode(Sha256::digest(std::fs::read(&p).unwrap()));
+                out.insert(p, h);
+            }
+        }
+    }
+    out
 }
 
 /// Adds an incident with just a title.

@@ -2,40 +2,14 @@
 //! refused with its own error kind and leaves the HQ vault byte-for-byte unchanged. The
 //! byte-level corpus (flips, truncations, reordering…) runs end to end in tests/bundle/.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use super::manifest::Manifest;
 use super::*;
 use crate::crypto::minisign;
 use crate::vault::{KdfProfile, Vault};
-use crate::SecretString;
 
-pub(super) fn pass() -> SecretString {
-    SecretString::from("correct horse battery staple".to_string())
-}
-
-pub(super) fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(
-                    p.clone(),
-                    hex::encode(Sha256::digest(std::fs::read(&p).unwrap())),
-                );
-            }
-        }
-    }
-    out
-}
+pub(super) use crate::testutil::{pass, tree_hash as snapshot};
 
 pub(super) struct Setup {
     pub tmp: tempfile::TempDir,
@@ -45,26 +19,9 @@ pub(super) struct Setup {
     pub entries: Vec<(String, Vec<u8>)>,
 }
 
+/// The kit's monitor-plus-HQ world, with one incident exported to HQ as `b.saksi` and unpacked.
 pub(super) fn setup() -> Setup {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut mon = Vault::create_named(
-        &tmp.path().join("mon"),
-        &pass(),
-        KdfProfile::Minimum,
-        Some("mon"),
-    )
-    .unwrap();
-    let mut hq = Vault::create_named(
-        &tmp.path().join("hq"),
-        &pass(),
-        KdfProfile::Minimum,
-        Some("hq"),
-    )
-    .unwrap();
-    let r = keys::keygen(&mut hq).unwrap();
-    keys::recipient_add(&mut mon, "hq", &r).unwrap();
-    let card = serde_json::to_vec(&keys::device_card(&mon).unwrap()).unwrap();
-    keys::trust_add(&mut hq, &card).unwrap();
+    let crate::testutil::World { tmp, mut mon, hq } = crate::testutil::world();
     let input: crate::model::IncidentInput = serde_json::from_str(
         r#"{"title": "ការចាប់ខ្លួន", "description": "arrest", "kinds": ["arbitrary_arrest"],
             "people": {"a": {"name": "សុខ"}}, "involvements": [{"person": "a", "role": "victim"}]}"#,

@@ -8,16 +8,9 @@ use std::path::{Path, PathBuf};
 use super::receipt::{self, Receipt, ReceiptOutcome};
 use super::*;
 use crate::error::Error;
-use crate::vault::{KdfProfile, Vault};
-use crate::SecretString;
+use crate::vault::Vault;
 
-fn pass() -> SecretString {
-    SecretString::from("correct horse battery staple".to_string())
-}
-
-fn vault(dir: &Path, name: &str) -> Vault {
-    Vault::create_named(&dir.join(name), &pass(), KdfProfile::Minimum, Some(name)).unwrap()
-}
+use crate::testutil::named_vault as vault;
 
 fn card(v: &Vault) -> Vec<u8> {
     serde_json::to_vec(&keys::device_card(v).unwrap()).unwrap()
