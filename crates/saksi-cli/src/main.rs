@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         Err(e) if e.downcast_ref::<output::Closed>().is_some() => ExitCode::SUCCESS,
         Err(e) => {
             // One line: scripts read it, people act on it.
-            output::note("error", &format!("{e:#}"));
+            output::note("error", &output::error_line(&e));
             ExitCode::FAILURE
         }
     }

@@ -114,9 +114,45 @@ pub fn note(kind: &str, msg: &str) {
     let _ = writeln!(std::io::stderr(), "saksi: {kind}: {}", escape(&msg));
 }
 
+/// The CLI's own next step for a core error, by its stable kind: the core's messages name no
+/// command (the desktop app says the same in its own words), so the CLI adds what to type.
+pub fn hint(e: &anyhow::Error) -> Option<&'static str> {
+    let kind = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<saksi_core::Error>())?
+        .kind();
+    Some(match kind {
+        "no_vault" => "create one with `saksi init`",
+        "bundle_unknown_signer" => "`saksi trust add CARD-FILE` trusts it",
+        "bundle_no_hq_key" => "run `saksi keygen`, or pass --identity FILE",
+        "bundle_hq_key_exists" => "`saksi hq-key` prints it",
+        "bundle_unknown_recipient" => "`saksi recipient add NAME --card FILE` registers it",
+        _ => return None,
+    })
+}
+
+/// The one line a failed command prints: the error, and the CLI's hint when it has one.
+pub fn error_line(e: &anyhow::Error) -> String {
+    match hint(e) {
+        Some(h) => format!("{e:#}: {h}"),
+        None => format!("{e:#}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::escape;
+
+    #[test]
+    fn a_missing_vault_gets_the_clis_hint_and_other_errors_none() {
+        let e = anyhow::Error::from(saksi_core::Error::NoVault("/v".into()));
+        assert_eq!(
+            super::error_line(&e),
+            "no vault at /v: create one with `saksi init`"
+        );
+        let e = anyhow::Error::from(saksi_core::Error::WrongPassphrase);
+        assert_eq!(super::hint(&e), None, "a wrong passphrase needs no command");
+    }
 
     #[test]
     fn printable_text_khmer_included_passes_through_untouched() {

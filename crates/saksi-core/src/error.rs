@@ -11,7 +11,7 @@ pub enum Error {
     #[error("wrong passphrase (the vault was not changed)")]
     WrongPassphrase,
 
-    #[error("no vault at {0}: create one with `saksi init`")]
+    #[error("no vault at {0}")]
     NoVault(PathBuf),
 
     #[error("a vault already exists at {0}: refusing to overwrite it")]

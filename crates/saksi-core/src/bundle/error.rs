@@ -20,7 +20,7 @@ pub enum BundleError {
     Unsigned,
     #[error("the manifest signature is not valid: the bundle was altered: nothing was imported")]
     BadSignature,
-    #[error("the bundle was not signed by a known device (key id {0}): add its device card with `saksi trust add` after comparing fingerprints: nothing was imported")]
+    #[error("the bundle was not signed by a known device (key id {0}): trust its device card after comparing fingerprints: nothing was imported")]
     UnknownSigner(String),
     #[error("the bundle was signed by device {0}, which was revoked on {1}: nothing was imported")]
     RevokedSigner(String, String),
@@ -55,15 +55,15 @@ pub enum BundleError {
     #[error("attachment {0} cannot be replaced: an attachment's bytes never change, and the other file that came under its id was not kept; keep this vault's file (and ask the sender to attach the other one anew)")]
     AttachmentImmutable(String),
 
-    #[error("this vault has no HQ key: run `saksi keygen`, or pass --identity FILE")]
+    #[error("this vault has no HQ key: make one, or give the HQ identity file")]
     NoHqKey,
-    #[error("this vault already has an HQ key: `saksi hq-key` prints it")]
+    #[error("this vault already has an HQ key")]
     HqKeyExists,
     #[error("'{0}' is not an age X25519 recipient (age1…)")]
     BadRecipient(String),
     #[error("the identity file has no age X25519 identity (AGE-SECRET-KEY-1…): {0}")]
     BadIdentity(String),
-    #[error("no recipient named '{0}': add it with `saksi recipient add {0} age1…`")]
+    #[error("no recipient named '{0}': register it first, from its device card")]
     UnknownRecipient(String),
     #[error("this key is already registered as recipient '{0}'")]
     RecipientExists(String),

@@ -164,7 +164,7 @@ pub fn intake_reader_with(
         .as_ref()
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|_| Error::Crypto("exif"))?;
+        .map_err(|_| Error::Internal("exif"))?;
     let secret = new_blob.identity.to_string();
     let res = vault.write(|tx, dev| {
         tx.execute(

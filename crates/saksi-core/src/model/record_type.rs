@@ -14,11 +14,26 @@ use crate::error::{Error, Result};
 pub enum RecordType {
     Person,
     Incident,
+    /// An act: a person's part in an incident (victim, perpetrator, witness…).
+    Involvement,
+    Proceeding,
     Testimony,
+    Intervention,
     Attachment,
 }
 
 impl RecordType {
+    /// Every type, in the order a bundle carries them (referenced before referencing).
+    pub const ALL: [RecordType; 7] = [
+        RecordType::Person,
+        RecordType::Incident,
+        RecordType::Involvement,
+        RecordType::Proceeding,
+        RecordType::Testimony,
+        RecordType::Intervention,
+        RecordType::Attachment,
+    ];
+
     /// The records that can hold evidence (an attachment belongs to one of these).
     pub const EVIDENCE_HOLDERS: [RecordType; 3] = [
         RecordType::Incident,
@@ -31,7 +46,10 @@ impl RecordType {
         match self {
             RecordType::Person => "person",
             RecordType::Incident => "incident",
+            RecordType::Involvement => "involvement",
+            RecordType::Proceeding => "proceeding",
             RecordType::Testimony => "testimony",
+            RecordType::Intervention => "intervention",
             RecordType::Attachment => "attachment",
         }
     }
@@ -70,7 +88,10 @@ impl FromStr for RecordType {
         match s {
             "person" => Ok(RecordType::Person),
             "incident" => Ok(RecordType::Incident),
+            "involvement" => Ok(RecordType::Involvement),
+            "proceeding" => Ok(RecordType::Proceeding),
             "testimony" => Ok(RecordType::Testimony),
+            "intervention" => Ok(RecordType::Intervention),
             "attachment" => Ok(RecordType::Attachment),
             _ => Err(Error::invalid(format!("'{s}' is not a kind of record"))),
         }
@@ -83,12 +104,7 @@ mod tests {
 
     #[test]
     fn record_type_names_round_trip_and_nothing_else_parses() {
-        for t in [
-            RecordType::Person,
-            RecordType::Incident,
-            RecordType::Testimony,
-            RecordType::Attachment,
-        ] {
+        for t in RecordType::ALL {
             assert_eq!(t.as_str().parse::<RecordType>().ok(), Some(t));
             let json = serde_json::to_string(&t).expect("serialise");
             assert_eq!(
@@ -109,6 +125,19 @@ mod tests {
                 "{bad:?} must be refused"
             );
         }
+    }
+
+    #[test]
+    fn the_bundle_order_is_the_manifests() {
+        let names: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(
+            names,
+            crate::bundle::manifest::RECORD_TYPES,
+            "one list, one order"
+        );
+        let mut sorted = RecordType::ALL;
+        sorted.sort();
+        assert_eq!(sorted, RecordType::ALL, "Ord follows the bundle order");
     }
 
     #[test]

@@ -181,7 +181,9 @@ pub fn export_with(
     progress: &mut dyn Progress,
 ) -> Result<ExportSummary> {
     if opts.to.is_empty() {
-        return Err(Error::invalid("name at least one recipient with --to"));
+        return Err(Error::invalid(
+            "name at least one recipient to send the bundle to",
+        ));
     }
     if opts.out.exists() {
         return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
@@ -368,7 +370,7 @@ fn sign(device: &DeviceIdentity, mut m: Manifest) -> Result<Signed> {
         },
     );
     let mut manifest_bytes =
-        serde_json::to_vec_pretty(&m).map_err(|_| Error::Crypto("manifest"))?;
+        serde_json::to_vec_pretty(&m).map_err(|_| Error::Internal("manifest"))?;
     manifest_bytes.push(b'\n');
     let manifest_sig = minisign::sign(device, &manifest_bytes, &m.trusted_comment()).into_bytes();
     let manifest_sha256 = sha256_hex(&manifest_bytes);
@@ -393,10 +395,10 @@ fn record(
     let (bundle_id, sequence, recipients) =
         (&summary.bundle_id, summary.sequence, &summary.recipients);
     let manifest_sha256 = &summary.manifest_sha256;
-    let summary_json = serde_json::to_string(summary).map_err(|_| Error::Crypto("summary"))?;
+    let summary_json = serde_json::to_string(summary).map_err(|_| Error::Internal("summary"))?;
     let recipients_json =
         serde_json::to_string(&recipients.iter().map(|r| &r.recipient).collect::<Vec<_>>())
-            .map_err(|_| Error::Crypto("recipients"))?;
+            .map_err(|_| Error::Internal("recipients"))?;
     conn.execute(
         "INSERT INTO bundle_export (bundle_id, sequence, created_at, recipients, manifest_sha256, summary)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -9,12 +9,13 @@ use rusqlite::{params, Connection};
 use super::ExportOptions;
 use crate::bundle::keys::{self, RecipientEntry};
 use crate::bundle::lineage;
-use crate::bundle::manifest::{self, Withheld};
+use crate::bundle::manifest::Withheld;
 use crate::bundle::rows::{self, RecordFile, CONTACTS};
 use crate::bundle::sha256_hex;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
+use crate::model::RecordType;
 
 /// One planned record file.
 pub(super) struct Planned {
@@ -51,7 +52,7 @@ fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(String, Option<String>)>> 
 
 /// The records chosen for a bundle, by type, plus what consent kept back.
 pub(super) struct Selection {
-    pub(super) by_type: BTreeMap<&'static str, BTreeSet<String>>,
+    pub(super) by_type: BTreeMap<RecordType, BTreeSet<String>>,
     pub(super) withheld: Vec<Withheld>,
 }
 
@@ -172,10 +173,10 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
     })?;
     for row in rows {
         let (id, ty, rid) = row?;
-        let included = match ty.as_str() {
-            "incident" => incidents.contains(&rid),
-            "testimony" => testimonies.contains(&rid),
-            "person" => persons.contains(&rid),
+        let included = match ty.parse::<RecordType>() {
+            Ok(RecordType::Incident) => incidents.contains(&rid),
+            Ok(RecordType::Testimony) => testimonies.contains(&rid),
+            Ok(RecordType::Person) => persons.contains(&rid),
             _ => false,
         };
         if included {
@@ -225,20 +226,21 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
                 record_type: "person_contact".into(),
                 count: n,
                 code: "contacts".into(),
-                reason: "contact details stay on this device unless --include-contacts is given"
-                    .into(),
+                reason:
+                    "contact details stay on this device unless the export is told to include them"
+                        .into(),
             });
         }
     }
 
     let mut by_type = BTreeMap::new();
-    by_type.insert("person", persons);
-    by_type.insert("incident", incidents);
-    by_type.insert("involvement", involvements);
-    by_type.insert("proceeding", proceedings);
-    by_type.insert("testimony", testimonies);
-    by_type.insert("intervention", interventions);
-    by_type.insert("attachment", attachments);
+    by_type.insert(RecordType::Person, persons);
+    by_type.insert(RecordType::Incident, incidents);
+    by_type.insert(RecordType::Involvement, involvements);
+    by_type.insert(RecordType::Proceeding, proceedings);
+    by_type.insert(RecordType::Testimony, testimonies);
+    by_type.insert(RecordType::Intervention, interventions);
+    by_type.insert(RecordType::Attachment, attachments);
     Ok(Selection { by_type, withheld })
 }
 
@@ -330,10 +332,8 @@ pub(super) fn plan(
     let mut planned: Vec<Planned> = Vec::new();
     let mut planned_files: Vec<PlannedFile> = Vec::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for ty in manifest::RECORD_TYPES {
-        let Some(set) = selection.by_type.get(ty) else {
-            continue;
-        };
+    for (rt, set) in &selection.by_type {
+        let ty = rt.as_str();
         for id in set {
             let rec = load_record(conn, ty, id, opts.include_contacts)?;
             let bytes = rec.to_bytes();
@@ -354,7 +354,7 @@ pub(super) fn plan(
                     continue;
                 }
             }
-            if *ty == "attachment" {
+            if *rt == RecordType::Attachment {
                 let (sha_a, size): (String, i64) = conn.query_row(
                     "SELECT sha256, size FROM attachment WHERE id = ?1",
                     [id],

@@ -191,7 +191,7 @@ pub(super) fn write_archive(
         small(&mut tar, manifest::SUMS_SIG, &s.sums_sig)?;
         let mut entries = s.m.files.iter().skip(2);
         for p in c.planned {
-            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            let entry = entries.next().ok_or(Error::Internal("manifest order"))?;
             let mut rec = load_record(conn, p.record_type, &p.id, c.include_contacts)?;
             rec.ancestors = p.ancestors.clone();
             let bytes = rec.to_bytes();
@@ -208,7 +208,7 @@ pub(super) fn write_archive(
             )?;
         }
         if c.custody {
-            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            let entry = entries.next().ok_or(Error::Internal("manifest order"))?;
             append_streamed(
                 &mut tar,
                 manifest::CUSTODY,
@@ -219,7 +219,7 @@ pub(super) fn write_archive(
             )?;
         }
         for f in c.files {
-            let entry = entries.next().ok_or(Error::Crypto("manifest order"))?;
+            let entry = entries.next().ok_or(Error::Internal("manifest order"))?;
             let id = parse_uuid(&f.id)?;
             append_streamed(
                 &mut tar,

@@ -264,7 +264,7 @@ impl<'v> Applying<'v> {
         }
         let blob = blobs::write(attachments_dir, entry, &want.sha256, want.size)
             .map_err(|e| stream_error(&self.flag, e))?;
-        let spec = rows::spec("attachment").ok_or(Error::Crypto("attachment spec"))?;
+        let spec = rows::spec("attachment").ok_or(Error::Internal("attachment spec"))?;
         let media_type = rec.text("media_type").unwrap_or_default();
         // Thumbnails are not carried in bundles: HQ makes its own from the
         // verified original.
@@ -316,7 +316,7 @@ impl<'v> Applying<'v> {
         put_lineages(conn, &self.lineages)?;
         let now = crate::model::now();
         for (ty, id) in &self.applied {
-            let spec = rows::spec(ty).ok_or(Error::Crypto("record spec"))?;
+            let spec = rows::spec(ty).ok_or(Error::Internal("record spec"))?;
             let local =
                 rows::load(conn, spec, id, true)?.ok_or_else(|| Error::not_found("record", id))?;
             conn.execute(
@@ -329,7 +329,8 @@ impl<'v> Applying<'v> {
             )?;
         }
         let summary = self.summary;
-        let summary_json = serde_json::to_string(&summary).map_err(|_| Error::Crypto("summary"))?;
+        let summary_json =
+            serde_json::to_string(&summary).map_err(|_| Error::Internal("summary"))?;
         conn.execute(
             "INSERT INTO bundle_import (bundle_id, device_id, sequence, manifest_sha256, created_at, imported_at, summary)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -12,6 +12,7 @@ use super::*;
 use crate::bundle::rows;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
+use crate::model::RecordType;
 use crate::vault::Vault;
 
 /// What `purge --received` did, and why everything else HQ answered for was kept. Each map
@@ -35,19 +36,19 @@ pub struct PurgeSummary {
 }
 
 /// Deletion order: what refers to others first.
-const PURGE_ORDER: &[&str] = &[
-    "attachment",
-    "testimony",
-    "involvement",
-    "proceeding",
-    "intervention",
-    "incident",
-    "person",
+const PURGE_ORDER: [RecordType; 7] = [
+    RecordType::Attachment,
+    RecordType::Testimony,
+    RecordType::Involvement,
+    RecordType::Proceeding,
+    RecordType::Intervention,
+    RecordType::Incident,
+    RecordType::Person,
 ];
 
-fn referenced(conn: &Connection, ty: &str, id: &str) -> Result<bool> {
+fn referenced(conn: &Connection, ty: RecordType, id: &str) -> Result<bool> {
     let sql = match ty {
-        "incident" => {
+        RecordType::Incident => {
             "SELECT EXISTS (SELECT 1 FROM involvement WHERE incident_id = ?1)
                     OR EXISTS (SELECT 1 FROM proceeding WHERE incident_id = ?1)
                     OR EXISTS (SELECT 1 FROM testimony WHERE incident_id = ?1)
@@ -55,14 +56,14 @@ fn referenced(conn: &Connection, ty: &str, id: &str) -> Result<bool> {
                     OR EXISTS (SELECT 1 FROM attachment WHERE record_id = ?1)
                     OR EXISTS (SELECT 1 FROM incident_link WHERE to_id = ?1)"
         }
-        "person" => {
+        RecordType::Person => {
             "SELECT EXISTS (SELECT 1 FROM involvement WHERE person_id = ?1)
                     OR EXISTS (SELECT 1 FROM proceeding WHERE person_id = ?1)
                     OR EXISTS (SELECT 1 FROM testimony WHERE witness_id = ?1)
                     OR EXISTS (SELECT 1 FROM intervention WHERE person_id = ?1)
                     OR EXISTS (SELECT 1 FROM attachment WHERE record_id = ?1)"
         }
-        "testimony" => "SELECT EXISTS (SELECT 1 FROM attachment WHERE record_id = ?1)",
+        RecordType::Testimony => "SELECT EXISTS (SELECT 1 FROM attachment WHERE record_id = ?1)",
         _ => return Ok(false),
     };
     Ok(conn.query_row(sql, [id], |r| r.get(0))?)
@@ -133,8 +134,9 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let mut summary = PurgeSummary::default();
     let mut blobs = Vec::new();
     vault.write(|conn, device| {
-        for ty in PURGE_ORDER {
-            let spec = rows::spec(ty).ok_or(Error::Crypto("record spec"))?;
+        for rt in PURGE_ORDER {
+            let ty = rt.as_str();
+            let spec = rows::spec(ty).ok_or(Error::Internal("record spec"))?;
             let mut answered: BTreeMap<String, Vec<(String, Option<String>)>> = BTreeMap::new();
             {
                 let mut stmt = conn.prepare(
@@ -157,11 +159,11 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
                     *reason(&mut summary).entry(ty.to_string()).or_default() += 1;
                     continue;
                 }
-                if referenced(conn, ty, &id)? {
+                if referenced(conn, rt, &id)? {
                     *summary.still_needed.entry(ty.to_string()).or_default() += 1;
                     continue;
                 }
-                if *ty == "attachment" {
+                if rt == RecordType::Attachment {
                     let blob: String = conn.query_row(
                         "SELECT blob_name FROM attachment WHERE id = ?1",
                         [&id],

@@ -136,7 +136,7 @@ pub(crate) fn seal(
     out: &Path,
     record: impl FnOnce(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut json = serde_json::to_vec_pretty(receipt).map_err(|_| Error::Crypto("receipt"))?;
+    let mut json = serde_json::to_vec_pretty(receipt).map_err(|_| Error::Internal("receipt"))?;
     json.push(b'\n');
     let sig = minisign::sign(vault.device(), &json, &receipt.trusted_comment()).into_bytes();
 
