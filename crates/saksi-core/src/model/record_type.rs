@@ -118,7 +118,7 @@ mod tests {
             "Incident",
             "incident ",
             "incident; DROP TABLE x",
-            "proceeding",
+            "act",
         ] {
             assert!(
                 bad.parse::<RecordType>().is_err(),
