@@ -8,6 +8,8 @@
 //! with one custody entry; merges stay in this vault (their entries do not travel in bundles:
 //! see docs/bundle-format.md, "Merging").
 
+use std::collections::HashMap;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
@@ -110,13 +112,21 @@ pub struct Unmerged {
     pub left_group: Vec<String>,
 }
 
-/// A person as `person list` shows it: the record and the identity it counts as.
+/// A person as `person list` shows it: the record and, when merged, its group.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ListedPerson {
     #[serde(flatten)]
     pub person: super::Person,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merge: Option<Membership>,
+}
+
+/// Where a merged person belongs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Membership {
+    /// The identity it counts as (itself, for the group's identity).
     pub identity_id: String,
-    /// How many records count as that identity (1: not merged).
+    /// How many records count as that identity (at least 2).
     pub group_size: usize,
 }
 
@@ -333,32 +343,30 @@ impl Vault {
         group(&self.conn, id)
     }
 
-    /// Every person (as [`crate::Persons::list`]), each with the identity it counts as.
+    /// Every person (as [`crate::Persons::list`]), each merged one with its group.
     pub fn person_list_with_identity(&self) -> Result<Vec<ListedPerson>> {
-        let mut sizes = std::collections::HashMap::<String, usize>::new();
-        let mut ids = std::collections::HashMap::<String, String>::new();
+        let mut sizes = HashMap::<String, usize>::new();
+        let mut ids = HashMap::<String, String>::new();
         let mut stmt = self
             .conn
-            .prepare("SELECT person_id, identity_id FROM person_identity")?;
+            .prepare("SELECT person_id, identity_id FROM person_merge")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for r in rows {
             let (p, i) = r?;
-            *sizes.entry(i.clone()).or_default() += 1;
+            // The identity itself has no link: count it once here.
+            *sizes.entry(i.clone()).or_insert(1) += 1;
             ids.insert(p, i);
         }
-        super::person::list(&self.conn)?
+        Ok(super::person::list(&self.conn)?
             .into_iter()
             .map(|person| {
-                let identity_id = ids
-                    .get(&person.id)
-                    .cloned()
-                    .ok_or(Error::Internal("a listed person has no identity"))?;
-                Ok(ListedPerson {
-                    group_size: sizes.get(&identity_id).copied().unwrap_or(1),
+                let identity_id = ids.get(&person.id).unwrap_or(&person.id).clone();
+                let merge = sizes.get(&identity_id).map(|&group_size| Membership {
                     identity_id,
-                    person,
-                })
+                    group_size,
+                });
+                ListedPerson { person, merge }
             })
-            .collect()
+            .collect())
     }
 }
