@@ -40,7 +40,7 @@ pub enum Action {
     /// is first exported, so that whoever forwards the record can prove who wrote it.
     RecordVersion,
     /// HQ merged two person records into one person (`details`: both ids, the identity, the
-    /// reason). HQ-local: never carried in a bundle (see [`Action::stays_local`]).
+    /// reason). HQ-local: never carried in a bundle (see docs/bundle-format.md, "Merging").
     PersonMerge,
     /// A person merge undone (`details`: the link removed).
     PersonUnmerge,

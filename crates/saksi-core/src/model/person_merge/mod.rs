@@ -283,7 +283,7 @@ fn details(l: &MergeLink) -> String {
 impl Vault {
     /// Merges persons `a` and `b` into one person, for counting and review: one transaction, one
     /// `person_merge` custody entry (both ids and the reason). Neither record is changed. See
-    /// [`link`] for which record is linked into which, and what is refused.
+    /// `link` for which record is linked into which, and what is refused.
     pub fn merge_persons(&mut self, a: &Uuid, b: &Uuid, reason: Option<&str>) -> Result<Merged> {
         let reason = reason.map(str::trim).unwrap_or("");
         if reason.len() > MAX_REASON_BYTES {
