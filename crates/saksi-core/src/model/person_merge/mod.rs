@@ -272,6 +272,43 @@ fn unlink(conn: &Connection, id: &Uuid) -> Result<MergeLink> {
     Ok(l)
 }
 
+/// `saksi verify`: every link's stored identity is the end of its chain of links, and no chain
+/// loops. One line per problem.
+pub(crate) fn check(conn: &Connection) -> Result<Vec<String>> {
+    let mut into = HashMap::<String, (String, String)>::new();
+    let mut stmt = conn.prepare("SELECT person_id, into_id, identity_id FROM person_merge")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+    })?;
+    for r in rows {
+        let (p, i, id) = r?;
+        into.insert(p, (i, id));
+    }
+    let mut problems = Vec::new();
+    for (person, (next, stored)) in &into {
+        let mut end = next;
+        let mut steps = 0;
+        while let Some((n, _)) = into.get(end) {
+            steps += 1;
+            if steps > into.len() {
+                break;
+            }
+            end = n;
+        }
+        if steps > into.len() {
+            problems.push(format!(
+                "the person merges through person {person} form a loop"
+            ));
+        } else if end != stored {
+            problems.push(format!(
+                "person {person} is stored as counted as {stored}, but its merges lead to {end}"
+            ));
+        }
+    }
+    problems.sort();
+    Ok(problems)
+}
+
 fn details(l: &MergeLink) -> String {
     serde_json::json!({
         "person_id": l.person_id, "into_id": l.into_id, "identity_id": l.identity_id,

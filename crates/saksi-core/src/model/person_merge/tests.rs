@@ -238,6 +238,42 @@ fn self_merge_and_cycles_are_refused() {
     );
 }
 
+#[test]
+fn verify_finds_a_stored_identity_that_its_links_do_not_lead_to() {
+    let (_d, mut v) = testutil::vault();
+    let [a, b, c] = ["A", "B", "C"].map(|n| person(&mut v, n));
+    v.merge_persons(&a, &b, None).unwrap();
+    v.merge_persons(&b, &c, None).unwrap();
+    assert!(
+        v.verify().unwrap().ok(),
+        "merges made by Saksi verify clean"
+    );
+    v.conn
+        .execute(
+            "UPDATE person_merge SET identity_id = ?1 WHERE person_id = ?2",
+            [b.to_string(), a.to_string()],
+        )
+        .unwrap();
+    let problems = v.verify().unwrap().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains(&a.to_string()) && p.contains("lead to")),
+        "a stored identity out of step with the links is reported: {problems:?}"
+    );
+    v.conn
+        .execute(
+            "UPDATE person_merge SET into_id = ?1 WHERE person_id = ?2",
+            [a.to_string(), b.to_string()],
+        )
+        .unwrap();
+    let problems = v.verify().unwrap().problems;
+    assert!(
+        problems.iter().any(|p| p.contains("loop")),
+        "links that loop are reported: {problems:?}"
+    );
+}
+
 // --- imports -------------------------------------------------------------------------------
 
 fn named(dir: &Path, name: &str) -> Vault {
