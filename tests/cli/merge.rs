@@ -158,3 +158,29 @@ fn refused_merges_are_one_clear_line_and_change_no_byte() {
         );
     }
 }
+
+#[test]
+fn a_merge_reason_with_terminal_escapes_is_shown_escaped() {
+    let v = TestVault::new();
+    let a = v.add("person", &json!({"name": "A"}));
+    let b = v.add("person", &json!({"name": "B"}));
+    v.ok(&[
+        "person",
+        "merge",
+        &a,
+        &b,
+        "--reason",
+        "same\u{1b}[2J\u{202e}person",
+    ]);
+    let text = v.ok(&["person", "show", &a]);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "a reason never reaches the terminal raw: {text:?}"
+    );
+    assert!(text.contains("same\\u{1b}[2J\\u{202e}person"), "{text:?}");
+    let shown = v.json(&["person", "show", &a, "--json"]);
+    assert_eq!(
+        shown["merge"]["members"][1]["merged"]["reason"], "same\u{1b}[2J\u{202e}person",
+        "JSON output keeps the reason exact"
+    );
+}
