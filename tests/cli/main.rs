@@ -49,3 +49,6 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+// `saksi person merge` / `unmerge`: a link beside both records, shown by `person show` and
+// `person list`, custody-logged, undone by unmerge; refusals change no byte.
+mod merge;

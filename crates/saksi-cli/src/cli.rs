@@ -35,7 +35,7 @@ pub enum Command {
     /// Incidents: add, list, show, update.
     #[command(subcommand)]
     Incident(IncidentCmd),
-    /// People: add, list, show.
+    /// People: add, list, show, update, merge, unmerge.
     #[command(subcommand)]
     Person(PersonCmd),
     /// Testimony: add, list, show.
@@ -138,6 +138,25 @@ pub enum PersonCmd {
         json: bool,
     },
     Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count two person records as one person (HQ: the same victim recorded twice). Neither
+    /// record is changed; `person unmerge` undoes it.
+    Merge {
+        /// The person to merge (linked into B's group; if A is already merged, B is linked
+        /// into A's).
+        a: String,
+        b: String,
+        /// Why they are the same person (kept in the custody log).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the merge that linked this person into another.
+    Unmerge {
         id: String,
         #[arg(long)]
         json: bool,

@@ -39,6 +39,11 @@ pub enum Action {
     /// hash (see `docs/bundle-format.md`, "Authorship"). Made when a version this device wrote
     /// is first exported, so that whoever forwards the record can prove who wrote it.
     RecordVersion,
+    /// HQ merged two person records into one person (`details`: both ids, the identity, the
+    /// reason). HQ-local: never carried in a bundle (see docs/bundle-format.md, "Merging").
+    PersonMerge,
+    /// A person merge undone (`details`: the link removed).
+    PersonUnmerge,
 }
 
 impl Action {
@@ -57,7 +62,16 @@ impl Action {
             Action::Redaction => "redaction",
             Action::Deletion => "deletion",
             Action::RecordVersion => "record_version",
+            Action::PersonMerge => "person_merge",
+            Action::PersonUnmerge => "person_unmerge",
         }
+    }
+
+    /// Whether entries of this action (named as stored) stay in this vault: person merges are
+    /// HQ's own analysis, and their details name a second person who may be withheld from the
+    /// bundle (consent) and a reason that may name them.
+    pub(crate) fn stays_local(action: &str) -> bool {
+        action == Action::PersonMerge.as_str() || action == Action::PersonUnmerge.as_str()
     }
 }
 

@@ -97,6 +97,10 @@ pub enum Error {
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+
+    /// Merging persons: see [`crate::model::person_merge::MergeError`].
+    #[error(transparent)]
+    Merge(#[from] crate::model::person_merge::MergeError),
 }
 
 impl Error {
@@ -125,6 +129,7 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",
             Error::Bundle(e) => e.kind(),
+            Error::Merge(e) => e.kind(),
         }
     }
 

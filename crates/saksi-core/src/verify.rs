@@ -77,6 +77,9 @@ impl Vault {
             report
                 .problems
                 .append(&mut crate::custody::verify_imported(self)?);
+            report
+                .problems
+                .append(&mut crate::model::person_merge::check(&self.conn)?);
             let (checked, mut att_problems) = crate::evidence::verify_all(self, progress)?;
             report.attachments_checked = checked;
             report.problems.append(&mut att_problems);

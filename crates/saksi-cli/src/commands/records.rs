@@ -1,6 +1,7 @@
 //! Records: incidents, people, testimony, proceedings, interventions; search, vocabularies and
 //! the detained report.
 
+use saksi_core::model::person_merge::MergeGroup;
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
     parse_id, FuzzyDate, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
@@ -93,14 +94,22 @@ pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
         }
         PersonCmd::List { detained, json } => {
             let list: Vec<_> = ctx
-                .with_vault(|v| Ok(v.persons().list()?))?
+                .with_vault(|v| Ok(v.person_list_with_identity()?))?
                 .into_iter()
-                .filter(|p| !detained || p.detained)
+                .filter(|l| !detained || l.person.detained)
                 .collect();
             output::show(*json, &list, |list| {
-                for p in list {
+                for l in list {
+                    let p = &l.person;
+                    let merged = match &l.merge {
+                        None => String::new(),
+                        Some(m) if m.identity_id == p.id => {
+                            format!("  [merged: {} records]", m.group_size)
+                        }
+                        Some(m) => format!("  [merged into {}]", m.identity_id),
+                    };
                     line(format!(
-                        "{}  {}{}",
+                        "{}  {}{}{merged}",
                         p.id,
                         names(p),
                         if p.detained { "  [detained]" } else { "" }
@@ -116,11 +125,15 @@ pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
                 #[serde(flatten)]
                 person: Person,
                 proceedings: Vec<Proceeding>,
+                /// Only for a merged person.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                merge: Option<MergeGroup>,
             }
             let shown = ctx.with_vault(|v| {
                 Ok(Shown {
                     person: v.persons().get(&id)?,
                     proceedings: v.persons().proceedings(&id)?,
+                    merge: Some(v.merge_group(&id)?).filter(|g| g.members.len() > 1),
                 })
             })?;
             output::show(*json, &shown, |s| {
@@ -129,10 +142,61 @@ pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
                     "{}{}",
                     names(&s.person),
                     if s.person.detained { " [detained]" } else { "" }
+                ))?;
+                if let Some(g) = &s.merge {
+                    show_group(g)?;
+                }
+                Ok(())
+            })
+        }
+        PersonCmd::Merge { a, b, reason, json } => {
+            let (a, b) = (parse_id("person", a)?, parse_id("person", b)?);
+            let merged = ctx.with_vault(|v| Ok(v.merge_persons(&a, &b, reason.as_deref())?))?;
+            output::show(*json, &merged, |m| {
+                line(format!(
+                    "merged: {} into {}: one person of {} records, counted as {}",
+                    m.link.person_id,
+                    m.link.into_id,
+                    m.group.len(),
+                    m.link.identity_id
+                ))
+            })
+        }
+        PersonCmd::Unmerge { id, json } => {
+            let id = parse_id("person", id)?;
+            let u = ctx.with_vault(|v| Ok(v.unmerge_person(&id)?))?;
+            output::show(*json, &u, |u| {
+                line(format!(
+                    "unmerged: {} from {} ({} records stay counted as {})",
+                    u.removed.person_id,
+                    u.removed.into_id,
+                    u.left_group.len(),
+                    u.removed.identity_id
                 ))
             })
         }
     }
+}
+
+/// A merged person's group, as `person show` prints it: the identity first.
+fn show_group(g: &MergeGroup) -> anyhow::Result<()> {
+    line(format!(
+        "merged: {} records of one person, counted as {}",
+        g.members.len(),
+        g.identity_id
+    ))?;
+    for m in &g.members {
+        let how = match &m.merged {
+            None => String::new(),
+            Some(l) if l.reason.is_empty() => format!("  merged into {}", l.into_id),
+            Some(l) => format!("  merged into {}: {}", l.into_id, l.reason),
+        };
+        line(format!(
+            "  {}  {}  (device {}){how}",
+            m.id, m.name, m.device_id
+        ))?;
+    }
+    Ok(())
 }
 
 pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {

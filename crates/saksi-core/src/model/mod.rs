@@ -5,6 +5,7 @@
 pub mod incident;
 pub mod intervention;
 pub mod person;
+pub mod person_merge;
 pub mod proceeding;
 pub mod record_type;
 pub mod testimony;

@@ -265,7 +265,10 @@ pub(super) fn custody_lines(
 ) -> Result<()> {
     for log in [custody::Log::Own, custody::Log::Received] {
         custody::each_entry(conn, log, |e| {
-            if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s)) {
+            // Person merges are HQ's own analysis and stay here (see `Action::stays_local`).
+            if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s))
+                || Action::stays_local(&e.action)
+            {
                 return Ok(());
             }
             let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;
