@@ -94,9 +94,21 @@ pub enum Error {
     #[error("internal error ({0}): nothing was changed; please report this")]
     Internal(&'static str),
 
-    /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
+    /// A bundle that cannot be read, checked or applied: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+
+    /// The HQ key, recipients, device cards, trusted devices: [`crate::bundle::KeyError`].
+    #[error(transparent)]
+    Keys(#[from] crate::bundle::KeyError),
+
+    /// Writing a bundle: [`crate::bundle::ExportError`].
+    #[error(transparent)]
+    Export(#[from] crate::bundle::ExportError),
+
+    /// Receipts: [`crate::bundle::ReceiptError`].
+    #[error(transparent)]
+    Receipt(#[from] crate::bundle::ReceiptError),
 
     /// Merging persons: see [`crate::model::person_merge::MergeError`].
     #[error(transparent)]
@@ -129,6 +141,9 @@ impl Error {
             Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",
             Error::Bundle(e) => e.kind(),
+            Error::Keys(e) => e.kind(),
+            Error::Export(e) => e.kind(),
+            Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
         }
     }

@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
             let (made, recipient) = ctx.with_vault(|v| {
                 let made = match keys::keygen(v) {
                     Ok(r) => Some(r),
-                    Err(saksi_core::Error::Bundle(bundle::BundleError::HqKeyExists))
+                    Err(saksi_core::Error::Keys(bundle::KeyError::HqKeyExists))
                         if out.is_some() =>
                     {
                         None

@@ -1,8 +1,11 @@
-//! [`BundleError`]: every way keys, bundles and receipts can fail, each with its own message a
-//! monitor can act on and a stable [`BundleError::kind`] string.
+//! Every way keys, bundles, exports and receipts can fail, one enum per operation
+//! ([`BundleError`] for reading and importing a bundle, [`KeyError`], [`ExportError`],
+//! [`ReceiptError`]), each failure with its own message a monitor can act on and a stable
+//! `kind()` string (all prefixed `bundle_`, unchanged since they were one enum: the UI and
+//! scripts match on them).
 
-/// Everything that can go wrong with keys, bundles and receipts. Each failure has its own
-/// message; [`BundleError::kind`] gives a stable machine-readable name.
+/// A bundle (or receipt) file that cannot be accepted: reading, decrypting, checking and
+/// applying it. Every failure leaves the vault unchanged and says so.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BundleError {
@@ -54,7 +57,55 @@ pub enum BundleError {
     BadSumsSignature,
     #[error("attachment {0} cannot be replaced: an attachment's bytes never change, and the other file that came under its id was not kept; keep this vault's file (and ask the sender to attach the other one anew)")]
     AttachmentImmutable(String),
+    #[error("the file's age header does not end within its first 64 KiB (a bundle's header is a few hundred bytes): this is not a Saksi bundle: nothing was imported")]
+    HeaderTooLarge,
+    #[error("the file is encrypted to more than 16 recipients (a Saksi bundle has a few): nothing was imported")]
+    TooManyRecipients,
+    #[error("the bundle is encrypted to {header} recipients but its signed manifest lists {listed}: it was encrypted to someone the sender did not name: nothing was imported")]
+    UnlistedRecipients { header: usize, listed: usize },
+    #[error("not enough free space on the vault's disk: importing this bundle needs {} and only {} are free: free some space and try again: nothing was imported", crate::bundle::human_bytes(*needed), crate::bundle::human_bytes(*available))]
+    NoSpace { needed: u64, available: u64 },
+}
 
+impl BundleError {
+    /// A stable, machine-readable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BundleError::NotAgeFile => "bundle_not_age",
+            BundleError::Passphrase => "bundle_passphrase",
+            BundleError::NotForUs => "bundle_not_for_us",
+            BundleError::Damaged(_) => "bundle_damaged",
+            BundleError::NotABundle(_) => "bundle_not_a_bundle",
+            BundleError::Unsigned => "bundle_unsigned",
+            BundleError::BadSignature => "bundle_bad_signature",
+            BundleError::UnknownSigner(_) => "bundle_unknown_signer",
+            BundleError::RevokedSigner(_, _) => "bundle_revoked_signer",
+            BundleError::NotAddressedToUs(_) => "bundle_not_addressed_to_us",
+            BundleError::UnknownVersion(_, _) => "bundle_unknown_version",
+            BundleError::MissingFile(_) => "bundle_missing_file",
+            BundleError::ExtraFile(_) => "bundle_extra_file",
+            BundleError::HashMismatch(_) => "bundle_hash_mismatch",
+            BundleError::BadEntryName(_) => "bundle_bad_entry_name",
+            BundleError::TooLarge(_) => "bundle_too_large",
+            BundleError::Malformed(_, _) => "bundle_malformed",
+            BundleError::Replayed { .. } => "bundle_replayed",
+            BundleError::Inconsistent(_) => "bundle_inconsistent",
+            BundleError::UnprovenAuthor { .. } => "bundle_unproven_author",
+            BundleError::CustodyBroken(_) => "bundle_custody_broken",
+            BundleError::BadSumsSignature => "bundle_bad_sums_signature",
+            BundleError::AttachmentImmutable(_) => "bundle_attachment_immutable",
+            BundleError::HeaderTooLarge => "bundle_header_too_large",
+            BundleError::TooManyRecipients => "bundle_too_many_recipients",
+            BundleError::UnlistedRecipients { .. } => "bundle_unlisted_recipients",
+            BundleError::NoSpace { .. } => "bundle_no_space",
+        }
+    }
+}
+
+/// Keys: the HQ key, recipients, device cards and trusted devices.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
     #[error("this vault has no HQ key: make one, or give the HQ identity file")]
     NoHqKey,
     #[error("this vault already has an HQ key")]
@@ -73,71 +124,64 @@ pub enum BundleError {
     BadCard(String),
     #[error("no trusted device {0}")]
     UnknownDevice(String),
+}
+
+impl KeyError {
+    /// A stable, machine-readable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            KeyError::NoHqKey => "bundle_no_hq_key",
+            KeyError::HqKeyExists => "bundle_hq_key_exists",
+            KeyError::BadRecipient(_) => "bundle_bad_recipient",
+            KeyError::BadIdentity(_) => "bundle_bad_identity",
+            KeyError::UnknownRecipient(_) => "bundle_unknown_recipient",
+            KeyError::RecipientExists(_) => "bundle_recipient_exists",
+            KeyError::KeyChanged(_) => "bundle_key_changed",
+            KeyError::BadCard(_) => "bundle_bad_card",
+            KeyError::UnknownDevice(_) => "bundle_unknown_device",
+        }
+    }
+}
+
+/// Writing a bundle.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
     #[error("{0} already exists: not overwriting it")]
     OutputExists(String),
     #[error("nothing to export: {0}")]
     NothingToExport(String),
     #[error("attachment {0} does not match the SHA-256 recorded at intake: export stopped, nothing was written")]
     AttachmentAltered(String),
+}
+
+impl ExportError {
+    /// A stable, machine-readable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExportError::OutputExists(_) => "bundle_output_exists",
+            ExportError::NothingToExport(_) => "bundle_nothing_to_export",
+            ExportError::AttachmentAltered(_) => "bundle_attachment_altered",
+        }
+    }
+}
+
+/// Receipts: writing HQ's, checking one at the monitor.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiptError {
     #[error("no imported bundle to acknowledge{0}")]
     NoImportedBundle(String),
     #[error("the receipt is not valid: {0}: nothing was recorded")]
     BadReceipt(String),
-    #[error("the file's age header does not end within its first 64 KiB (a bundle's header is a few hundred bytes): this is not a Saksi bundle: nothing was imported")]
-    HeaderTooLarge,
-    #[error("the file is encrypted to more than 16 recipients (a Saksi bundle has a few): nothing was imported")]
-    TooManyRecipients,
-    #[error("the bundle is encrypted to {header} recipients but its signed manifest lists {listed}: it was encrypted to someone the sender did not name: nothing was imported")]
-    UnlistedRecipients { header: usize, listed: usize },
-    #[error("not enough free space on the vault's disk: importing this bundle needs {} and only {} are free: free some space and try again: nothing was imported", crate::bundle::human_bytes(*needed), crate::bundle::human_bytes(*available))]
-    NoSpace { needed: u64, available: u64 },
 }
 
-impl BundleError {
-    /// A stable, machine-readable name (prefixed `bundle_` by [`crate::Error::kind`]).
+impl ReceiptError {
+    /// A stable, machine-readable name.
     pub fn kind(&self) -> &'static str {
         match self {
-            BundleError::NotAgeFile => "bundle_not_age",
-            BundleError::Passphrase => "bundle_passphrase",
-            BundleError::NotForUs => "bundle_not_for_us",
-            BundleError::Damaged(_) => "bundle_damaged",
-            BundleError::NotABundle(_) => "bundle_not_a_bundle",
-            BundleError::Unsigned => "bundle_unsigned",
-            BundleError::BadSignature => "bundle_bad_signature",
-            BundleError::UnknownSigner(_) => "bundle_unknown_signer",
-            BundleError::RevokedSigner(..) => "bundle_revoked_signer",
-            BundleError::NotAddressedToUs(_) => "bundle_not_addressed_to_us",
-            BundleError::UnknownVersion(..) => "bundle_unknown_version",
-            BundleError::MissingFile(_) => "bundle_missing_file",
-            BundleError::ExtraFile(_) => "bundle_extra_file",
-            BundleError::HashMismatch(_) => "bundle_hash_mismatch",
-            BundleError::BadEntryName(_) => "bundle_bad_entry_name",
-            BundleError::TooLarge(_) => "bundle_too_large",
-            BundleError::Malformed(..) => "bundle_malformed",
-            BundleError::Replayed { .. } => "bundle_replayed",
-            BundleError::Inconsistent(_) => "bundle_inconsistent",
-            BundleError::UnprovenAuthor { .. } => "bundle_unproven_author",
-            BundleError::CustodyBroken(_) => "bundle_custody_broken",
-            BundleError::BadSumsSignature => "bundle_bad_sums_signature",
-            BundleError::AttachmentImmutable(_) => "bundle_attachment_immutable",
-            BundleError::NoHqKey => "bundle_no_hq_key",
-            BundleError::HqKeyExists => "bundle_hq_key_exists",
-            BundleError::BadRecipient(_) => "bundle_bad_recipient",
-            BundleError::BadIdentity(_) => "bundle_bad_identity",
-            BundleError::UnknownRecipient(_) => "bundle_unknown_recipient",
-            BundleError::RecipientExists(_) => "bundle_recipient_exists",
-            BundleError::KeyChanged(_) => "bundle_key_changed",
-            BundleError::BadCard(_) => "bundle_bad_card",
-            BundleError::UnknownDevice(_) => "bundle_unknown_device",
-            BundleError::OutputExists(_) => "bundle_output_exists",
-            BundleError::NothingToExport(_) => "bundle_nothing_to_export",
-            BundleError::AttachmentAltered(_) => "bundle_attachment_altered",
-            BundleError::NoImportedBundle(_) => "bundle_no_imported_bundle",
-            BundleError::BadReceipt(_) => "bundle_bad_receipt",
-            BundleError::HeaderTooLarge => "bundle_header_too_large",
-            BundleError::TooManyRecipients => "bundle_too_many_recipients",
-            BundleError::UnlistedRecipients { .. } => "bundle_unlisted_recipients",
-            BundleError::NoSpace { .. } => "bundle_no_space",
+            ReceiptError::NoImportedBundle(_) => "bundle_no_imported_bundle",
+            ReceiptError::BadReceipt(_) => "bundle_bad_receipt",
         }
     }
 }

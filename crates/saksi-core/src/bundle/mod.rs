@@ -35,7 +35,7 @@ mod tests_merge;
 #[cfg(test)]
 mod trust_tests;
 
-pub use error::BundleError;
+pub use error::{BundleError, ExportError, KeyError, ReceiptError};
 pub use export::{export, ExportOptions, ExportScope, ExportSummary};
 pub use import::{import, ImportOutcome, ImportSummary};
 pub use keys::{DeviceCard, RecipientEntry, TrustedDevice};

@@ -113,13 +113,7 @@ mod tests {
                 "serde uses the stable name"
             );
         }
-        for bad in [
-            "",
-            "Incident",
-            "incident ",
-            "incident; DROP TABLE x",
-            "act",
-        ] {
+        for bad in ["", "Incident", "incident ", "incident; DROP TABLE x", "act"] {
             assert!(
                 bad.parse::<RecordType>().is_err(),
                 "{bad:?} must be refused"

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::bundle::keys::{self, RecipientEntry};
 use crate::bundle::manifest::{self, EntryName, FileEntry, Manifest, ManifestRecipient, Withheld};
-use crate::bundle::{sha256_hex, BundleError};
+use crate::bundle::sha256_hex;
 use crate::crypto::minisign;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
@@ -30,6 +30,7 @@ use crate::vault::Vault;
 mod plan;
 mod write;
 
+use crate::bundle::ExportError;
 use plan::{custody_lines, plan, resolve_recipients, Plan, Planned, PlannedFile};
 
 /// What to export.
@@ -186,7 +187,7 @@ pub fn export_with(
         ));
     }
     if opts.out.exists() {
-        return Err(BundleError::OutputExists(opts.out.display().to_string()).into());
+        return Err(ExportError::OutputExists(opts.out.display().to_string()).into());
     }
     let vault = &*vault;
     let partial = write::Partial::beside(&opts.out);
@@ -214,7 +215,7 @@ pub fn export_with(
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
         if planned.is_empty() {
-            return Err(BundleError::NothingToExport(if opts.since_last {
+            return Err(ExportError::NothingToExport(if opts.since_last {
                 "nothing changed since the last bundle to these recipients".into()
             } else {
                 "the vault holds no records that may be shared".into()

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::plan::{custody_lines, load_record, Planned, PlannedFile};
 use super::{parse_uuid, Signed};
 use crate::bundle::manifest::{self, FileEntry};
-use crate::bundle::BundleError;
+use crate::bundle::ExportError;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::vault::Vault;
@@ -226,11 +226,11 @@ pub(super) fn write_archive(
                 &entry.path,
                 entry,
                 mtime,
-                || BundleError::AttachmentAltered(f.id.clone()).into(),
+                || ExportError::AttachmentAltered(f.id.clone()).into(),
                 |w| {
                     let mut r = crate::evidence::open_original(vault, &id)?;
                     io::copy(&mut r, w)
-                        .map_err(|_| Error::from(BundleError::AttachmentAltered(f.id.clone())))?;
+                        .map_err(|_| Error::from(ExportError::AttachmentAltered(f.id.clone())))?;
                     Ok(())
                 },
             )?;

@@ -43,6 +43,7 @@ mod apply;
 mod merge;
 mod verify;
 
+use crate::bundle::KeyError;
 use apply::apply;
 use verify::verify;
 
@@ -105,7 +106,7 @@ pub fn import_with(
             ids.extend(keys::hq_identity(vault)?);
             ids.extend(super::keys::stored_device_identity(vault)?);
             if ids.is_empty() {
-                return Err(BundleError::NoHqKey.into());
+                return Err(KeyError::NoHqKey.into());
             }
             ids
         }

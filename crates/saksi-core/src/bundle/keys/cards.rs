@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::*;
-use crate::bundle::BundleError;
+use crate::bundle::KeyError;
 use crate::crypto::minisign;
 use crate::error::Result;
 use crate::vault::Vault;
@@ -94,7 +94,7 @@ pub fn read_card_file(path: &std::path::Path) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() as u64 > MAX_CARD_BYTES {
-        return Err(BundleError::BadCard("larger than 64 KiB".into()).into());
+        return Err(KeyError::BadCard("larger than 64 KiB".into()).into());
     }
     Ok(bytes)
 }
@@ -120,7 +120,7 @@ pub fn device_card(vault: &Vault) -> Result<DeviceCard> {
 impl DeviceCard {
     /// Parses and checks a card: every field must agree with the keys.
     pub fn parse(bytes: &[u8]) -> Result<(DeviceCard, VerifyingKey)> {
-        let bad = |m: &str| crate::Error::from(BundleError::BadCard(m.to_string()));
+        let bad = |m: &str| crate::Error::from(KeyError::BadCard(m.to_string()));
         if bytes.len() > 64 << 10 {
             return Err(bad("larger than 64 KiB"));
         }

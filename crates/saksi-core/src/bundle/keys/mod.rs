@@ -13,7 +13,7 @@ use age::secrecy::ExposeSecret;
 use rusqlite::{params, Connection, OptionalExtension};
 use zeroize::Zeroizing;
 
-use crate::bundle::BundleError;
+use crate::bundle::KeyError;
 use crate::error::Result;
 use crate::vault::Vault;
 
@@ -33,7 +33,7 @@ pub fn recipient_fingerprint(recipient: &str) -> String {
 /// Parses an age X25519 recipient (`age1…`); nothing else (no SSH keys, no plugins).
 pub fn parse_recipient(s: &str) -> Result<age::x25519::Recipient> {
     let s = s.trim();
-    age::x25519::Recipient::from_str(s).map_err(|_| BundleError::BadRecipient(s.into()).into())
+    age::x25519::Recipient::from_str(s).map_err(|_| KeyError::BadRecipient(s.into()).into())
 }
 
 fn load_identity(conn: &Connection, purpose: &str) -> Result<Option<age::x25519::Identity>> {
@@ -74,7 +74,7 @@ pub fn hq_identity(vault: &Vault) -> Result<Option<age::x25519::Identity>> {
 /// Makes this vault's HQ identity. Refuses if there is one already.
 pub fn keygen(vault: &mut Vault) -> Result<String> {
     if hq_identity(vault)?.is_some() {
-        return Err(BundleError::HqKeyExists.into());
+        return Err(KeyError::HqKeyExists.into());
     }
     let id = age::x25519::Identity::generate();
     store_identity(&vault.conn, "hq", &id)?;
@@ -85,13 +85,13 @@ pub fn keygen(vault: &mut Vault) -> Result<String> {
 pub fn hq_recipient(vault: &Vault) -> Result<String> {
     hq_identity(vault)?
         .map(|i| i.to_public().to_string())
-        .ok_or_else(|| BundleError::NoHqKey.into())
+        .ok_or_else(|| KeyError::NoHqKey.into())
 }
 
 /// HQ's identity as an age identity file (what `age -d -i FILE` reads). Secret: the caller
 /// writes it only where the user asked.
 pub fn hq_identity_file(vault: &Vault) -> Result<Zeroizing<String>> {
-    let id = hq_identity(vault)?.ok_or(BundleError::NoHqKey)?;
+    let id = hq_identity(vault)?.ok_or(KeyError::NoHqKey)?;
     Ok(Zeroizing::new(format!(
         "# Saksi HQ identity (age X25519). Keep it secret.\n# public key: {}\n{}\n",
         id.to_public(),
@@ -123,11 +123,11 @@ pub fn parse_identity_file(text: &str) -> Result<Vec<age::x25519::Identity>> {
             continue;
         }
         out.push(age::x25519::Identity::from_str(line).map_err(|_| {
-            BundleError::BadIdentity("a line is neither a comment nor an AGE-SECRET-KEY-1".into())
+            KeyError::BadIdentity("a line is neither a comment nor an AGE-SECRET-KEY-1".into())
         })?);
     }
     if out.is_empty() {
-        return Err(BundleError::BadIdentity("the file is empty".into()).into());
+        return Err(KeyError::BadIdentity("the file is empty".into()).into());
     }
     Ok(out)
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::*;
 use crate::bundle::BundleError;
+use crate::bundle::KeyError;
 use crate::crypto::minisign;
 use crate::error::Result;
 use crate::vault::Vault;
@@ -97,7 +98,7 @@ pub fn recipient_add(vault: &mut Vault, name: &str, recipient: &str) -> Result<R
         return Err(recipient_key_changed(&old, "age key"));
     }
     if let Some(other) = recipient_where(conn, "recipient", &r)? {
-        return Err(BundleError::RecipientExists(other.name).into());
+        return Err(KeyError::RecipientExists(other.name).into());
     }
     conn.execute(
         "INSERT INTO bundle_recipient (name, recipient, added_at) VALUES (?1, ?2, ?3)",
@@ -107,7 +108,7 @@ pub fn recipient_add(vault: &mut Vault, name: &str, recipient: &str) -> Result<R
 }
 
 fn recipient_key_changed(old: &RecipientEntry, what: &str) -> crate::Error {
-    BundleError::KeyChanged(format!(
+    KeyError::KeyChanged(format!(
         "recipient '{}' is registered (since {}) with a different {what}; compare the card's fingerprint with HQ by phone, and if HQ's keys really changed, register it under a new name",
         old.name, old.added_at
     ))
@@ -126,12 +127,12 @@ pub fn recipient_add_card(
     let name = check_name(name)?;
     let (card, key) = DeviceCard::parse(card_bytes)?;
     let hq = card.hq_recipient.clone().ok_or_else(|| {
-        BundleError::BadCard(
+        KeyError::BadCard(
             "this card carries no HQ bundle key (the vault that made it has no HQ key): HQ must make its HQ key, then a new card".into(),
         )
     })?;
     if card.device_id == vault.device().id() {
-        return Err(BundleError::BadCard("this is this device's own card".into()).into());
+        return Err(KeyError::BadCard("this is this device's own card".into()).into());
     }
     let conn = &vault.conn;
     if let Some(d) = trusted_by_id(conn, &card.device_id)? {
@@ -156,7 +157,7 @@ pub fn recipient_add_card(
             return Ok(old);
         }
     } else if let Some(other) = recipient_where(conn, "recipient", &hq)? {
-        return Err(BundleError::RecipientExists(other.name).into());
+        return Err(KeyError::RecipientExists(other.name).into());
     }
     if let Some(pinned) = recipient_where(conn, "signing_key", &key.as_bytes().to_vec())? {
         if pinned.name != name {
@@ -193,7 +194,7 @@ pub fn recipient_list(vault: &Vault) -> Result<Vec<RecipientEntry>> {
 
 pub(crate) fn recipient_by_name(conn: &Connection, name: &str) -> Result<RecipientEntry> {
     recipient_where(conn, "name", &name.trim())?
-        .ok_or_else(|| BundleError::UnknownRecipient(name.trim().to_string()).into())
+        .ok_or_else(|| KeyError::UnknownRecipient(name.trim().to_string()).into())
 }
 
 /// The recipient whose pinned signing key has minisign key id `key_id`.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::*;
 use crate::bundle::BundleError;
+use crate::bundle::KeyError;
 use crate::crypto::minisign;
 use crate::error::Result;
 use crate::vault::Vault;
@@ -66,7 +67,7 @@ const TRUSTED_COLS: &str =
 pub fn trust_add(vault: &mut Vault, card_bytes: &[u8]) -> Result<TrustedDevice> {
     let (card, key) = DeviceCard::parse(card_bytes)?;
     if card.device_id == vault.device().id() {
-        return Err(BundleError::BadCard("this is this device's own card".into()).into());
+        return Err(KeyError::BadCard("this is this device's own card".into()).into());
     }
     if let Some(existing) = trusted_by_id(&vault.conn, &card.device_id)? {
         if let Some(at) = existing.revoked_at {
@@ -82,7 +83,7 @@ pub fn trust_add(vault: &mut Vault, card_bytes: &[u8]) -> Result<TrustedDevice> 
             None
         };
         if let Some(what) = what {
-            return Err(BundleError::KeyChanged(format!(
+            return Err(KeyError::KeyChanged(format!(
                 "device {} ({}) is trusted (since {}) with a different {what}; compare the card's fingerprint with the device by phone, and if its keys really changed, revoke it and trust the new vault's card",
                 existing.id, existing.name, existing.added_at
             ))
@@ -107,7 +108,7 @@ pub fn trust_add(vault: &mut Vault, card_bytes: &[u8]) -> Result<TrustedDevice> 
         )?;
     }
     trusted_by_id(&vault.conn, &card.device_id)?
-        .ok_or_else(|| BundleError::UnknownDevice(card.device_id).into())
+        .ok_or_else(|| KeyError::UnknownDevice(card.device_id).into())
 }
 
 pub fn trust_list(vault: &Vault) -> Result<Vec<TrustedDevice>> {
@@ -126,8 +127,8 @@ pub fn trust_revoke(vault: &mut Vault, id: &str) -> Result<TrustedDevice> {
         "UPDATE trusted_device SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, crate::model::now()],
     )?;
-    let dev = trusted_by_id(&vault.conn, id)?
-        .ok_or_else(|| BundleError::UnknownDevice(id.to_string()))?;
+    let dev =
+        trusted_by_id(&vault.conn, id)?.ok_or_else(|| KeyError::UnknownDevice(id.to_string()))?;
     let _ = n;
     Ok(dev)
 }

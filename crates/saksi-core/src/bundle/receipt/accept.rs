@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::*;
 use crate::bundle::rows;
 use crate::bundle::stream::{check_tail, read_bounded, read_error, Plain};
+use crate::bundle::ReceiptError;
 use crate::bundle::{keys, limits, BundleError};
 use crate::crypto::minisign::{self, SignatureFile};
 use crate::custody::{self, Action};
@@ -59,17 +60,17 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         let key_id = minisign::key_id_display(&sig.key_id);
         if minisign::key_id(&vault.device().public_key()) == sig.key_id {
             return Err(
-                BundleError::BadReceipt("it was signed by this device itself".into()).into(),
+                ReceiptError::BadReceipt("it was signed by this device itself".into()).into(),
             );
         }
         if let Some(d) = keys::trusted_by_key_id(conn, &sig.key_id)? {
-            return Err(BundleError::BadReceipt(format!(
+            return Err(ReceiptError::BadReceipt(format!(
                 "it was signed by device {} ({}), a trusted device but not an HQ this device sends bundles to: only the HQ a bundle was sent to, registered from its device card, can confirm it",
                 d.id, d.name
             ))
             .into());
         }
-        return Err(BundleError::BadReceipt(format!(
+        return Err(ReceiptError::BadReceipt(format!(
             "it was signed by a key no recipient was registered with (key id {key_id}): only an HQ registered from its device card can confirm receipt (a recipient registered by its age key alone has no signing key to check it with)"
         ))
         .into());
@@ -99,7 +100,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     match value.get("version").and_then(|v| v.as_u64()) {
         Some(VERSION) => {}
         Some(v) if v < VERSION => {
-            return Err(BundleError::BadReceipt(format!(
+            return Err(ReceiptError::BadReceipt(format!(
                 "it is an old receipt (version {v}) that does not say what HQ did with each record: ask HQ to update Saksi and write a new receipt"
             ))
             .into())
@@ -109,9 +110,10 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     let mut r: Receipt = serde_json::from_value(value)
         .map_err(|e| BundleError::Malformed(RECEIPT.into(), e.to_string()))?;
     if r.hq_device_id != hq_device || sig.trusted_comment != r.trusted_comment() {
-        return Err(
-            BundleError::BadReceipt("it was not made by the device that signed it".into()).into(),
-        );
+        return Err(ReceiptError::BadReceipt(
+            "it was not made by the device that signed it".into(),
+        )
+        .into());
     }
     // Ids are compared as ids, never as text: the same receipt or record id in capitals is the
     // same id (checked after the signature, which covers the text as sent).
@@ -126,7 +128,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         it.record_id = canonical("an item's record_id", &it.record_id)?;
     }
     if r.bundle_device_id != vault.device().id() {
-        return Err(BundleError::BadReceipt("it is about another device's bundle".into()).into());
+        return Err(ReceiptError::BadReceipt("it is about another device's bundle".into()).into());
     }
     let sent: Option<(String, String)> = conn
         .query_row(
@@ -138,7 +140,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     let Some((manifest_sha, recipients)) = sent.filter(|(m, _)| *m == r.bundle_manifest_sha256)
     else {
         return Err(
-            BundleError::BadReceipt("it names a bundle this device did not send".into()).into(),
+            ReceiptError::BadReceipt("it names a bundle this device did not send".into()).into(),
         );
     };
     let _ = manifest_sha;
@@ -149,7 +151,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         ))
     })?;
     if !recipients.contains(&hq.recipient) {
-        return Err(BundleError::BadReceipt(format!(
+        return Err(ReceiptError::BadReceipt(format!(
             "it was signed by '{}', but bundle {} was not sent to '{}': only a recipient of a bundle can confirm it",
             hq.name, r.bundle_id, hq.name
         ))

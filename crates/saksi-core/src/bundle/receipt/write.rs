@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::bundle::{keys, BundleError};
+use crate::bundle::{ExportError, KeyError, ReceiptError};
 use crate::crypto::minisign;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
@@ -22,7 +23,7 @@ pub fn write_receipt(
     out: &Path,
 ) -> Result<ReceiptSummary> {
     if out.exists() {
-        return Err(BundleError::OutputExists(out.display().to_string()).into());
+        return Err(ExportError::OutputExists(out.display().to_string()).into());
     }
     let vault = &*vault;
     let conn = &vault.conn;
@@ -43,14 +44,14 @@ pub fn write_receipt(
             .optional()?,
     };
     let (bid, device_id, sequence, manifest_sha, summary_json) = row.ok_or_else(|| {
-        BundleError::NoImportedBundle(
+        ReceiptError::NoImportedBundle(
             bundle_id
                 .map(|b| format!(" with id {b}"))
                 .unwrap_or_default(),
         )
     })?;
     let device = keys::trusted_by_id(conn, &device_id)?
-        .ok_or_else(|| BundleError::UnknownDevice(device_id.clone()))?;
+        .ok_or_else(|| KeyError::UnknownDevice(device_id.clone()))?;
     if let Some(at) = device.revoked_at {
         return Err(BundleError::RevokedSigner(device.id, at).into());
     }
