@@ -47,3 +47,7 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+
+// `saksi person duplicates`: one person written in Khmer and Latin by two monitors is suggested
+// with its reasons; two people who share only a family name are not.
+mod duplicates;

@@ -217,7 +217,7 @@ impl Vault {
         for row in rows {
             let (pid, org) = row?;
             if let Some(p) = index.get(&pid).map(|&i| &mut people[i]) {
-                p.profile.affiliations.push(crate::text::fold(&org));
+                p.profile.affiliations.push(org);
             }
         }
         Ok(people)

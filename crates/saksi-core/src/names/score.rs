@@ -50,7 +50,7 @@ pub struct Profile {
     pub birth_year: Option<i32>,
     /// female | male | other | unknown
     pub sex: Option<String>,
-    /// Organisation names, folded ([`crate::text::fold`]).
+    /// Organisation names as stored (compared folded, [`crate::text::fold`]).
     pub affiliations: Vec<String>,
 }
 
@@ -215,7 +215,11 @@ fn adjustments(a: &Profile, b: &Profile) -> Vec<Reason> {
             });
         }
     }
-    if let Some(org) = a.affiliations.iter().find(|o| b.affiliations.contains(o)) {
+    let shared = a.affiliations.iter().find(|o| {
+        let o = crate::text::fold(o);
+        b.affiliations.iter().any(|p| crate::text::fold(p) == o)
+    });
+    if let Some(org) = shared {
         out.push(Reason {
             kind: "affiliation",
             text: format!("both affiliated with {org}"),
