@@ -62,19 +62,22 @@ struct Stored {
     profile: Profile,
 }
 
-/// The blocking keys of a person: for each name, every pair of distinct word initials of its
-/// keys (a one-initial name gives that initial twice). Two people are compared only if they
-/// share a key.
+/// A word key's first consonant (its first letter if it has none): romanisations disagree most on
+/// a leading vowel ("Ouk" / "Uk", "Ieng" / "Eng").
+fn initial(word: &str) -> Option<char> {
+    word.chars()
+        .find(|c| !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'ə'))
+        .or_else(|| word.chars().next())
+}
+
+/// The blocking keys of a person: for each name, every pair of its words' initials
+/// ([`initial`]), in alphabetical order (a one-word name gives its initial twice). Two people
+/// are compared only if they share a key.
 fn blocks(p: &Profile) -> BTreeSet<(char, char)> {
     let mut out = BTreeSet::new();
     for n in &p.names {
-        let initials: Vec<char> = n
-            .words
-            .iter()
-            .filter_map(|w| w.chars().next())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut initials: Vec<char> = n.words.iter().filter_map(|w| initial(w)).collect();
+        initials.sort_unstable();
         match initials.as_slice() {
             [] => {}
             [c] => {
@@ -107,6 +110,7 @@ fn candidates(
     }
     let mut seen = HashSet::new();
     let mut compared = 0usize;
+    let mut memo = score::Memo::default();
     let mut out = Vec::new();
     for members in buckets.values() {
         for (k, &i) in members.iter().enumerate() {
@@ -119,7 +123,9 @@ fn candidates(
                     continue;
                 }
                 compared += 1;
-                if let Some(s) = score::score_at_least(&a.profile, &b.profile, opts.min_score) {
+                if let Some(s) =
+                    score::score_at_least(&a.profile, &b.profile, opts.min_score, &mut memo)
+                {
                     let side = |p: &Stored| CandidatePerson {
                         id: p.id.clone(),
                         names: p.names.clone(),

@@ -3,6 +3,8 @@
 //! affiliation. A name's weakest word weighs as much as all its words together, so two people
 //! who share only a family name stay low.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{khmer, latin};
@@ -99,21 +101,18 @@ fn combine(sims: &[f64]) -> f64 {
     (mean + sims.iter().copied().fold(1.0, f64::min)) / 2.0
 }
 
-/// Best [`combine`]d similarity of two word lists of one length, over every order of `b` (up to
-/// five words; longer names are taken in the order written).
-fn aligned<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> f64 {
-    let n = a.len();
-    if n == 0 || n != b.len() {
+/// Best [`combine`]d similarity of two word lists of length `n`, `sim(i, j)` comparing word `i`
+/// of the one with word `j` of the other, over every order (up to five words; longer names are
+/// taken in the order written).
+fn aligned(n: usize, mut sim: impl FnMut(usize, usize) -> f64) -> f64 {
+    if n == 0 {
         return 0.0;
     }
-    let sim: Vec<f64> = a
-        .iter()
-        .flat_map(|x| b.iter().map(|y| word_similarity(x.as_ref(), y.as_ref())))
-        .collect();
     if n > 5 {
-        let diag: Vec<f64> = (0..n).map(|i| sim[i * n + i]).collect();
+        let diag: Vec<f64> = (0..n).map(|i| sim(i, i)).collect();
         return combine(&diag);
     }
+    let matrix: Vec<f64> = (0..n * n).map(|k| sim(k / n, k % n)).collect();
     fn best(sim: &[f64], n: usize, order: &mut [usize], k: usize, top: &mut f64) {
         if k == n {
             let picked: Vec<f64> = (0..n).map(|i| sim[i * n + order[i]]).collect();
@@ -128,8 +127,22 @@ fn aligned<A: AsRef<str>, B: AsRef<str>>(a: &[A], b: &[B]) -> f64 {
     }
     let mut order: Vec<usize> = (0..n).collect();
     let mut top = 0.0;
-    best(&sim, n, &mut order, 0, &mut top);
+    best(&matrix, n, &mut order, 0, &mut top);
     top
+}
+
+/// Word similarities already computed in one run over many people (names repeat a lot).
+#[derive(Default)]
+pub struct Memo<'a>(HashMap<(&'a str, &'a str), f64>);
+
+impl<'a> Memo<'a> {
+    fn word(&mut self, a: &'a str, b: &'a str) -> f64 {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        *self
+            .0
+            .entry(key)
+            .or_insert_with(|| word_similarity(key.0, key.1))
+    }
 }
 
 /// Every way of joining neighbouring words of `w` into `n` words ("kim seng" → "kimseng").
@@ -154,6 +167,10 @@ fn joinings(w: &[String], n: usize) -> Vec<Vec<String>> {
 /// keys in the best alignment, joining words where one name writes as two what the other
 /// writes as one, or (at 0.85 of the value) leaving out the extra words of the longer name.
 pub fn name_similarity(a: &NameKey, b: &NameKey) -> f64 {
+    similar_names(a, b, &mut Memo::default())
+}
+
+fn similar_names<'a>(a: &'a NameKey, b: &'a NameKey, memo: &mut Memo<'a>) -> f64 {
     if let (Some((ka, _)), Some((kb, _))) = (&a.khmer, &b.khmer) {
         if ka == kb {
             return 1.0;
@@ -164,27 +181,27 @@ pub fn name_similarity(a: &NameKey, b: &NameKey) -> f64 {
     } else {
         (&b.words, &a.words)
     };
-    if short.is_empty() || long.len() > 8 {
+    let n = short.len();
+    if n == 0 || long.len() > 8 {
         return 0.0;
     }
-    let mut top = aligned(short, long);
-    if long.len() > short.len() {
-        for j in joinings(long, short.len()) {
-            top = top.max(aligned(short, &j));
-        }
-        // A name with a word more (a second given name): the shorter one inside the longer.
-        if short.len() >= 2 {
-            for skip in 0..long.len() {
-                let rest: Vec<&String> = long
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .map(|(_, w)| w)
-                    .collect();
-                if rest.len() == short.len() {
-                    top = top.max(0.85 * aligned(short, &rest));
-                }
-            }
+    if long.len() == n {
+        return aligned(n, |i, j| memo.word(&short[i], &long[j]));
+    }
+    let mut top: f64 = 0.0;
+    for joined in joinings(long, n) {
+        top = top.max(aligned(n, |i, j| word_similarity(&short[i], &joined[j])));
+    }
+    // A name with a word more (a second given name): the shorter one inside the longer.
+    if n >= 2 && long.len() == n + 1 {
+        for skip in 0..long.len() {
+            let rest: Vec<&'a String> = long
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, w)| w)
+                .collect();
+            top = top.max(0.85 * aligned(n, |i, j| memo.word(&short[i], rest[j])));
         }
     }
     top
@@ -232,7 +249,7 @@ fn adjustments(a: &Profile, b: &Profile) -> Vec<Reason> {
 /// How likely `a` and `b` are one person, with the reasons: the most similar pair of their
 /// names, then the adjustments; the value is clamped to 0–1.
 pub fn score(a: &Profile, b: &Profile) -> Score {
-    score_at_least(a, b, 0.0).unwrap_or(Score {
+    score_at_least(a, b, 0.0, &mut Memo::default()).unwrap_or(Score {
         value: 0.0,
         reasons: Vec::new(),
     })
@@ -240,11 +257,16 @@ pub fn score(a: &Profile, b: &Profile) -> Score {
 
 /// [`score`], or `None` as soon as it is clear the score stays below `min` (the reasons are
 /// only written for pairs that may reach it).
-pub fn score_at_least(a: &Profile, b: &Profile, min: f64) -> Option<Score> {
+pub fn score_at_least<'a>(
+    a: &'a Profile,
+    b: &'a Profile,
+    min: f64,
+    memo: &mut Memo<'a>,
+) -> Option<Score> {
     let mut best: Option<(f64, &NameKey, &NameKey)> = None;
     for na in &a.names {
         for nb in &b.names {
-            let s = name_similarity(na, nb);
+            let s = similar_names(na, nb, memo);
             if best.is_none_or(|(t, _, _)| s > t) {
                 best = Some((s, na, nb));
             }
