@@ -19,8 +19,27 @@ pub struct NameKey {
     pub words: Vec<String>,
 }
 
+/// Bounded work (invariant 12): a stored name may be up to 1 MiB, but only its first
+/// `MAX_NAME_CHARS` characters are compared, and each word key is cut at `MAX_WORD_CHARS`.
+const MAX_NAME_CHARS: usize = 200;
+const MAX_WORD_CHARS: usize = 32;
+
 impl NameKey {
     pub fn new(name: &str) -> NameKey {
+        let name = match name.char_indices().nth(MAX_NAME_CHARS) {
+            Some((end, _)) => format!("{}…", &name[..end]),
+            None => name.to_string(),
+        };
+        let mut key = NameKey::of(&name);
+        for w in &mut key.words {
+            if let Some((end, _)) = w.char_indices().nth(MAX_WORD_CHARS) {
+                w.truncate(end);
+            }
+        }
+        key
+    }
+
+    fn of(name: &str) -> NameKey {
         if khmer::is_khmer(name) {
             let romanised = khmer::romanise(name);
             NameKey {
@@ -314,6 +333,23 @@ mod tests {
                 .contains("Khmer ញ៉ែ ចំរើន romanised nhae chamreun ~ Latin Nhay Chamreun"),
             "the reason names both names and the romanisation: {}",
             s.reasons[0].text
+        );
+    }
+
+    #[test]
+    fn a_huge_name_is_compared_in_bounded_time() {
+        let huge = "Sokha".repeat(200_000);
+        let t = std::time::Instant::now();
+        let s = score(&person(&[&huge, "x"]), &person(&[&huge]));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "a 1 MB name must not make the comparison quadratic in its length: {:?}",
+            t.elapsed()
+        );
+        assert!(s.value > 0.9, "the same huge name still matches itself");
+        assert!(
+            s.reasons[0].text.len() < 1_000,
+            "the reason quotes a bounded name"
         );
     }
 
