@@ -52,3 +52,7 @@ mod edit;
 // `saksi person merge` / `unmerge`: a link beside both records, shown by `person show` and
 // `person list`, custody-logged, undone by unmerge; refusals change no byte.
 mod merge;
+
+// `saksi person duplicates`: one person written in Khmer and Latin by two monitors is suggested
+// with its reasons; two people who share only a family name are not.
+mod duplicates;

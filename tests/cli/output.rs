@@ -255,6 +255,7 @@ fn every_data_printing_command_prints_json_with_json() {
         vec!["trust", "list"],
         vec!["export", "--to", "self", "--out", bundle.to_str().unwrap()],
         vec!["conflict", "list"],
+        vec!["person", "duplicates"],
     ] {
         let mut with_json = args.clone();
         with_json.push("--json");

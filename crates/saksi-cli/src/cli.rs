@@ -161,6 +161,18 @@ pub enum PersonCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Pairs of people who may be one person (Khmer and Latin spellings, word order, common
+    /// romanisation variants), best first, with the reasons for each score.
+    Duplicates {
+        /// Only pairs scoring at least this (0 to 1; default 0.85).
+        #[arg(long, value_name = "X")]
+        min_score: Option<f64>,
+        /// At most N pairs (default 100).
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -77,6 +77,9 @@ pub mod search;
 mod testutil;
 pub mod vault;
 pub mod verify;
+// Issue 10a: name matching and duplicate suggestions; text folding for matching.
+pub mod names;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use records::*;

@@ -7,6 +7,7 @@ use saksi_core::model::{
     parse_id, FuzzyDate, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
     Proceeding, ProceedingInput, TestimonyInput,
 };
+use saksi_core::names::{DuplicateOptions, DEFAULT_MIN_SCORE};
 use saksi_core::search::SearchQuery;
 use serde::Serialize;
 
@@ -173,6 +174,38 @@ pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
                     u.left_group.len(),
                     u.removed.identity_id
                 ))
+            })
+        }
+        PersonCmd::Duplicates {
+            min_score,
+            limit,
+            json,
+        } => {
+            let opts = DuplicateOptions {
+                min_score: min_score.unwrap_or(DEFAULT_MIN_SCORE),
+                limit: Some(*limit),
+            };
+            let found = ctx.with_vault(|v| Ok(v.person_duplicates(&opts)?))?;
+            output::show(*json, &found, |found| {
+                for c in found {
+                    line(format!(
+                        "{:.2}  {}  {}",
+                        c.score,
+                        c.a.id,
+                        c.a.names.join(" / ")
+                    ))?;
+                    line(format!("      {}  {}", c.b.id, c.b.names.join(" / ")))?;
+                    for r in &c.reasons {
+                        match r.kind {
+                            "name" => line(format!("      - {}", r.text))?,
+                            _ => line(format!("      - {} ({:+.2})", r.text, r.effect))?,
+                        }
+                    }
+                }
+                if found.is_empty() {
+                    line(format!("no pairs scoring {:.2} or more", opts.min_score))?;
+                }
+                Ok(())
             })
         }
     }
