@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use saksi_core::custody::Entry;
 use saksi_core::evidence::{self, Attachment, BatchIntake};
 use saksi_core::model::RecordType;
 use serde::Serialize;
@@ -27,11 +26,12 @@ pub fn evidence_list(state: State<'_, AppState>, record_id: String) -> CmdResult
     state.with_vault(|v| evidence::list(v, Some(&id)))
 }
 
-/// One attachment with its custody entries, for the viewer.
+/// One attachment with its whole chain of custody (the sender's entries received in bundles and
+/// this vault's, each verified), for the viewer.
 #[derive(Debug, Serialize)]
 pub struct EvidenceDetail {
     pub attachment: Attachment,
-    pub custody: Vec<Entry>,
+    pub custody: Vec<evidence::Step>,
 }
 
 #[tauri::command(async)]
@@ -39,7 +39,7 @@ pub fn evidence_get(state: State<'_, AppState>, id: String) -> CmdResult<Evidenc
     let id = parse_id(&id)?;
     state.with_vault(|v| {
         let attachment = evidence::get(v, &id)?;
-        let custody = saksi_core::custody::entries_for(v, &attachment.id)?;
+        let custody = evidence::provenance(v, &attachment.id)?;
         Ok(EvidenceDetail {
             attachment,
             custody,

@@ -4,6 +4,7 @@
 
 pub mod bundle;
 pub mod evidence;
+pub mod persons;
 pub mod records;
 pub mod search;
 pub mod settings;

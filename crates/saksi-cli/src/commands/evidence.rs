@@ -72,11 +72,12 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
             struct Shown {
                 #[serde(flatten)]
                 attachment: evidence::Attachment,
-                custody: Vec<saksi_core::custody::Entry>,
+                /// The whole chain: the sender's entries received in bundles and this vault's.
+                custody: Vec<evidence::Step>,
             }
             let shown = ctx.with_vault(|v| {
                 let attachment = evidence::get(v, &id)?;
-                let custody = saksi_core::custody::entries_for(v, &attachment.id)?;
+                let custody = evidence::provenance(v, &attachment.id)?;
                 Ok(Shown {
                     attachment,
                     custody,
@@ -95,8 +96,22 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                         g.latitude, g.longitude
                     ))?;
                 }
-                for e in &s.custody {
-                    line(format!("  {}  {}  {}", e.seq, e.at, e.action))?;
+                for s in &s.custody {
+                    let e = &s.entry;
+                    let who = s.device_name.clone().unwrap_or_else(|| e.device_id.clone());
+                    let whose = match s.origin {
+                        evidence::Origin::ThisDevice => "this device",
+                        evidence::Origin::Received if s.trusted_device => "received",
+                        evidence::Origin::Received => "received, untrusted device",
+                    };
+                    let check = match s.problem {
+                        None => "verified".to_string(),
+                        Some(p) => format!("NOT VERIFIED: {p}"),
+                    };
+                    line(format!(
+                        "  {}  {}  {}  {who} ({whose})  {check}",
+                        e.seq, e.at, e.action
+                    ))?;
                 }
                 Ok(())
             })

@@ -19,6 +19,7 @@ mod access;
 mod batch;
 mod intake;
 mod picture;
+mod provenance;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -39,6 +40,7 @@ pub use batch::{intake_paths, BatchIntake, IntakeFailure};
 pub(crate) use intake::clean_orphans;
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
 pub(crate) use picture::thumbnail_for_blob;
+pub use provenance::{provenance, Origin, Step};
 pub(crate) use verify::verify_all;
 pub use verify::verify_one;
 

@@ -47,6 +47,14 @@ export interface CustodyEntry {
   content_hash: string | null;
   details: string | null;
   entry_hash: string;
+  /** Whose log: this vault's, or another device's received in a bundle. */
+  origin: 'this_device' | 'received';
+  /** The signing device's name (this device's, or the name it is trusted under here). */
+  device_name: string | null;
+  trusted_device: boolean;
+  /** The entry's hash, key and signature hold. */
+  verified: boolean;
+  problem: string | null;
 }
 
 export interface EvidenceDetail {
