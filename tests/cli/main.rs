@@ -47,3 +47,5 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+// Recovery key, backup and restore (issue 16).
+mod recovery;

@@ -29,6 +29,9 @@ pub enum Command {
         /// A name for this device, shown to HQ (default: the host name).
         #[arg(long)]
         device_name: Option<String>,
+        /// Also make a recovery key and print it once (it can be added later: `saksi recovery add`).
+        #[arg(long)]
+        recovery_key: bool,
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +105,19 @@ pub enum Command {
     /// Bundles: keygen, hq-key, recipient, trust, export, import, receipt, purge, conflict.
     #[command(flatten)]
     Bundle(BundleCmd),
+    // Recovery key, backup and restore (issue 16).
+    /// The recovery key: add (printed once), remove.
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
+    /// Forgotten passphrase: open the vault with its recovery key and set a new passphrase.
+    UnlockRecovery {
+        /// Read the recovery key from the first line of FILE (else SAKSI_RECOVERY_KEY, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        /// Read the new passphrase from FILE (else SAKSI_NEW_PASSPHRASE, else a prompt, twice).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -376,4 +392,18 @@ pub enum DeviceCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum RecoveryCmd {
+    /// Make a recovery key and print it once: write it on paper, keep it apart from the laptop.
+    Add {
+        /// Replace the existing recovery key (the old one stops working).
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the recovery key: it no longer opens the vault.
+    Remove,
 }

@@ -39,6 +39,12 @@ pub enum Action {
     /// hash (see `docs/bundle-format.md`, "Authorship"). Made when a version this device wrote
     /// is first exported, so that whoever forwards the record can prove who wrote it.
     RecordVersion,
+    // Key file slots and backups (issue 16).
+    KeyFileUpgraded,
+    RecoveryKeyAdded,
+    RecoveryKeyRemoved,
+    PassphraseReset,
+    BackupMade,
 }
 
 impl Action {
@@ -57,6 +63,11 @@ impl Action {
             Action::Redaction => "redaction",
             Action::Deletion => "deletion",
             Action::RecordVersion => "record_version",
+            Action::KeyFileUpgraded => "key_file_upgraded",
+            Action::RecoveryKeyAdded => "recovery_key_added",
+            Action::RecoveryKeyRemoved => "recovery_key_removed",
+            Action::PassphraseReset => "passphrase_reset",
+            Action::BackupMade => "backup_made",
         }
     }
 }

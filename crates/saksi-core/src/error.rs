@@ -94,6 +94,19 @@ pub enum Error {
     #[error("internal error ({0}): nothing was changed; please report this")]
     Internal(&'static str),
 
+    // Key file slots, recovery key, backups (issue 16).
+    #[error("this recovery key does not open this vault (the vault was not changed)")]
+    WrongRecoveryKey,
+
+    #[error("{0}")]
+    RecoveryKeyMalformed(String),
+
+    #[error("this vault already has a recovery key: replacing it makes the one written down useless, so the replacement must be confirmed; nothing was changed")]
+    RecoveryKeyExists,
+
+    #[error("{0}")]
+    BadBackup(String),
+
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -124,6 +137,10 @@ impl Error {
             Error::Crypto(_) => "crypto",
             Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",
+            Error::WrongRecoveryKey => "wrong_recovery_key",
+            Error::RecoveryKeyMalformed(_) => "recovery_key_malformed",
+            Error::RecoveryKeyExists => "recovery_key_exists",
+            Error::BadBackup(_) => "bad_backup",
             Error::Bundle(e) => e.kind(),
         }
     }

@@ -1,0 +1,107 @@
+//! The recovery key from the command line: printed once at `init --recovery-key` or by
+//! `recovery add`, refused twice without `--replace`, `unlock-recovery` sets a new passphrase,
+//! a typo is caught before anything else, `recovery remove` ends it.
+
+use serde_json::json;
+
+use crate::util::{run_cmd, tree_hash, TestVault};
+
+/// The key printed by `saksi` (the indented line of 8 dash-separated groups).
+fn printed_key(stdout: &str) -> String {
+    stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 47 && l.split('-').count() == 8)
+        .unwrap_or_else(|| panic!("no recovery key in the output: {stdout:?}"))
+        .to_string()
+}
+
+fn unlock_recovery(v: &TestVault, key: &str, new: &str) -> crate::util::Out {
+    let mut c = v.cmd(&["unlock-recovery"]);
+    c.env("SAKSI_RECOVERY_KEY", key)
+        .env("SAKSI_NEW_PASSPHRASE", new)
+        .env_remove("SAKSI_PASSPHRASE");
+    run_cmd(c, None)
+}
+
+#[test]
+fn a_recovery_key_made_at_init_opens_the_vault_and_forces_a_new_passphrase() {
+    let v = TestVault::empty();
+    let out = v.ok(&["init", "--device-name", "t", "--recovery-key"]);
+    assert!(out.contains("shown only this once"), "{out}");
+    let key = printed_key(&out);
+    let id = v.add(
+        "incident",
+        &json!({"title": "Kept through a lost passphrase"}),
+    );
+
+    let new = "a passphrase chosen after the loss";
+    let out = unlock_recovery(&v, &key.to_lowercase().replace('-', " "), new);
+    assert!(
+        out.success(),
+        "the recovery key must open the vault: {out:?}"
+    );
+    assert!(out.stdout.contains("passphrase reset"), "{out:?}");
+
+    v.run(&["incident", "show", &id])
+        .expect_error("wrong passphrase");
+    let mut c = v.cmd(&["incident", "show", &id, "--json"]);
+    c.env("SAKSI_PASSPHRASE", new);
+    let shown = run_cmd(c, None);
+    assert!(
+        shown.success() && shown.stdout.contains("Kept through"),
+        "the new passphrase opens the same records: {shown:?}"
+    );
+    let mut c = v.cmd(&["log", "--json"]);
+    c.env("SAKSI_PASSPHRASE", new);
+    let log = run_cmd(c, None).stdout;
+    assert!(
+        log.contains("\"recovery_key_added\"") && log.contains("\"passphrase_reset\""),
+        "both are custody-logged: {log}"
+    );
+}
+
+#[test]
+fn a_mistyped_recovery_key_is_refused_before_anything_is_asked_or_changed() {
+    let v = TestVault::new();
+    let key = printed_key(&v.ok(&["recovery", "add"]));
+    let before = tree_hash(&v.vault);
+    let mut typo = key.clone().into_bytes();
+    typo[0] = if typo[0] == b'7' { b'8' } else { b'7' };
+    let out = unlock_recovery(
+        &v,
+        std::str::from_utf8(&typo).unwrap(),
+        "a passphrase chosen after the loss",
+    );
+    out.expect_error("typo");
+    let other = "00000-00000-00000-00000-00000-00000-00000-00000";
+    let out = unlock_recovery(&v, other, "a passphrase chosen after the loss");
+    assert_eq!(out.code, Some(1), "{out:?}");
+    assert_eq!(
+        tree_hash(&v.vault),
+        before,
+        "a refused recovery key must change no byte"
+    );
+}
+
+#[test]
+fn a_second_recovery_key_needs_replace_and_a_removed_one_opens_nothing() {
+    let v = TestVault::new();
+    let first = printed_key(&v.ok(&["recovery", "add"]));
+    v.run(&["recovery", "add"])
+        .expect_error("already has a recovery key");
+    let second = v.json(&["recovery", "add", "--replace", "--json"])["recovery_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(first, second);
+    unlock_recovery(&v, &first, "a passphrase chosen after the loss")
+        .expect_error("does not open this vault");
+    assert_eq!(
+        v.ok(&["recovery", "remove"]).trim(),
+        "recovery key removed: it no longer opens the vault"
+    );
+    unlock_recovery(&v, &second, "a passphrase chosen after the loss")
+        .expect_error("does not open this vault");
+    v.ok(&["verify"]);
+}
