@@ -105,3 +105,143 @@ fn a_second_recovery_key_needs_replace_and_a_removed_one_opens_nothing() {
         .expect_error("does not open this vault");
     v.ok(&["verify"]);
 }
+
+fn with_backup_secret(v: &TestVault, args: &[&str], secret: &str) -> crate::util::Out {
+    let mut c = v.cmd(args);
+    c.env("SAKSI_BACKUP_PASSPHRASE", secret);
+    run_cmd(c, None)
+}
+
+#[test]
+fn backup_wipe_restore_gives_the_same_records_custody_and_a_vault_that_verifies() {
+    let v = TestVault::new();
+    let canary = "CANARY-cli-backup-41c9";
+    let id = v.add("incident", &json!({"title": canary}));
+    let photo = v.root().join("note.txt");
+    std::fs::write(&photo, canary).unwrap();
+    v.ok(&["attach", &id, photo.to_str().unwrap()]);
+    let records = v.ok(&["incident", "list", "--json"]);
+    let evidence = v.ok(&["evidence", "list", "--json"]);
+
+    let out = v.root().join("vault-backup.age");
+    let b = with_backup_secret(
+        &v,
+        &["backup", "--out", out.to_str().unwrap()],
+        "a backup passphrase",
+    );
+    assert!(
+        b.success() && b.stdout.contains("every hash checked"),
+        "{b:?}"
+    );
+    let log = v.ok(&["log", "--json"]);
+    assert!(
+        log.contains("\"backup_made\""),
+        "the backup is custody-logged"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        !crate::util::contains_bytes(&bytes, canary.as_bytes()),
+        "a record's text must never appear in plaintext in the backup"
+    );
+
+    v.ok(&["wipe", "--yes"]);
+    let r = with_backup_secret(
+        &v,
+        &[
+            "restore",
+            out.to_str().unwrap(),
+            "--to",
+            v.vault.to_str().unwrap(),
+        ],
+        "a backup passphrase",
+    );
+    assert!(r.success() && r.stdout.contains("restored vault"), "{r:?}");
+    assert_eq!(
+        v.ok(&["incident", "list", "--json"]),
+        records,
+        "the records are identical"
+    );
+    assert_eq!(
+        v.ok(&["evidence", "list", "--json"]),
+        evidence,
+        "attachment hashes are identical"
+    );
+    assert_eq!(
+        v.ok(&["log", "--json"]),
+        log,
+        "the custody log is identical"
+    );
+    v.ok(&["verify"]);
+
+    let again = with_backup_secret(
+        &v,
+        &[
+            "restore",
+            out.to_str().unwrap(),
+            "--to",
+            v.vault.to_str().unwrap(),
+        ],
+        "a backup passphrase",
+    );
+    again.expect_error("a vault already exists");
+}
+
+#[test]
+fn a_truncated_or_altered_backup_is_refused_by_restore_and_nothing_is_restored() {
+    let v = TestVault::new();
+    v.add("incident", &json!({"title": "to be backed up"}));
+    let out = v.root().join("b.age");
+    assert!(with_backup_secret(
+        &v,
+        &["backup", "--out", out.to_str().unwrap()],
+        "a backup passphrase"
+    )
+    .success());
+    let whole = std::fs::read(&out).unwrap();
+    let to = v.root().join("restored");
+    let damaged = v.root().join("damaged.age");
+    let mut altered = whole.clone();
+    let mid = whole.len() * 2 / 3;
+    altered[mid] ^= 1;
+    for bytes in [&whole[..whole.len() - 10], &altered[..]] {
+        std::fs::write(&damaged, bytes).unwrap();
+        let r = with_backup_secret(
+            &v,
+            &[
+                "restore",
+                damaged.to_str().unwrap(),
+                "--to",
+                to.to_str().unwrap(),
+            ],
+            "a backup passphrase",
+        );
+        let msg = r.expect_error("damaged");
+        assert!(
+            msg.contains("checked intact") && msg.contains("nothing was restored"),
+            "{msg}"
+        );
+        assert!(
+            !to.exists(),
+            "nothing may be restored from a damaged backup"
+        );
+    }
+    let names: Vec<String> = std::fs::read_dir(v.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".saksi-")),
+        "no staging folder is left: {names:?}"
+    );
+    with_backup_secret(
+        &v,
+        &[
+            "restore",
+            out.to_str().unwrap(),
+            "--to",
+            to.to_str().unwrap(),
+        ],
+        "wrong backup passphrase",
+    )
+    .expect_error("does not open this backup");
+}

@@ -118,6 +118,35 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Write an encrypted backup of the whole vault (one age file), checked after writing.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Encrypt to the vault's recovery key instead of a backup passphrase.
+        #[arg(long)]
+        to_recovery_key: bool,
+        /// Read the backup passphrase (or, with --to-recovery-key, the recovery key) from FILE
+        /// (else SAKSI_BACKUP_PASSPHRASE / SAKSI_RECOVERY_KEY, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        backup_secret_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup as a new vault in an empty folder, all or nothing.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The folder of the restored vault (must not hold a vault, or anything).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Read the backup passphrase or recovery key from FILE (else SAKSI_BACKUP_PASSPHRASE,
+        /// else a prompt).
+        #[arg(long, value_name = "FILE")]
+        backup_secret_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -75,5 +75,23 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             recovery_key_file.as_deref(),
             new_passphrase_file.as_deref(),
         ),
+        Command::Backup {
+            out,
+            to_recovery_key,
+            backup_secret_file,
+            json,
+        } => recovery::backup(
+            ctx,
+            out,
+            *to_recovery_key,
+            backup_secret_file.as_deref(),
+            *json,
+        ),
+        Command::Restore {
+            file,
+            to,
+            backup_secret_file,
+            json,
+        } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
     }
 }

@@ -107,6 +107,9 @@ pub enum Error {
     #[error("{0}")]
     BadBackup(String),
 
+    #[error("this passphrase or recovery key does not open this backup (nothing was changed)")]
+    WrongBackupSecret,
+
     /// Keys, bundles, receipts: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -141,6 +144,7 @@ impl Error {
             Error::RecoveryKeyMalformed(_) => "recovery_key_malformed",
             Error::RecoveryKeyExists => "recovery_key_exists",
             Error::BadBackup(_) => "bad_backup",
+            Error::WrongBackupSecret => "wrong_backup_secret",
             Error::Bundle(e) => e.kind(),
         }
     }

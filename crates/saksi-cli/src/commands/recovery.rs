@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use saksi_core::vault::{RecoveryKey, Vault};
+use saksi_core::backup::{self, BackupSecret};
+use saksi_core::vault::{KdfProfile, RecoveryKey, Vault};
 
 use super::Ctx;
 use crate::cli::RecoveryCmd;
@@ -66,4 +67,74 @@ pub fn unlock(
     drop(new);
     v.lock()?;
     line("passphrase reset: the vault now opens with the new passphrase (the recovery key still works)")
+}
+
+pub fn backup(
+    ctx: &Ctx,
+    out: &Path,
+    to_recovery_key: bool,
+    secret_file: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    // Refused before anyone types a passphrase for nothing.
+    if out.exists() {
+        anyhow::bail!(
+            "{} already exists: choose a new file name for the backup",
+            out.display()
+        );
+    }
+    let report = ctx.with_vault(|v| {
+        let secret = if to_recovery_key {
+            let text =
+                input::passphrase(secret_file, "SAKSI_RECOVERY_KEY", "Recovery key: ", false)?;
+            BackupSecret::RecoveryKey(RecoveryKey::parse(&text)?)
+        } else {
+            BackupSecret::Passphrase(input::passphrase(
+                secret_file,
+                "SAKSI_BACKUP_PASSPHRASE",
+                "Backup passphrase: ",
+                true,
+            )?)
+        };
+        Ok(v.backup(out, &secret, KdfProfile::from_env())?)
+    })?;
+    output::show(json, &report, |r| {
+        line(format!(
+            "backup written: {} ({} files, {} bytes of vault; read back and every hash checked)",
+            r.path.display(),
+            r.files,
+            r.bytes
+        ))
+    })
+}
+
+pub fn restore(
+    file: &Path,
+    to: &Path,
+    secret_file: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    // Refused before anyone types a passphrase for nothing.
+    if Vault::exists(to) {
+        return Err(saksi_core::Error::VaultExists(to.to_path_buf()).into());
+    }
+    let text = input::passphrase(
+        secret_file,
+        "SAKSI_BACKUP_PASSPHRASE",
+        "Backup passphrase or recovery key: ",
+        false,
+    )?;
+    let report = backup::restore(file, to, &BackupSecret::from_typed(&text))?;
+    drop(text);
+    output::show(json, &report, |r| {
+        line(format!(
+            "restored vault {} ({} files, every hash checked)",
+            r.vault.display(),
+            r.files
+        ))?;
+        line(format!(
+            "backup of device {} made {}: it opens with that vault's passphrase as it was then",
+            r.device_id, r.created_at
+        ))
+    })
 }

@@ -268,7 +268,7 @@ impl Vault {
     }
 }
 
-fn check_strength(passphrase: &SecretString) -> Result<()> {
+pub(crate) fn check_strength(passphrase: &SecretString) -> Result<()> {
     if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::WeakPassphrase(MIN_PASSPHRASE_CHARS));
     }

@@ -122,6 +122,22 @@ impl Vault {
         self.replace_key_file(&kf, Action::RecoveryKeyRemoved)
     }
 
+    /// Refuses a recovery key that does not open this vault's recovery slot (one key
+    /// derivation); changes nothing.
+    pub(crate) fn check_recovery_key(&self, key: &RecoveryKey) -> Result<()> {
+        let other = self
+            .current_key_file()?
+            .open_as(key.secret(), SlotRole::Recovery)
+            .map_err(|e| match e {
+                Error::WrongPassphrase => Error::WrongRecoveryKey,
+                e => e,
+            })?;
+        if other.expose() != self.master.expose() {
+            return Err(Error::WrongRecoveryKey);
+        }
+        Ok(())
+    }
+
     /// Unlocks with the recovery key and sets `new_passphrase` in the passphrase slot (custody
     /// entry `passphrase_reset`): the forgotten passphrase no longer opens the vault, the
     /// recovery key still does. A wrong key changes no byte of the vault.
