@@ -198,15 +198,22 @@ impl Vault {
                 out.display()
             )));
         }
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let (Ok(p), Ok(v)) = (parent.canonicalize(), self.dir().canonicalize()) {
+            if p.starts_with(&v) {
+                return Err(Error::invalid(
+                    "a backup cannot be written inside the vault folder: choose a place outside it (another disk is best)",
+                ));
+            }
+        }
         match secret {
             BackupSecret::RecoveryKey(k) => self.check_recovery_key(k)?,
             BackupSecret::Passphrase(p) => crate::vault::check_strength(p)?,
         }
         let log_n = log_n_for(secret, kdf);
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
         let tmp = parent.join(format!(
             ".saksi-backup-{}.part",
             uuid::Uuid::new_v4().simple()

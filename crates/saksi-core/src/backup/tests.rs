@@ -171,6 +171,20 @@ fn a_backup_with_one_byte_altered_is_refused_and_nothing_is_restored() {
 }
 
 #[test]
+fn a_backup_is_never_written_inside_the_vault_folder() {
+    let (_d, mut v) = testutil::vault();
+    let inside = v.dir().join("attachments").join("b.age");
+    let err = v
+        .backup(&inside, &backup_pass(), KdfProfile::Minimum)
+        .unwrap_err();
+    assert_eq!(err.kind(), "invalid_input", "{err}");
+    assert!(
+        !inside.exists(),
+        "nothing is written inside the vault folder"
+    );
+}
+
+#[test]
 fn restore_refuses_an_existing_vault_and_a_wrong_passphrase() {
     let (d, v, out) = backed_up();
     let err = restore(&out, v.dir(), &backup_pass()).unwrap_err();

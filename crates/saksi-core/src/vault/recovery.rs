@@ -51,6 +51,10 @@ impl RecoveryKey {
                     "the recovery key has a character that is not in it (in group {group}): it uses only digits and the letters A–Z without U"
                 )));
             }
+            if out.len() == CHARS {
+                // Never grown past its size: a reallocation would leave an unwiped copy.
+                return Err(too_long());
+            }
             out.push(c);
         }
         if out.len() != CHARS {
@@ -84,6 +88,13 @@ impl RecoveryKey {
     pub(crate) fn secret(&self) -> &[u8] {
         &self.0.as_bytes()[..DATA_CHARS]
     }
+}
+
+fn too_long() -> Error {
+    Error::RecoveryKeyMalformed(format!(
+        "a recovery key has {} groups of {GROUP} characters ({CHARS} in all); this one has more",
+        CHARS / GROUP
+    ))
 }
 
 /// The checksum group: the first 25 bits of SHA-256 over the data characters, in base32.
