@@ -20,9 +20,10 @@ use sha2::{Digest, Sha256};
 
 use crate::custody::Action;
 use crate::error::{Error, Result};
+use crate::progress::{check, Progress};
 use crate::vault::{KdfProfile, RecoveryKey, Vault};
 
-pub use read::{restore, RestoreReport};
+pub use read::{restore, restore_with, RestoreReport};
 
 /// The manifest's format name and version.
 pub const FORMAT: &str = "saksi-backup";
@@ -192,6 +193,19 @@ impl Vault {
         secret: &BackupSecret,
         kdf: KdfProfile,
     ) -> Result<BackupReport> {
+        self.backup_with(out, secret, kdf, &mut ())
+    }
+
+    /// [`Vault::backup`] with progress (bytes written, then bytes checked, of twice the vault's
+    /// size) and cancellation (the partial file is removed; the custody entry stays as the
+    /// record of the attempt).
+    pub fn backup_with(
+        &mut self,
+        out: &Path,
+        secret: &BackupSecret,
+        kdf: KdfProfile,
+        progress: &mut dyn Progress,
+    ) -> Result<BackupReport> {
         if out.exists() {
             return Err(Error::invalid(format!(
                 "{} already exists: choose a new file name for the backup",
@@ -218,18 +232,24 @@ impl Vault {
             ".saksi-backup-{}.part",
             uuid::Uuid::new_v4().simple()
         ));
-        let r = self.write_backup(&tmp, secret, log_n).and_then(|manifest| {
-            // Read back: decrypt the whole file and check every hash against the manifest.
-            let checked = read::verify_file(&tmp, secret)?;
-            if checked.files != manifest.files {
-                return Err(Error::BadBackup(
-                    "the backup read back differs from what was written: it was not kept".into(),
-                ));
-            }
-            fs::rename(&tmp, out)?;
-            crate::vault::sync_dir(parent)?;
-            Ok(manifest)
-        });
+        let r = self
+            .write_backup(&tmp, secret, log_n, progress)
+            .and_then(|manifest| {
+                // Read back: decrypt the whole file and check every hash against the manifest.
+                let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+                let mut second_half =
+                    |done: u64, _: Option<u64>| progress.update(total + done, Some(2 * total));
+                let checked = read::verify_file(&tmp, secret, &mut second_half)?;
+                if checked.files != manifest.files {
+                    return Err(Error::BadBackup(
+                        "the backup read back differs from what was written: it was not kept"
+                            .into(),
+                    ));
+                }
+                fs::rename(&tmp, out)?;
+                crate::vault::sync_dir(parent)?;
+                Ok(manifest)
+            });
         let manifest = match r {
             Ok(m) => m,
             Err(e) => {
@@ -248,7 +268,13 @@ impl Vault {
 
     /// Takes the snapshot: the custody entry, a full checkpoint (so that `vault.db` alone holds
     /// every commit), the manifest, then the archive.
-    fn write_backup(&mut self, tmp: &Path, secret: &BackupSecret, log_n: u8) -> Result<Manifest> {
+    fn write_backup(
+        &mut self,
+        tmp: &Path,
+        secret: &BackupSecret,
+        log_n: u8,
+        progress: &mut dyn Progress,
+    ) -> Result<Manifest> {
         crate::custody::append(self, Action::BackupMade, None, None, None)?;
         let (busy, _, _): (i64, i64, i64) =
             self.conn
@@ -291,6 +317,9 @@ impl Vault {
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
                 .map_err(|_| Error::Crypto("setting up the backup encryption failed"))?;
         let file = crate::vault::create_private(tmp)?;
+        let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+        let mut done = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
         let stream = enc.wrap_output(BufWriter::new(file))?;
         let mut tar = tar::Builder::new(stream);
         tar.append(&tar_header(MANIFEST, json.len() as u64)?, json.as_slice())?;
@@ -304,7 +333,15 @@ impl Vault {
                 n: 0,
             };
             let mut src = fs::File::open(self.dir().join(&entry.path))?.take(entry.size + 1);
-            io::copy(&mut src, &mut hw)?;
+            loop {
+                let k = src.read(&mut buf)?;
+                if k == 0 {
+                    break;
+                }
+                hw.write_all(&buf[..k])?;
+                done += k as u64;
+                check(progress, done, Some(2 * total))?;
+            }
             if hw.n != entry.size || hex::encode(hw.hasher.finalize()) != entry.sha256 {
                 return Err(Error::BadBackup(format!(
                     "{} changed while the backup was being written: nothing was kept; try again",

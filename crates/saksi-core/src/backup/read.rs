@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::{allowed, BackupSecret, FileEntry, Manifest, FORMAT, MANIFEST, MAX_LOG_N, VERSION};
 use crate::error::{Error, Result};
+use crate::progress::{check, Progress};
 use crate::vault::{create_private, private_dir, sync_dir, Vault};
 
 /// The largest manifest read (about 600 000 attachments).
@@ -35,13 +36,13 @@ pub(crate) struct Checked {
 
 /// How far a read got, for the message when it stops.
 #[derive(Default)]
-struct Progress {
+struct Reached {
     files_ok: usize,
     bytes_ok: u64,
     total: Option<(usize, u64)>,
 }
 
-impl Progress {
+impl Reached {
     fn damaged(&self, what: &str, outcome: &str) -> Error {
         Error::BadBackup(match self.total {
             None => format!(
@@ -56,8 +57,12 @@ impl Progress {
 }
 
 /// Decrypts and checks the whole backup at `file` without writing anything.
-pub(crate) fn verify_file(file: &Path, secret: &BackupSecret) -> Result<Checked> {
-    read_archive(file, secret, None, "it was not kept")
+pub(crate) fn verify_file(
+    file: &Path,
+    secret: &BackupSecret,
+    progress: &mut dyn Progress,
+) -> Result<Checked> {
+    read_archive(file, secret, None, "it was not kept", progress)
 }
 
 /// Restores the backup `file` as a new vault at `to`, all or nothing: refuses an existing vault
@@ -65,6 +70,17 @@ pub(crate) fn verify_file(file: &Path, secret: &BackupSecret) -> Result<Checked>
 /// and SHA-256 against the manifest and the whole age file's authentication, then renames the
 /// folder into place. A damaged backup is refused with how much of it could be checked.
 pub fn restore(file: &Path, to: &Path, secret: &BackupSecret) -> Result<RestoreReport> {
+    restore_with(file, to, secret, &mut ())
+}
+
+/// [`restore`] with progress (bytes checked, of the manifest's total) and cancellation (the
+/// staging folder is removed: nothing is restored).
+pub fn restore_with(
+    file: &Path,
+    to: &Path,
+    secret: &BackupSecret,
+    progress: &mut dyn Progress,
+) -> Result<RestoreReport> {
     if Vault::exists(to) {
         return Err(Error::VaultExists(to.to_path_buf()));
     }
@@ -80,7 +96,13 @@ pub fn restore(file: &Path, to: &Path, secret: &BackupSecret) -> Result<RestoreR
     private_dir(&staging)?;
     let r = (|| -> Result<Checked> {
         private_dir(&staging.join("attachments"))?;
-        let checked = read_archive(file, secret, Some(&staging), "nothing was restored")?;
+        let checked = read_archive(
+            file,
+            secret,
+            Some(&staging),
+            "nothing was restored",
+            progress,
+        )?;
         sync_dir(&staging.join("attachments"))?;
         sync_dir(&staging)?;
         if to.exists() {
@@ -180,9 +202,10 @@ fn read_archive(
     secret: &BackupSecret,
     dest: Option<&Path>,
     outcome: &str,
+    report: &mut dyn Progress,
 ) -> Result<Checked> {
     let stream = open_stream(file, secret)?;
-    let mut progress = Progress::default();
+    let mut progress = Reached::default();
     let mut archive = tar::Archive::new(stream);
     let manifest = {
         let mut entries = archive
@@ -229,7 +252,21 @@ fn read_archive(
                 hasher: Sha256::new(),
                 n: 0,
             };
-            io::copy(&mut e, &mut sink).map_err(|_| progress.damaged(&want.path, outcome))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let k = e
+                    .read(&mut buf)
+                    .map_err(|_| progress.damaged(&want.path, outcome))?;
+                if k == 0 {
+                    break;
+                }
+                sink.write_all(&buf[..k])?;
+                check(
+                    report,
+                    progress.bytes_ok + sink.n,
+                    progress.total.map(|t| t.1),
+                )?;
+            }
             if let Some(f) = &sink.file {
                 f.sync_all()?;
             }

@@ -253,3 +253,44 @@ fn a_backup_asking_for_excessive_scrypt_work_is_refused_before_scrypt_runs() {
         "refused without running scrypt 2^30"
     );
 }
+
+#[test]
+fn a_cancelled_backup_leaves_no_file_and_a_cancelled_restore_restores_nothing() {
+    let (d, mut v, out) = backed_up();
+    let second = d.path().join("second.age");
+    let mut calls = 0;
+    let mut cancel = |_: u64, _: Option<u64>| {
+        calls += 1;
+        std::ops::ControlFlow::Break(())
+    };
+    let err = v
+        .backup_with(&second, &backup_pass(), KdfProfile::Minimum, &mut cancel)
+        .unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert!(calls > 0, "progress is reported");
+    assert!(
+        !second.exists() && leftovers(d.path()).is_empty(),
+        "a cancelled backup leaves nothing"
+    );
+
+    let mut seen = Vec::new();
+    let mut cancel_late = |done: u64, total: Option<u64>| {
+        seen.push((done, total));
+        if seen.len() > 2 {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    };
+    let to = d.path().join("restored");
+    let err = restore_with(&out, &to, &backup_pass(), &mut cancel_late).unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert!(
+        seen.iter().all(|(_, t)| t.is_some()),
+        "the total is known from the manifest"
+    );
+    assert!(
+        !to.exists() && leftovers(d.path()).is_empty(),
+        "a cancelled restore restores nothing"
+    );
+}
