@@ -245,3 +245,45 @@ fn a_truncated_or_altered_backup_is_refused_by_restore_and_nothing_is_restored()
     )
     .expect_error("does not open this backup");
 }
+
+/// What an examiner holding the folder sees: file names and sizes, and the key file's bytes.
+fn examiner_view(v: &TestVault) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = crate::util::files_under(&v.vault)
+        .into_iter()
+        .map(|p| {
+            let len = std::fs::metadata(&p).unwrap().len();
+            let rel = p.strip_prefix(&v.vault).unwrap().display().to_string();
+            // Database sizes are compared in 64 KiB classes; names and the key file exactly.
+            (
+                rel.clone(),
+                if rel == "vault.db" { len / 65536 } else { len },
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn an_examiner_cannot_tell_a_vault_with_a_recovery_key_from_one_without() {
+    let plain = TestVault::new();
+    let with = TestVault::new();
+    with.ok(&["recovery", "add"]);
+    plain.add("incident", &json!({"title": "x"}));
+    with.add("incident", &json!({"title": "x"}));
+    assert_eq!(
+        examiner_view(&plain),
+        examiner_view(&with),
+        "file names, key file size and database size class must be the same with and without a recovery key"
+    );
+    for v in [&plain, &with] {
+        let key = std::fs::read(v.vault.join("vault.key")).unwrap();
+        let slots = &key[54..];
+        let ones: u32 = slots.iter().map(|b| b.count_ones()).sum();
+        let bits = (slots.len() * 8) as f64;
+        assert!(
+            (f64::from(ones) - bits / 2.0).abs() < 4.0 * bits.sqrt() / 2.0,
+            "the key file's slots must look like random bytes ({ones} ones of {bits})"
+        );
+    }
+}
