@@ -6,7 +6,7 @@
 #   bash scripts/harden.sh --full        the full sizes (10,000 tamper cases, 1,000 kills, ...)
 #   bash scripts/harden.sh --full tamper   only the suites whose test name matches "tamper"
 #
-# One suite's size can be set on its own: SAKSI_HARDEN_STORM, _TAMPER, _CRASH, _BUNDLE, _IOFAULTS
+# One suite's size can be set on its own: SAKSI_HARDEN_STORM, _TAMPER, _CRASH, _BUNDLE, _IOFAULTS, _UPGRADE
 # (cases per syscall), e.g. `SAKSI_HARDEN_TAMPER=2000 bash scripts/harden.sh --full tamper`.
 # The figures of the last full run are in docs/security-testing.md.
 set -uo pipefail

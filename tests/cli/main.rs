@@ -56,3 +56,5 @@ mod merge;
 // `saksi person duplicates`: one person written in Khmer and Latin by two monitors is suggested
 // with its reasons; two people who share only a family name are not.
 mod duplicates;
+// Recovery key, backup and restore (issue 16).
+mod recovery;

@@ -43,3 +43,6 @@ mod iofault;
 // refused at HQ with HQ byte-for-byte unchanged, in bounded time and memory; a second import of
 // the real bundle is a no-op.
 mod bundle;
+
+// Issue 16: SIGKILL during the key file's format-1 to format-2 upgrade at unlock.
+mod upgrade;

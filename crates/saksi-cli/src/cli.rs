@@ -29,6 +29,9 @@ pub enum Command {
         /// A name for this device, shown to HQ (default: the host name).
         #[arg(long)]
         device_name: Option<String>,
+        /// Also make a recovery key and print it once (it can be added later: `saksi recovery add`).
+        #[arg(long)]
+        recovery_key: bool,
         #[arg(long)]
         json: bool,
     },
@@ -102,6 +105,48 @@ pub enum Command {
     /// Bundles: keygen, hq-key, recipient, trust, export, import, receipt, purge, conflict.
     #[command(flatten)]
     Bundle(BundleCmd),
+    // Recovery key, backup and restore (issue 16).
+    /// The recovery key: add (printed once), remove.
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
+    /// Forgotten passphrase: open the vault with its recovery key and set a new passphrase.
+    UnlockRecovery {
+        /// Read the recovery key from the first line of FILE (else SAKSI_RECOVERY_KEY, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        /// Read the new passphrase from FILE (else SAKSI_NEW_PASSPHRASE, else a prompt, twice).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Write an encrypted backup of the whole vault (one age file), checked after writing.
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Encrypt to the vault's recovery key instead of a backup passphrase.
+        #[arg(long)]
+        to_recovery_key: bool,
+        /// Read the backup passphrase (or, with --to-recovery-key, the recovery key) from FILE
+        /// (else SAKSI_BACKUP_PASSPHRASE / SAKSI_RECOVERY_KEY, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        backup_secret_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup as a new vault in an empty folder, all or nothing.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// The folder of the restored vault (must not hold a vault, or anything).
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+        /// Read the backup passphrase or recovery key from FILE (else SAKSI_BACKUP_PASSPHRASE,
+        /// else a prompt).
+        #[arg(long, value_name = "FILE")]
+        backup_secret_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -407,4 +452,18 @@ pub enum DeviceCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum RecoveryCmd {
+    /// Make a recovery key and print it once: write it on paper, keep it apart from the laptop.
+    Add {
+        /// Replace the existing recovery key (the old one stops working).
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the recovery key: it no longer opens the vault.
+    Remove,
 }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use commands::{bundle, evidence, records, vault, Ctx};
+use commands::{bundle, evidence, records, recovery, vault, Ctx};
 
 fn main() -> ExitCode {
     if let Err(e) = saksi_core::process::harden() {
@@ -38,7 +38,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let ctx = Ctx::new(cli);
     let ctx = &ctx;
     match &cli.command {
-        Command::Init { device_name, json } => vault::init(ctx, device_name.as_deref(), *json),
+        Command::Init {
+            device_name,
+            recovery_key,
+            json,
+        } => vault::init(ctx, device_name.as_deref(), *recovery_key, *json),
         Command::Incident(c) => records::incident(ctx, c),
         Command::Person(c) => records::person(ctx, c),
         Command::Testimony(c) => records::testimony(ctx, c),
@@ -62,5 +66,32 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Evidence(c) => evidence::run(ctx, c),
         Command::Log { json } => vault::log(ctx, *json),
         Command::Bundle(c) => bundle::run(ctx, c),
+        Command::Recovery(c) => recovery::run(ctx, c),
+        Command::UnlockRecovery {
+            recovery_key_file,
+            new_passphrase_file,
+        } => recovery::unlock(
+            ctx,
+            recovery_key_file.as_deref(),
+            new_passphrase_file.as_deref(),
+        ),
+        Command::Backup {
+            out,
+            to_recovery_key,
+            backup_secret_file,
+            json,
+        } => recovery::backup(
+            ctx,
+            out,
+            *to_recovery_key,
+            backup_secret_file.as_deref(),
+            *json,
+        ),
+        Command::Restore {
+            file,
+            to,
+            backup_secret_file,
+            json,
+        } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
     }
 }

@@ -44,6 +44,12 @@ pub enum Action {
     PersonMerge,
     /// A person merge undone (`details`: the link removed).
     PersonUnmerge,
+    // Key file slots and backups (issue 16).
+    KeyFileUpgraded,
+    RecoveryKeyAdded,
+    RecoveryKeyRemoved,
+    PassphraseReset,
+    BackupMade,
 }
 
 impl Action {
@@ -64,6 +70,11 @@ impl Action {
             Action::RecordVersion => "record_version",
             Action::PersonMerge => "person_merge",
             Action::PersonUnmerge => "person_unmerge",
+            Action::KeyFileUpgraded => "key_file_upgraded",
+            Action::RecoveryKeyAdded => "recovery_key_added",
+            Action::RecoveryKeyRemoved => "recovery_key_removed",
+            Action::PassphraseReset => "passphrase_reset",
+            Action::BackupMade => "backup_made",
         }
     }
 

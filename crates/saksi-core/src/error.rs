@@ -94,6 +94,22 @@ pub enum Error {
     #[error("internal error ({0}): nothing was changed; please report this")]
     Internal(&'static str),
 
+    // Key file slots, recovery key, backups (issue 16).
+    #[error("this recovery key does not open this vault (the vault was not changed)")]
+    WrongRecoveryKey,
+
+    #[error("{0}")]
+    RecoveryKeyMalformed(String),
+
+    #[error("this vault already has a recovery key: replacing it makes the one written down useless, so the replacement must be confirmed; nothing was changed")]
+    RecoveryKeyExists,
+
+    #[error("{0}")]
+    BadBackup(String),
+
+    #[error("this passphrase or recovery key does not open this backup (nothing was changed)")]
+    WrongBackupSecret,
+
     /// A bundle that cannot be read, checked or applied: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -140,6 +156,11 @@ impl Error {
             Error::Crypto(_) => "crypto",
             Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",
+            Error::WrongRecoveryKey => "wrong_recovery_key",
+            Error::RecoveryKeyMalformed(_) => "recovery_key_malformed",
+            Error::RecoveryKeyExists => "recovery_key_exists",
+            Error::BadBackup(_) => "bad_backup",
+            Error::WrongBackupSecret => "wrong_backup_secret",
             Error::Bundle(e) => e.kind(),
             Error::Keys(e) => e.kind(),
             Error::Export(e) => e.kind(),

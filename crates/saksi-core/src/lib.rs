@@ -61,6 +61,8 @@
 //!     before decoding ([`evidence`]).
 
 pub mod bundle;
+// Encrypted backup and restore (issue 16).
+pub mod backup;
 pub mod crypto;
 pub mod custody;
 pub mod device;

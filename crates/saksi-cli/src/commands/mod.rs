@@ -11,6 +11,8 @@ pub mod bundle;
 pub mod evidence;
 pub mod records;
 pub mod vault;
+// Recovery key, backup and restore (issue 16).
+pub mod recovery;
 
 use std::path::{Path, PathBuf};
 

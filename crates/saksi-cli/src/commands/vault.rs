@@ -6,7 +6,12 @@ use super::Ctx;
 use crate::input;
 use crate::output::{self, line};
 
-pub fn init(ctx: &Ctx, device_name: Option<&str>, json: bool) -> anyhow::Result<()> {
+pub fn init(
+    ctx: &Ctx,
+    device_name: Option<&str>,
+    recovery_key: bool,
+    json: bool,
+) -> anyhow::Result<()> {
     let dir = ctx.vault_dir()?;
     if Vault::exists(&dir) {
         return Err(saksi_core::Error::VaultExists(dir).into());
@@ -17,15 +22,23 @@ pub fn init(ctx: &Ctx, device_name: Option<&str>, json: bool) -> anyhow::Result<
         "New passphrase: ",
         true,
     )?;
-    let v = Vault::create_named(&dir, &pass, KdfProfile::from_env(), device_name)?;
+    let mut v = Vault::create_named(&dir, &pass, KdfProfile::from_env(), device_name)?;
     drop(pass);
-    let created = serde_json::json!({
+    let mut created = serde_json::json!({
         "vault": dir.display().to_string(),
         "device_id": v.device().id(),
         "name": v.device().name(),
         "fingerprint": v.device().fingerprint(),
     });
+    let key = if recovery_key {
+        Some(v.add_recovery_key(false)?)
+    } else {
+        None
+    };
     v.lock()?;
+    if let Some(k) = &key {
+        created["recovery_key"] = serde_json::Value::String(k.display().to_string());
+    }
     output::show(json, &created, |_| {
         line(format!("created vault {}", dir.display()))?;
         line(format!(
@@ -36,7 +49,11 @@ pub fn init(ctx: &Ctx, device_name: Option<&str>, json: bool) -> anyhow::Result<
         line(format!(
             "fingerprint {}",
             created["fingerprint"].as_str().unwrap_or("")
-        ))
+        ))?;
+        match &key {
+            Some(k) => super::recovery::show_key(k),
+            None => Ok(()),
+        }
     })
 }
 

@@ -1,32 +1,38 @@
-//! The vault key file (`vault.key`): Argon2id parameters and salt, and the master key wrapped
-//! (XChaCha20-Poly1305, [`crate::crypto::wrap`]) under the key-encryption key derived from the
-//! passphrase ([`super::kdf`]).
+//! The vault key file (`vault.key`), format 2: Argon2id parameters and salt shared by four slots,
+//! each an XChaCha20-Poly1305 wrap ([`crate::crypto::wrap`]) of the master key. Unused slots are
+//! random bytes of the same shape, so nobody holding the file can tell how many are in use.
 //!
-//! Layout (all integers little-endian), 154 bytes:
+//! Layout (all integers little-endian), 342 bytes:
 //!
 //! ```text
 //! 0   8  magic "SAKSIKEY"
-//! 8   2  format version (1)
+//! 8   2  format version (2)
 //! 10  4  Argon2id memory in KiB
 //! 14  4  Argon2id passes (t)
 //! 18  4  Argon2id lanes (p)
 //! 22  32 salt
-//! 54  24 nonce
-//! 78  48 wrapped master key (32) + Poly1305 tag (16)
-//! 126 28 reserved, zero (authenticated)
+//! 54  72 slot 0 (passphrase): nonce (24) + wrapped master key (32) + Poly1305 tag (16)
+//! 126 72 slot 1 (recovery key)
+//! 198 72 slot 2 (duress passphrase: reserved, always random today)
+//! 270 72 slot 3 (spare, always random)
 //! ```
 //!
-//! Everything before the nonce and the reserved tail are the AEAD's associated data, so lowering
-//! the work factor or swapping the salt makes unwrapping fail exactly as a wrong passphrase does.
+//! One attempt runs Argon2id once (shared salt and parameters), derives one key per slot from its
+//! output with HKDF (info `vault.key slot N ROLE`, so a secret put in two roles gives unrelated
+//! keys) and tries the unwrap on every slot, always all four. Each slot's associated data is bytes
+//! 0–53 followed by the slot's index: lowering the work factor, swapping the salt or moving a
+//! slot makes unwrapping fail exactly as a wrong passphrase does.
+//!
+//! Format 1 (154 bytes, one wrap under the raw Argon2id output) is still read, and upgraded in
+//! place at the next unlock (see [`super::Vault::open`]).
 
 use std::io::Read;
 use std::path::Path;
 
 use rand::RngCore;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use super::kdf::derive_kek;
 pub use super::kdf::{
     KdfParams, KdfProfile, CALIBRATED_MAX_MEMORY_KIB, CALIBRATED_MAX_PASSES, MAX_LANES,
     MAX_MEMORY_KIB, MAX_PASSES, MIN_LANES, MIN_MEMORY_KIB, MIN_PASSES,
@@ -35,14 +41,53 @@ use crate::crypto::wrap::{self, WRAPPED_LEN};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"SAKSIKEY";
-const VERSION: u16 = 1;
-const LEN: usize = 154;
+const VERSION: u16 = 2;
+const V1: u16 = 1;
 const HEADER_END: usize = 54;
-const NONCE_END: usize = 78;
-const WRAPPED_END: usize = 126;
+const NONCE_LEN: usize = 24;
+/// The number of slots every format-2 key file has, used or not.
+pub const SLOTS: usize = 4;
+/// One slot: nonce and wrapped key.
+pub const SLOT_LEN: usize = NONCE_LEN + WRAPPED_LEN;
+/// A format-2 key file's length.
+pub const LEN: usize = HEADER_END + SLOTS * SLOT_LEN;
+const V1_LEN: usize = 154;
+const V1_WRAPPED_END: usize = 126;
 
 /// The shortest passphrase Saksi accepts.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// What a slot holds. The position is fixed: slot N always has role N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRole {
+    Passphrase = 0,
+    Recovery = 1,
+    Duress = 2,
+    Spare = 3,
+}
+
+impl SlotRole {
+    const ALL: [SlotRole; SLOTS] = [
+        SlotRole::Passphrase,
+        SlotRole::Recovery,
+        SlotRole::Duress,
+        SlotRole::Spare,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The HKDF info that binds a slot's key to its position and role.
+    fn domain(self) -> &'static str {
+        match self {
+            SlotRole::Passphrase => "vault.key slot 0 passphrase",
+            SlotRole::Recovery => "vault.key slot 1 recovery",
+            SlotRole::Duress => "vault.key slot 2 duress",
+            SlotRole::Spare => "vault.key slot 3 spare",
+        }
+    }
+}
 
 /// The vault's random 256-bit master key. Never cloned, printed or serialised; wiped on drop.
 pub struct MasterKey(Zeroizing<[u8; 32]>);
@@ -59,6 +104,9 @@ impl MasterKey {
     }
 }
 
+/// The Argon2id output for one secret under a key file's salt and parameters: one per attempt.
+pub(crate) struct Kek(Zeroizing<[u8; 32]>);
+
 /// The key file's bytes, reading at most one byte more than a key file holds: a key file replaced
 /// by something huge is refused as the wrong length without being read in full.
 pub(crate) fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -69,299 +117,305 @@ pub(crate) fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// A parsed key file.
+/// A parsed key file of either format.
+#[allow(clippy::large_enum_variant)] // short-lived, on the stack once per unlock
+pub(crate) enum Parsed {
+    V1(LegacyKeyFile),
+    V2(KeyFile),
+}
+
+impl Parsed {
+    pub(crate) fn from_bytes(b: &[u8]) -> Result<Self> {
+        let (version, params, salt) = parse_header(b)?;
+        match version {
+            VERSION => {
+                if b.len() != LEN {
+                    return Err(Error::BadKeyFile("wrong length"));
+                }
+                let mut slots = [[0u8; SLOT_LEN]; SLOTS];
+                for (i, s) in slots.iter_mut().enumerate() {
+                    let at = HEADER_END + i * SLOT_LEN;
+                    s.copy_from_slice(&b[at..at + SLOT_LEN]);
+                }
+                Ok(Parsed::V2(KeyFile {
+                    params,
+                    salt,
+                    slots,
+                }))
+            }
+            _ => {
+                if b.len() != V1_LEN {
+                    return Err(Error::BadKeyFile("wrong length"));
+                }
+                if b[V1_WRAPPED_END..].iter().any(|&x| x != 0) {
+                    return Err(Error::BadKeyFile("reserved bytes are not zero"));
+                }
+                let mut slot = [0u8; SLOT_LEN];
+                slot.copy_from_slice(&b[HEADER_END..V1_WRAPPED_END]);
+                Ok(Parsed::V1(LegacyKeyFile { params, salt, slot }))
+            }
+        }
+    }
+
+    /// Unwraps the master key with the passphrase; for a format-1 file, also the Argon2id
+    /// output its upgrade needs.
+    pub(crate) fn open(&self, passphrase: &SecretString) -> Result<(MasterKey, Option<Kek>)> {
+        match self {
+            Parsed::V1(k) => k.open(passphrase).map(|(m, kek)| (m, Some(kek))),
+            Parsed::V2(k) => k.open(passphrase).map(|m| (m, None)),
+        }
+    }
+
+    pub(crate) fn legacy(&self) -> Option<&LegacyKeyFile> {
+        match self {
+            Parsed::V1(k) => Some(k),
+            Parsed::V2(_) => None,
+        }
+    }
+
+    pub(crate) fn params(&self) -> KdfParams {
+        match self {
+            Parsed::V1(k) => k.params,
+            Parsed::V2(k) => k.params,
+        }
+    }
+}
+
+/// Magic, version (1 or 2, else refused as too new), range-checked parameters and salt.
+fn parse_header(b: &[u8]) -> Result<(u16, KdfParams, [u8; 32])> {
+    if b.len() < 10 || &b[0..8] != MAGIC {
+        return Err(Error::BadKeyFile("missing the SAKSIKEY header"));
+    }
+    let version = u16::from_le_bytes([b[8], b[9]]);
+    if version != VERSION && version != V1 {
+        return Err(Error::KeyFileTooNew(version));
+    }
+    if b.len() < HEADER_END {
+        return Err(Error::BadKeyFile("wrong length"));
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let params = KdfParams {
+        memory_kib: u32_at(10),
+        passes: u32_at(14),
+        lanes: u32_at(18),
+    };
+    params.validate()?;
+    let mut salt = [0u8; 32];
+    salt.copy_from_slice(&b[22..HEADER_END]);
+    Ok((version, params, salt))
+}
+
+fn header(version: u16, params: &KdfParams, salt: &[u8; 32]) -> [u8; HEADER_END] {
+    let mut h = [0u8; HEADER_END];
+    h[0..8].copy_from_slice(MAGIC);
+    h[8..10].copy_from_slice(&version.to_le_bytes());
+    h[10..14].copy_from_slice(&params.memory_kib.to_le_bytes());
+    h[14..18].copy_from_slice(&params.passes.to_le_bytes());
+    h[18..22].copy_from_slice(&params.lanes.to_le_bytes());
+    h[22..54].copy_from_slice(salt);
+    h
+}
+
+fn derive(secret: &[u8], salt: &[u8; 32], params: &KdfParams) -> Result<Kek> {
+    Ok(Kek(crate::crypto::kdf::argon2id(
+        secret,
+        salt,
+        params.memory_kib,
+        params.passes,
+        params.lanes,
+    )?))
+}
+
+/// A format-1 key file: one wrap of the master key under the raw Argon2id output.
+pub(crate) struct LegacyKeyFile {
+    params: KdfParams,
+    salt: [u8; 32],
+    slot: [u8; SLOT_LEN],
+}
+
+impl LegacyKeyFile {
+    /// Unwraps the master key, returning the Argon2id output too so that the upgrade to format 2
+    /// needs no second derivation.
+    pub(crate) fn open(&self, passphrase: &SecretString) -> Result<(MasterKey, Kek)> {
+        let kek = derive(
+            passphrase.expose_secret().as_bytes(),
+            &self.salt,
+            &self.params,
+        )?;
+        let mut aad = header(V1, &self.params, &self.salt).to_vec();
+        aad.extend_from_slice(&[0u8; V1_LEN - V1_WRAPPED_END]);
+        let (nonce, wrapped) = split_slot(&self.slot);
+        let k = wrap::unwrap(&kek.0, &nonce, &aad, &wrapped).ok_or(Error::WrongPassphrase)?;
+        Ok((MasterKey(k), kek))
+    }
+
+    /// The format-2 key file holding the same master key under the same passphrase, salt and
+    /// parameters in slot 0; the other slots random.
+    pub(crate) fn upgraded(&self, master: &MasterKey, kek: &Kek) -> Result<KeyFile> {
+        let mut kf = KeyFile::empty(self.params, self.salt);
+        kf.set_slot(SlotRole::Passphrase, kek, master)?;
+        Ok(kf)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn seal(master: &MasterKey, passphrase: &SecretString, params: KdfParams) -> Self {
+        let mut salt = [0u8; 32];
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut salt);
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let kek = derive(passphrase.expose_secret().as_bytes(), &salt, &params).unwrap();
+        let mut aad = header(V1, &params, &salt).to_vec();
+        aad.extend_from_slice(&[0u8; V1_LEN - V1_WRAPPED_END]);
+        let w = wrap::wrap(&kek.0, &nonce, &aad, master.expose()).unwrap();
+        let mut slot = [0u8; SLOT_LEN];
+        slot[..NONCE_LEN].copy_from_slice(&nonce);
+        slot[NONCE_LEN..].copy_from_slice(&w);
+        LegacyKeyFile { params, salt, slot }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        let mut out = header(V1, &self.params, &self.salt).to_vec();
+        out.extend_from_slice(&self.slot);
+        out.extend_from_slice(&[0u8; V1_LEN - V1_WRAPPED_END]);
+        out
+    }
+}
+
+fn split_slot(slot: &[u8; SLOT_LEN]) -> ([u8; NONCE_LEN], [u8; WRAPPED_LEN]) {
+    let mut nonce = [0u8; NONCE_LEN];
+    let mut wrapped = [0u8; WRAPPED_LEN];
+    nonce.copy_from_slice(&slot[..NONCE_LEN]);
+    wrapped.copy_from_slice(&slot[NONCE_LEN..]);
+    (nonce, wrapped)
+}
+
+/// A format-2 key file.
 pub struct KeyFile {
     params: KdfParams,
     salt: [u8; 32],
-    nonce: [u8; 24],
-    wrapped: [u8; WRAPPED_LEN],
+    slots: [[u8; SLOT_LEN]; SLOTS],
 }
 
 impl KeyFile {
-    /// Wraps `master` under a key derived from `passphrase` with `params` and a fresh salt.
+    /// A key file with these parameters and salt and every slot random (unused).
+    fn empty(params: KdfParams, salt: [u8; 32]) -> Self {
+        let mut slots = [[0u8; SLOT_LEN]; SLOTS];
+        for s in slots.iter_mut() {
+            rand::thread_rng().fill_bytes(s);
+        }
+        KeyFile {
+            params,
+            salt,
+            slots,
+        }
+    }
+
+    /// Wraps `master` in slot 0 under a key derived from `passphrase` with `params` and a fresh
+    /// salt; every other slot random.
     pub(crate) fn seal(
         master: &MasterKey,
         passphrase: &SecretString,
         params: KdfParams,
     ) -> Result<Self> {
         params.validate()?;
-        let mut rng = rand::thread_rng();
         let mut salt = [0u8; 32];
-        let mut nonce = [0u8; 24];
-        rng.fill_bytes(&mut salt);
-        rng.fill_bytes(&mut nonce);
-        let mut kf = KeyFile {
-            params,
-            salt,
-            nonce,
-            wrapped: [0u8; WRAPPED_LEN],
-        };
-        let kek = derive_kek(passphrase, &salt, &params)?;
-        kf.wrapped = wrap::wrap(&kek, &nonce, &kf.associated_data(), master.expose())
-            .ok_or(Error::Crypto("wrapping the master key failed"))?;
+        rand::thread_rng().fill_bytes(&mut salt);
+        let mut kf = KeyFile::empty(params, salt);
+        let kek = kf.derive(passphrase.expose_secret().as_bytes())?;
+        kf.set_slot(SlotRole::Passphrase, &kek, master)?;
         Ok(kf)
     }
 
-    /// Unwraps the master key. A wrong passphrase and a tampered file look the same to the AEAD;
-    /// both are reported as a wrong passphrase, and nothing is written.
+    /// Argon2id of `secret` under this file's salt and parameters: once per attempt.
+    pub(crate) fn derive(&self, secret: &[u8]) -> Result<Kek> {
+        derive(secret, &self.salt, &self.params)
+    }
+
+    fn aad(&self, role: SlotRole) -> Vec<u8> {
+        let mut aad = header(VERSION, &self.params, &self.salt).to_vec();
+        aad.push(role.index() as u8);
+        aad
+    }
+
+    fn slot_key(kek: &Kek, role: SlotRole) -> Zeroizing<[u8; 32]> {
+        crate::crypto::kdf::subkey(&kek.0, role.domain())
+    }
+
+    /// Tries every slot with its own key from `kek`, always all of them, whichever matches: the
+    /// work is the same for every slot and for none.
+    pub(crate) fn try_all(&self, kek: &Kek) -> [Option<MasterKey>; SLOTS] {
+        SlotRole::ALL.map(|role| {
+            let key = Self::slot_key(kek, role);
+            let (nonce, wrapped) = split_slot(&self.slots[role.index()]);
+            wrap::unwrap(&key, &nonce, &self.aad(role), &wrapped).map(MasterKey)
+        })
+    }
+
+    /// Unwraps the master key from the slot of `role` with `secret` (one Argon2id run, every
+    /// slot tried). A wrong secret and a tampered file look the same to the AEAD; both are
+    /// reported as a wrong passphrase, and nothing is written.
+    pub(crate) fn open_as(&self, secret: &[u8], role: SlotRole) -> Result<MasterKey> {
+        let kek = self.derive(secret)?;
+        let [a, b, c, d] = self.try_all(&kek);
+        let found = match role {
+            SlotRole::Passphrase => a,
+            SlotRole::Recovery => b,
+            SlotRole::Duress => c,
+            SlotRole::Spare => d,
+        };
+        found.ok_or(Error::WrongPassphrase)
+    }
+
+    /// Unwraps the master key with the passphrase.
     pub(crate) fn open(&self, passphrase: &SecretString) -> Result<MasterKey> {
-        let kek = derive_kek(passphrase, &self.salt, &self.params)?;
-        let k = wrap::unwrap(&kek, &self.nonce, &self.associated_data(), &self.wrapped)
-            .ok_or(Error::WrongPassphrase)?;
-        Ok(MasterKey(k))
+        self.open_as(passphrase.expose_secret().as_bytes(), SlotRole::Passphrase)
+    }
+
+    /// Wraps `master` into the slot of `role` under its key from `kek`, with a fresh nonce. No
+    /// other slot changes.
+    pub(crate) fn set_slot(&mut self, role: SlotRole, kek: &Kek, master: &MasterKey) -> Result<()> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        let key = Self::slot_key(kek, role);
+        let w = wrap::wrap(&key, &nonce, &self.aad(role), master.expose())
+            .ok_or(Error::Crypto("wrapping the master key failed"))?;
+        let slot = &mut self.slots[role.index()];
+        slot[..NONCE_LEN].copy_from_slice(&nonce);
+        slot[NONCE_LEN..].copy_from_slice(&w);
+        Ok(())
+    }
+
+    /// Fills the slot of `role` with fresh random bytes: whatever it held can no longer be
+    /// unwrapped, and it looks like every unused slot.
+    pub(crate) fn clear_slot(&mut self, role: SlotRole) {
+        rand::thread_rng().fill_bytes(&mut self.slots[role.index()]);
     }
 
     pub fn params(&self) -> KdfParams {
         self.params
     }
 
-    fn header(&self) -> [u8; HEADER_END] {
-        let mut h = [0u8; HEADER_END];
-        h[0..8].copy_from_slice(MAGIC);
-        h[8..10].copy_from_slice(&VERSION.to_le_bytes());
-        h[10..14].copy_from_slice(&self.params.memory_kib.to_le_bytes());
-        h[14..18].copy_from_slice(&self.params.passes.to_le_bytes());
-        h[18..22].copy_from_slice(&self.params.lanes.to_le_bytes());
-        h[22..54].copy_from_slice(&self.salt);
-        h
-    }
-
-    fn associated_data(&self) -> Vec<u8> {
-        let mut aad = self.header().to_vec();
-        aad.extend_from_slice(&[0u8; LEN - WRAPPED_END]);
-        aad
-    }
-
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(LEN);
-        out.extend_from_slice(&self.header());
-        out.extend_from_slice(&self.nonce);
-        out.extend_from_slice(&self.wrapped);
-        out.extend_from_slice(&[0u8; LEN - WRAPPED_END]);
+        out.extend_from_slice(&header(VERSION, &self.params, &self.salt));
+        for s in &self.slots {
+            out.extend_from_slice(s);
+        }
         out
     }
 
+    /// Parses a format-2 key file (a format-1 file is refused here: see [`Parsed`]).
     pub fn from_bytes(b: &[u8]) -> Result<Self> {
-        if b.len() < 10 || &b[0..8] != MAGIC {
-            return Err(Error::BadKeyFile("missing the SAKSIKEY header"));
+        match Parsed::from_bytes(b)? {
+            Parsed::V2(k) => Ok(k),
+            Parsed::V1(_) => Err(Error::BadKeyFile(
+                "format 1: unlock the vault once to upgrade it",
+            )),
         }
-        let version = u16::from_le_bytes([b[8], b[9]]);
-        if version != VERSION {
-            return Err(Error::KeyFileTooNew(version));
-        }
-        if b.len() != LEN {
-            return Err(Error::BadKeyFile("wrong length"));
-        }
-        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let params = KdfParams {
-            memory_kib: u32_at(10),
-            passes: u32_at(14),
-            lanes: u32_at(18),
-        };
-        params.validate()?;
-        if b[WRAPPED_END..].iter().any(|&x| x != 0) {
-            return Err(Error::BadKeyFile("reserved bytes are not zero"));
-        }
-        let mut kf = KeyFile {
-            params,
-            salt: [0u8; 32],
-            nonce: [0u8; 24],
-            wrapped: [0u8; WRAPPED_LEN],
-        };
-        kf.salt.copy_from_slice(&b[22..HEADER_END]);
-        kf.nonce.copy_from_slice(&b[HEADER_END..NONCE_END]);
-        kf.wrapped.copy_from_slice(&b[NONCE_END..WRAPPED_END]);
-        Ok(kf)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pw(s: &str) -> SecretString {
-        SecretString::from(s.to_string())
-    }
-
-    #[test]
-    fn round_trip_and_wrong_passphrase() {
-        let mk = MasterKey::generate();
-        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
-        let parsed = KeyFile::from_bytes(&kf.to_bytes()).unwrap();
-        let back = parsed.open(&pw("correct horse")).unwrap();
-        assert_eq!(back.expose(), mk.expose());
-        assert!(matches!(
-            parsed.open(&pw("wrong horse")),
-            Err(Error::WrongPassphrase)
-        ));
-    }
-
-    #[test]
-    fn lowering_the_work_factor_is_refused() {
-        let mk = MasterKey::generate();
-        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
-        let mut b = kf.to_bytes();
-        b[14..18].copy_from_slice(&1u32.to_le_bytes());
-        assert!(
-            matches!(
-                KeyFile::from_bytes(&b),
-                Err(Error::KeyFileOutOfRange {
-                    field: "Argon2id passes",
-                    ..
-                })
-            ),
-            "a key file with t=1 must be refused, not used"
-        );
-    }
-
-    #[test]
-    fn raising_the_work_factor_breaks_the_tag() {
-        // An attacker who raises the parameters cannot make the file open with different ones:
-        // the parameters are authenticated.
-        let mk = MasterKey::generate();
-        let kf = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM).unwrap();
-        let mut b = kf.to_bytes();
-        b[14..18].copy_from_slice(&4u32.to_le_bytes());
-        let parsed = KeyFile::from_bytes(&b).unwrap();
-        assert!(matches!(
-            parsed.open(&pw("correct horse")),
-            Err(Error::WrongPassphrase)
-        ));
-    }
-
-    /// The key file's bytes with one little-endian u32 field replaced.
-    fn with_field(b: &[u8], offset: usize, value: u32) -> Vec<u8> {
-        let mut b = b.to_vec();
-        b[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
-        b
-    }
-
-    /// SHA-256 over every file's relative path and bytes, in path order.
-    fn folder_hash(dir: &Path) -> String {
-        use sha2::{Digest, Sha256};
-        fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-            for e in std::fs::read_dir(dir).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(&p, root, out);
-                } else {
-                    let rel = p.strip_prefix(root).unwrap().display().to_string();
-                    out.push((rel, std::fs::read(&p).unwrap()));
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(dir, dir, &mut files);
-        files.sort();
-        let mut h = Sha256::new();
-        for (name, bytes) in files {
-            h.update(name.as_bytes());
-            h.update([0]);
-            h.update(&bytes);
-        }
-        hex::encode(h.finalize())
-    }
-
-    #[test]
-    fn key_file_asking_for_4_gib_and_64_passes_is_refused_before_argon2_runs() {
-        let (tmp, v) = crate::testutil::vault();
-        let dir = v.dir().to_path_buf();
-        v.lock().unwrap();
-        let key = dir.join("vault.key");
-        let good = std::fs::read(&key).unwrap();
-        let bad = with_field(&with_field(&good, 10, 4 * 1024 * 1024), 14, 64);
-        std::fs::write(&key, &bad).unwrap();
-        let before = folder_hash(&dir);
-        let err = crate::vault::Vault::open(&dir, &crate::testutil::pass()).unwrap_err();
-        assert_eq!(
-            err.kind(),
-            "key_file_out_of_range",
-            "a key file asking Argon2id for 4 GiB must be refused as damaged, not tried: {err}"
-        );
-        assert!(
-            err.to_string().contains("damaged"),
-            "the message must say the key file is damaged: {err}"
-        );
-        assert_eq!(
-            folder_hash(&dir),
-            before,
-            "refusing a damaged key file must not change any byte of the vault"
-        );
-        drop(tmp);
-    }
-
-    #[test]
-    fn every_out_of_range_kdf_field_is_refused_as_damaged() {
-        let mk = MasterKey::generate();
-        let good = KeyFile::seal(&mk, &pw("correct horse"), KdfParams::MINIMUM)
-            .unwrap()
-            .to_bytes();
-        let cases: [(&str, usize, u32); 7] = [
-            ("Argon2id memory (KiB)", 10, MIN_MEMORY_KIB - 1),
-            ("Argon2id memory (KiB)", 10, MAX_MEMORY_KIB + 1024),
-            ("Argon2id memory (KiB)", 10, u32::MAX),
-            ("Argon2id passes", 14, MAX_PASSES + 1),
-            ("Argon2id passes", 14, 64),
-            ("Argon2id lanes", 18, 0),
-            ("Argon2id lanes", 18, MAX_LANES + 1),
-        ];
-        for (field, offset, value) in cases {
-            let err = KeyFile::from_bytes(&with_field(&good, offset, value))
-                .err()
-                .unwrap_or_else(|| panic!("{field} = {value} must be refused"));
-            assert_eq!(
-                err.kind(),
-                "key_file_out_of_range",
-                "{field} = {value} is outside the accepted range and must be refused as damaged: {err}"
-            );
-            assert!(
-                matches!(err, Error::KeyFileOutOfRange { field: f, value: got, .. } if f == field && got == value),
-                "the error must name the field and value out of range: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn wrong_passphrase_on_an_in_range_key_file_is_still_a_wrong_passphrase() {
-        let (tmp, v) = crate::testutil::vault();
-        let dir = v.dir().to_path_buf();
-        v.lock().unwrap();
-        // Raised, but inside the accepted range: the parameters are tried, and the tag fails.
-        let key = dir.join("vault.key");
-        let raised = with_field(&std::fs::read(&key).unwrap(), 14, MIN_PASSES + 1);
-        for bytes in [std::fs::read(&key).unwrap(), raised] {
-            std::fs::write(&key, &bytes).unwrap();
-            let before = folder_hash(&dir);
-            let err = crate::vault::Vault::open(&dir, &pw("not the passphrase")).unwrap_err();
-            assert_eq!(
-                err.kind(),
-                "wrong_passphrase",
-                "an in-range key file with the wrong passphrase must say wrong passphrase: {err}"
-            );
-            assert_eq!(
-                folder_hash(&dir),
-                before,
-                "a wrong passphrase must not change any byte of the vault"
-            );
-        }
-        drop(tmp);
-    }
-
-    #[test]
-    fn a_huge_file_in_place_of_the_key_file_is_not_read_in_full() {
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("vault.key");
-        let f = std::fs::File::create(&path).unwrap();
-        f.set_len(1 << 40).unwrap(); // sparse: 1 TiB that costs no disk
-        let bytes = read_bytes(&path).unwrap();
-        assert_eq!(
-            bytes.len(),
-            LEN + 1,
-            "reading the key file must stop one byte past a key file's length"
-        );
-        assert!(matches!(
-            KeyFile::from_bytes(&bytes),
-            Err(Error::BadKeyFile(_))
-        ));
-    }
-}
+#[path = "keyfile_tests.rs"]
+mod tests;

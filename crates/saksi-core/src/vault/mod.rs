@@ -11,6 +11,8 @@
 mod db;
 pub mod kdf;
 pub mod keyfile;
+pub mod recovery;
+mod slots;
 
 use std::fs;
 use std::io::Write;
@@ -24,7 +26,8 @@ use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
 pub use db::SCHEMA_VERSION;
 pub use keyfile::{KdfParams, KdfProfile};
-use keyfile::{KeyFile, MasterKey, MIN_PASSPHRASE_CHARS};
+use keyfile::{KeyFile, MasterKey, Parsed, MIN_PASSPHRASE_CHARS};
+pub use recovery::RecoveryKey;
 
 pub(crate) const KEY_FILE: &str = "vault.key";
 /// The previous key file, kept (as a hard link: no new disk space) only while a passphrase change
@@ -134,30 +137,36 @@ impl Vault {
             }
             Err(e) => return Err(e.into()),
         };
-        let keyfile = KeyFile::from_bytes(&bytes)?;
+        let parsed = Parsed::from_bytes(&bytes)?;
         let prev_path = dir.join(PREV_KEY_FILE);
-        let master = match keyfile.open(passphrase) {
+        match parsed.open(passphrase) {
             Ok(m) => {
-                // A passphrase change was interrupted after the new key file was in place: the
-                // new passphrase opened it, so the old key file goes.
+                // A key file change was interrupted after the new key file was in place: the
+                // passphrase opened it, so the old key file goes (a format-1 one left there
+                // means the format upgrade was interrupted: it is logged below).
+                let interrupted = matches!(parsed, Parsed::V2(_))
+                    && keyfile::read_bytes(&prev_path).is_ok_and(|b| b.get(8..10) == Some(&[1, 0]));
                 if prev_path.exists() {
                     fs::remove_file(&prev_path)?;
                     sync_dir(dir)?;
                 }
-                m
+                let mut v = Self::open_with_master(dir, m.0, parsed.params())?;
+                v.settle_format(parsed.legacy().zip(m.1), interrupted);
+                Ok(v)
             }
             Err(Error::WrongPassphrase) if prev_path.is_file() => {
                 // …or the change was never acknowledged and the old passphrase is typed: if the
                 // old key file takes it, it becomes the key file again.
-                let prev = KeyFile::from_bytes(&keyfile::read_bytes(&prev_path)?)?;
+                let prev = Parsed::from_bytes(&keyfile::read_bytes(&prev_path)?)?;
                 let m = prev.open(passphrase)?;
                 fs::rename(&prev_path, &key_path)?;
                 sync_dir(dir)?;
-                return Self::open_with_master(dir, m, prev.params());
+                let mut v = Self::open_with_master(dir, m.0, prev.params())?;
+                v.settle_format(prev.legacy().zip(m.1), false);
+                Ok(v)
             }
-            Err(e) => return Err(e),
-        };
-        Self::open_with_master(dir, master, keyfile.params())
+            Err(e) => Err(e),
+        }
     }
 
     fn open_with_master(dir: &Path, master: MasterKey, params: KdfParams) -> Result<Vault> {
@@ -197,46 +206,22 @@ impl Vault {
         r
     }
 
-    /// Re-wraps the master key under a new passphrase (and freshly chosen KDF parameters). Only
-    /// the key file changes; it is replaced atomically.
+    /// Re-wraps the master key under a new passphrase in the key file's passphrase slot. The
+    /// salt and Argon2id parameters are shared by every slot, so they stay; `kdf` is used only
+    /// for a format-1 key file (whose single wrap is replaced by a fresh format-2 file). Only the
+    /// key file changes; it is replaced atomically with its custody entry.
     pub fn change_passphrase(&mut self, new: &SecretString, kdf: KdfProfile) -> Result<()> {
         check_strength(new)?;
-        let params = KdfParams::choose(kdf)?;
-        let keyfile = KeyFile::seal(&self.master, new, params)?;
-        let path = self.dir.join(KEY_FILE);
-        // The custody entry and the key file change together: the entry is written first in a
-        // transaction, the key file replaced, then the entry committed. If the commit fails (a
-        // full disk), the old key file goes back, so that an error always means the old
-        // passphrase still opens the vault.
-        let tx = self.conn.unchecked_transaction()?;
-        crate::custody::append_on(
-            &tx,
-            &self.device,
-            crate::custody::Action::PassphraseChanged,
-            None,
-            None,
-            None,
-        )?;
-        // The old key file stays reachable under a second name (a hard link needs no new disk
-        // space), so that putting it back after a failed commit cannot itself fail for lack of
-        // space.
-        let prev = self.dir.join(PREV_KEY_FILE);
-        let _ = fs::remove_file(&prev);
-        fs::hard_link(&path, &prev)?;
-        if let Err(e) = write_atomic(&path, &keyfile.to_bytes()).and_then(|()| sync_dir(&self.dir))
-        {
-            let _ = fs::remove_file(&prev);
-            return Err(e);
-        }
-        if let Err(e) = tx.commit() {
-            fs::rename(&prev, &path)?;
-            sync_dir(&self.dir)?;
-            return Err(e.into());
-        }
-        fs::remove_file(&prev)?;
-        sync_dir(&self.dir)?;
-        self.params = params;
-        Ok(())
+        let bytes = keyfile::read_bytes(&self.dir.join(KEY_FILE))?;
+        let keyfile = match Parsed::from_bytes(&bytes)? {
+            Parsed::V2(mut kf) => {
+                let kek = kf.derive(new.expose_secret().as_bytes())?;
+                kf.set_slot(keyfile::SlotRole::Passphrase, &kek, &self.master)?;
+                kf
+            }
+            Parsed::V1(_) => KeyFile::seal(&self.master, new, KdfParams::choose(kdf)?)?,
+        };
+        self.replace_key_file(&keyfile, crate::custody::Action::PassphraseChanged)
     }
 
     /// Checks `passphrase` against the key file without changing anything (for confirming the
@@ -244,7 +229,7 @@ impl Vault {
     /// vault's.
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
         let bytes = keyfile::read_bytes(&self.dir.join(KEY_FILE))?;
-        let other = KeyFile::from_bytes(&bytes)?.open(passphrase)?;
+        let other = Parsed::from_bytes(&bytes)?.open(passphrase)?.0;
         // Constant-time comparison is unnecessary here (both are secrets we hold), but the keys
         // must match: a key file swapped under a running vault is not this vault's.
         if other.expose() != self.master.expose() {
@@ -283,7 +268,7 @@ impl Vault {
     }
 }
 
-fn check_strength(passphrase: &SecretString) -> Result<()> {
+pub(crate) fn check_strength(passphrase: &SecretString) -> Result<()> {
     if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::WeakPassphrase(MIN_PASSPHRASE_CHARS));
     }
