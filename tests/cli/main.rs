@@ -47,3 +47,7 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+
+// `saksi --read-only`: a whole review session leaves every byte of the vault folder as it was;
+// every kind of write is refused with one clear error and changes nothing.
+mod read_only;

@@ -21,11 +21,13 @@ impl Vault {
     /// Runs `f` in one immediate transaction (`BEGIN IMMEDIATE`), committed only if it succeeds
     /// and rolled back otherwise: the one transaction helper of the core. It borrows the vault
     /// shared, so the body may also use the vault itself (its folders, attachment blobs); a
-    /// write inside a write fails, as nested transactions do in SQLite.
+    /// write inside a write fails, as nested transactions do in SQLite. A vault opened read-only
+    /// refuses before the transaction begins.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>, &DeviceIdentity) -> Result<T>,
     ) -> Result<T> {
+        self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &self.device)?;
         tx.commit()?;

@@ -21,6 +21,7 @@ pub fn write_receipt(
     bundle_id: Option<&str>,
     out: &Path,
 ) -> Result<ReceiptSummary> {
+    vault.writable()?;
     if out.exists() {
         return Err(BundleError::OutputExists(out.display().to_string()).into());
     }
