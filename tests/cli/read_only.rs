@@ -141,6 +141,8 @@ fn a_read_only_review_session_changes_no_byte_of_the_vault_folder() {
         vec!["evidence", "extract", &s.attachment, "--out", out],
         vec!["log"],
         vec!["log", "--json"],
+        vec!["history", &s.incident],
+        vec!["history", &s.person, "--json"],
         vec!["verify"],
     ];
     for args in &session {

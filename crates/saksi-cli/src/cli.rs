@@ -103,6 +103,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every version kept of a record: who, when, which device, and what changed.
+    History {
+        /// The id of an incident, person, testimony, proceeding or intervention.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Bundles: keygen, hq-key, recipient, trust, export, import, receipt, purge, conflict.
     #[command(flatten)]
     Bundle(BundleCmd),

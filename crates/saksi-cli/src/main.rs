@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use commands::{bundle, evidence, records, vault, Ctx};
+use commands::{bundle, evidence, history, records, vault, Ctx};
 
 fn main() -> ExitCode {
     if let Err(e) = saksi_core::process::harden() {
@@ -62,5 +62,6 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Evidence(c) => evidence::run(ctx, c),
         Command::Log { json } => vault::log(ctx, *json),
         Command::Bundle(c) => bundle::run(ctx, c),
+        Command::History { id, json } => history::history(ctx, id, *json),
     }
 }

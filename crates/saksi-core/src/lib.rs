@@ -66,6 +66,7 @@ pub mod custody;
 pub mod device;
 mod error;
 pub mod evidence;
+pub mod history;
 pub mod model;
 pub mod prefs;
 pub mod process;

@@ -9,13 +9,9 @@ use uuid::Uuid;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
+use crate::history;
 use crate::model::{self, *};
 use crate::vault::Vault;
-
-/// SHA-256 (hex) of a record's JSON: what the custody log says the record looked like.
-pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
-    crate::crypto::hash::sha256_hex(&serde_json::to_vec(r).unwrap_or_default())
-}
 
 impl Vault {
     /// Runs `f` in one immediate transaction (`BEGIN IMMEDIATE`), committed only if it succeeds
@@ -79,14 +75,17 @@ fn log_created<T: Serialize>(
     record: &T,
     action: Action,
 ) -> Result<()> {
-    custody::append_on(
-        tx,
-        dev,
-        action,
-        Some((what, &id.to_string())),
-        Some(&record_hash(record)),
-        None,
-    )
+    // The version goes into the history, and the custody entry names its hash (the SHA-256 of
+    // the snapshot: the record as written, see history/mod.rs), so the two agree.
+    let snap = history::snapshot(record)?;
+    let origin = match action {
+        Action::RecordCreated => history::Origin::Created,
+        _ => history::Origin::Edited,
+    };
+    let id = id.to_string();
+    let (_, at) = history::author(&snap);
+    history::put(tx, what, &id, &snap, dev.id(), &at, origin)?;
+    custody::append_on(tx, dev, action, Some((what, &id)), Some(&snap.hash), None)
 }
 
 /// The record types whose edits name the version they were made from.

@@ -22,6 +22,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0005_settings_drafts.sql"),
     include_str!("../../../../migrations/0006_receipts_trust.sql"),
     include_str!("../../../../migrations/0007_lineage.sql"),
+    include_str!("../../../../migrations/0011_history.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -159,16 +160,20 @@ fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Res
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });
     }
-    if found == supported {
-        return Ok(());
+    if found < supported {
+        migs.to_latest(conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => match Error::from(err) {
+                Error::Database(inner) => Error::Migration(inner.to_string()),
+                other => other,
+            },
+            other => Error::Migration(other.to_string()),
+        })?;
     }
-    migs.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => match Error::from(err) {
-            Error::Database(inner) => Error::Migration(inner.to_string()),
-            other => other,
-        },
-        other => Error::Migration(other.to_string()),
-    })
+    // Records older than the history table get their baseline version, once (0011_history).
+    if supported == SCHEMA_VERSION {
+        crate::history::baseline_pending(conn)?;
+    }
+    Ok(())
 }
 
 /// Checkpoints the WAL into the main file (and truncates it), then closes. A read-only
