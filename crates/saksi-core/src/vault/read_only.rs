@@ -7,11 +7,11 @@
 //! file handle cannot hold. With `immutable=1` SQLite reads the main file only: no `-wal`, no
 //! `-shm`, no lock, nothing written. That is safe only when the main file holds everything and
 //! nobody writes meanwhile, so:
-//! - a `vault.db-wal` beside it (a vault in use by another Saksi, or one that was not closed
-//!   properly and still holds changes in its log) is refused: a writable open settles it;
 //! - for as long as the vault is open we hold a POSIX read lock on the byte range SQLite's
 //!   writers lock exclusively, so a Saksi that tries to open the vault for writing meanwhile
-//!   gets "in use" (and we get "in use" if one holds it).
+//!   gets "in use" (and we get "in use" if one holds it);
+//! - a `vault.db-wal` beside it, once that lock is held (a vault that was not closed properly
+//!   and may still hold changes in its log), is refused: a writable open settles it.
 
 use std::fs::File;
 use std::path::Path;
@@ -43,13 +43,15 @@ pub(super) fn immutable_uri(path: &Path) -> Result<String> {
 /// Refuses a database whose write-ahead log is beside it, and takes the read lock described in
 /// the module documentation. The returned file holds the lock until it is dropped.
 pub(super) fn settled_and_locked(db_path: &Path) -> Result<File> {
+    // The lock first: a Saksi holding the vault open for writing makes it fail ("in use"), and
+    // once it is held no writer can start, so the log checked next cannot appear meanwhile.
+    let file = File::open(db_path)?;
+    lock_shared(&file)?;
     let mut wal = db_path.as_os_str().to_owned();
     wal.push("-wal");
     if Path::new(&wal).exists() {
         return Err(Error::ReadOnlyUnsettled);
     }
-    let file = File::open(db_path)?;
-    lock_shared(&file)?;
     Ok(file)
 }
 
