@@ -326,3 +326,50 @@ fn every_kind_of_write_is_refused_read_only_and_changes_nothing() {
     // Without --read-only the same vault takes the write: the refusal came from the mode.
     hq.ok_stdin(&["incident", "add"], &incident);
 }
+
+/// The other side of "nothing changes while I read": no Saksi can open the vault for writing
+/// while it is open read-only (here in this test process), and a vault held open for writing
+/// (an `attach` waiting on its input) is "in use" to a read-only open.
+#[test]
+fn a_vault_open_read_only_cannot_be_written_meanwhile_and_a_written_one_cannot_be_read_only() {
+    let v = TestVault::new();
+    let id = v.add("incident", &json!({"title": "held"}));
+    let pass = secrecy::SecretString::from(v.pass.clone());
+    // Hashed before and after, not while the reader is open: closing any descriptor of
+    // vault.db in this process would drop the reader's (per-process) POSIX lock.
+    let before = snapshot(&v.vault);
+    let reader = saksi_core::vault::Vault::open_read_only(&v.vault, &pass).unwrap();
+    v.run_stdin(&["incident", "add"], &json!({"title": "x"}).to_string())
+        .expect_error("in use by another Saksi program");
+    reader.lock().unwrap();
+    assert_eq!(
+        snapshot(&v.vault),
+        before,
+        "a writer refused while the vault is open read-only changes nothing"
+    );
+
+    let fifo = v.root().join("input");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut writer = v
+        .cmd(&["attach", &id, fifo.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    // The writer holds the vault open once its write-ahead log exists.
+    let wal = v.vault.join("vault.db-wal");
+    for _ in 0..200 {
+        if wal.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(wal.exists(), "the writer must have opened the vault");
+    v.run(&["--read-only", "incident", "list"])
+        .expect_error("in use by another Saksi program");
+    std::fs::write(&fifo, b"late evidence").unwrap();
+    assert!(writer.wait().unwrap().success());
+    v.ok(&["--read-only", "incident", "list"]);
+}

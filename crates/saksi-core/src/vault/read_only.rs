@@ -12,6 +12,10 @@
 //!   gets "in use" (and we get "in use" if one holds it);
 //! - a `vault.db-wal` beside it, once that lock is held (a vault that was not closed properly
 //!   and may still hold changes in its log), is refused: a writable open settles it.
+//!
+//! POSIX record locks belong to the process, and closing *any* descriptor of `vault.db` in it
+//! drops them: nothing in Saksi may open `vault.db` itself (besides SQLite) while a vault is
+//! open read-only.
 
 use std::fs::File;
 use std::path::Path;
