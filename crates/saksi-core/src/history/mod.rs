@@ -8,8 +8,8 @@
 //! asked for, and never kept in history, so that an old phone number does not outlive its
 //! removal) and fields derived from other records (an incident's testimony ids, the person names
 //! shown on acts), which have their own history. Its SHA-256 is the `content_hash` of the
-//! custody entry of that version, so the chain and the history agree; `check` says whether they
-//! do. Deleting a record must erase its history too ([`erase`]).
+//! custody entry of that version, so the chain and the history agree; [`history()`] says
+//! whether they do, version by version. Deleting a record must erase its history too (`erase`).
 
 mod diff;
 
