@@ -58,3 +58,10 @@ mod merge;
 mod duplicates;
 // Recovery key, backup and restore (issue 16).
 mod recovery;
+
+// `saksi --read-only`: a whole review session leaves every byte of the vault folder as it was;
+// every kind of write is refused with one clear error and changes nothing.
+mod read_only;
+
+// `saksi history`: every version of an edited record, its custody agreement and its diff.
+mod history;

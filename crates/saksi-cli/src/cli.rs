@@ -18,6 +18,10 @@ pub struct Cli {
     /// Read the passphrase from the first line of FILE (else SAKSI_PASSPHRASE, else a prompt).
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Open the vault read-only: every change is refused and no byte of the vault folder
+    /// changes (viewing and extracting are then not logged).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -99,6 +103,13 @@ pub enum Command {
     Evidence(EvidenceCmd),
     /// The custody log.
     Log {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every version kept of a record: who, when, which device, and what changed.
+    History {
+        /// The id of an incident, person, testimony, proceeding or intervention.
+        id: String,
         #[arg(long)]
         json: bool,
     },

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use commands::{bundle, evidence, records, recovery, vault, Ctx};
+use commands::{bundle, evidence, history, records, recovery, vault, Ctx};
 
 fn main() -> ExitCode {
     if let Err(e) = saksi_core::process::harden() {
@@ -93,5 +93,6 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             backup_secret_file,
             json,
         } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
+        Command::History { id, json } => history::history(ctx, id, *json),
     }
 }

@@ -362,6 +362,7 @@ pub(crate) fn append(
     content_hash: Option<&str>,
     details: Option<&str>,
 ) -> Result<()> {
+    vault.writable()?;
     let tx = vault.conn.unchecked_transaction()?;
     append_on(&tx, &vault.device, action, subject, content_hash, details)?;
     tx.commit()?;

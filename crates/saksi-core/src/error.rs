@@ -110,6 +110,20 @@ pub enum Error {
     #[error("this passphrase or recovery key does not open this backup (nothing was changed)")]
     WrongBackupSecret,
 
+    /// A write (of any kind: a record, a custody entry, a setting, a file in the vault folder)
+    /// asked of a vault opened with [`crate::vault::Vault::open_read_only`].
+    #[error("this vault is open read-only")]
+    ReadOnly,
+
+    /// A read-only open of a vault whose schema this Saksi would first have to upgrade (a write).
+    #[error("this vault was made by an older Saksi (schema {found}, this one reads {supported}) and must be upgraded before it can be opened read-only: open it once normally; nothing was changed")]
+    ReadOnlyNeedsUpgrade { found: i64, supported: i64 },
+
+    /// A read-only open of a vault whose write-ahead log is beside its database: it is open in
+    /// another Saksi, or was not closed properly and holds changes a read-only open cannot see.
+    #[error("this vault is in use by another Saksi program, or was not closed properly: close it, or open it once normally, before opening it read-only; nothing was changed")]
+    ReadOnlyUnsettled,
+
     /// A bundle that cannot be read, checked or applied: see [`crate::bundle::BundleError`].
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
@@ -161,6 +175,9 @@ impl Error {
             Error::RecoveryKeyExists => "recovery_key_exists",
             Error::BadBackup(_) => "bad_backup",
             Error::WrongBackupSecret => "wrong_backup_secret",
+            Error::ReadOnly => "vault_read_only",
+            Error::ReadOnlyNeedsUpgrade { .. } => "vault_read_only_needs_upgrade",
+            Error::ReadOnlyUnsettled => "vault_read_only_unsettled",
             Error::Bundle(e) => e.kind(),
             Error::Keys(e) => e.kind(),
             Error::Export(e) => e.kind(),
@@ -197,6 +214,9 @@ impl From<rusqlite::Error> for Error {
         match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Busy,
             Some(ErrorCode::DiskFull) => Error::DiskFull,
+            // A vault opened read-only has a read-only connection (and `query_only`): a write
+            // that got past the guards is refused by SQLite itself.
+            Some(ErrorCode::ReadOnly) => Error::ReadOnly,
             Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
                 Error::Corrupt(e.to_string())
             }

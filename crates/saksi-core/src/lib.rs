@@ -25,6 +25,8 @@
 //! - [`model`]: one module per record type and the vocabularies; `records.rs`: the handles and
 //!   `Vault::write`, the one transaction helper.
 //! - [`search`], [`evidence`], [`custody`], [`device`], [`report`], [`verify`], [`prefs`].
+//! - [`history`]: every version of every record (snapshots named by their custody entries) and
+//!   field diffs; `vault/read_only.rs`: opening a vault so that no byte of it changes.
 //! - [`crypto`]: cryptographic encodings in one place ([`crypto::minisign`]).
 //! - [`bundle`]: `error.rs` ([`bundle::BundleError`]), `manifest.rs`, `rows/` (records as
 //!   they travel: `validate.rs`, `write.rs`), `lineage.rs`, `stream.rs` (the decrypted stream), `header.rs`, `blobs.rs`,
@@ -68,6 +70,7 @@ pub mod custody;
 pub mod device;
 mod error;
 pub mod evidence;
+pub mod history;
 pub mod model;
 pub mod prefs;
 pub mod process;

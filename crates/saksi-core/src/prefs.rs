@@ -95,6 +95,7 @@ impl SettingsMut<'_> {
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let value = value.trim();
         check_setting(key, value)?;
+        self.0.writable()?;
         self.0.conn.execute(
             "INSERT INTO setting (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -142,6 +143,7 @@ impl DraftsMut<'_> {
     /// Saves (replaces) a draft.
     pub fn save(&mut self, kind: &str, key: &str, value: &serde_json::Value) -> Result<()> {
         check_draft_id(kind, key)?;
+        self.0.writable()?;
         let json = value.to_string();
         if json.len() > MAX_DRAFT_BYTES {
             return Err(Error::invalid(format!(
@@ -160,6 +162,7 @@ impl DraftsMut<'_> {
     /// Removes a draft (under secure_delete); removing a missing draft is not an error.
     pub fn discard(&mut self, kind: &str, key: &str) -> Result<()> {
         check_draft_id(kind, key)?;
+        self.0.writable()?;
         self.0.conn.execute(
             "DELETE FROM draft WHERE kind = ?1 AND key = ?2",
             [kind, key],

@@ -9,23 +9,21 @@ use uuid::Uuid;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
+use crate::history;
 use crate::model::{self, *};
 use crate::vault::Vault;
-
-/// SHA-256 (hex) of a record's JSON: what the custody log says the record looked like.
-pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
-    crate::crypto::hash::sha256_hex(&serde_json::to_vec(r).unwrap_or_default())
-}
 
 impl Vault {
     /// Runs `f` in one immediate transaction (`BEGIN IMMEDIATE`), committed only if it succeeds
     /// and rolled back otherwise: the one transaction helper of the core. It borrows the vault
     /// shared, so the body may also use the vault itself (its folders, attachment blobs); a
-    /// write inside a write fails, as nested transactions do in SQLite.
+    /// write inside a write fails, as nested transactions do in SQLite. A vault opened read-only
+    /// refuses before the transaction begins.
     pub(crate) fn write<T>(
         &self,
         f: impl FnOnce(&Transaction<'_>, &DeviceIdentity) -> Result<T>,
     ) -> Result<T> {
+        self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &self.device)?;
         tx.commit()?;
@@ -77,14 +75,17 @@ fn log_created<T: Serialize>(
     record: &T,
     action: Action,
 ) -> Result<()> {
-    custody::append_on(
-        tx,
-        dev,
-        action,
-        Some((what, &id.to_string())),
-        Some(&record_hash(record)),
-        None,
-    )
+    // The version goes into the history, and the custody entry names its hash (the SHA-256 of
+    // the snapshot: the record as written, see history/mod.rs), so the two agree.
+    let snap = history::snapshot(record)?;
+    let origin = match action {
+        Action::RecordCreated => history::Origin::Created,
+        _ => history::Origin::Edited,
+    };
+    let id = id.to_string();
+    let (_, at) = history::author(&snap);
+    history::put(tx, what, &id, &snap, dev.id(), &at, origin)?;
+    custody::append_on(tx, dev, action, Some((what, &id)), Some(&snap.hash), None)
 }
 
 /// The record types whose edits name the version they were made from.

@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod evidence;
+pub mod history;
 pub mod records;
 pub mod vault;
 // Recovery key, backup and restore (issue 16).
@@ -16,7 +17,7 @@ pub mod recovery;
 
 use std::path::{Path, PathBuf};
 
-use saksi_core::vault::Vault;
+use saksi_core::vault::{OpenMode, Vault};
 use serde::de::DeserializeOwned;
 
 use crate::cli::Cli;
@@ -26,6 +27,7 @@ use crate::input;
 pub struct Ctx {
     vault: Option<PathBuf>,
     passphrase_file: Option<PathBuf>,
+    mode: OpenMode,
 }
 
 impl Ctx {
@@ -33,6 +35,11 @@ impl Ctx {
         Ctx {
             vault: cli.vault.clone(),
             passphrase_file: cli.passphrase_file.clone(),
+            mode: if cli.read_only {
+                OpenMode::ReadOnly
+            } else {
+                OpenMode::ReadWrite
+            },
         }
     }
 
@@ -59,6 +66,15 @@ impl Ctx {
         self.passphrase_file.as_deref()
     }
 
+    /// Refuses a command that changes the vault folder without opening the vault (`init`,
+    /// `wipe`) when `--read-only` was given.
+    pub fn refuse_if_read_only(&self) -> anyhow::Result<()> {
+        if self.mode == OpenMode::ReadOnly {
+            return Err(saksi_core::Error::ReadOnly.into());
+        }
+        Ok(())
+    }
+
     /// Reads and parses a JSON record from `file` (standard input for `-` or none), before any
     /// unlocking; a missing vault is still reported first.
     pub fn input<T: DeserializeOwned>(&self, file: Option<&Path>) -> anyhow::Result<T> {
@@ -79,7 +95,7 @@ impl Ctx {
             "Passphrase: ",
             false,
         )?;
-        let mut v = Vault::open(&dir, &pass)?;
+        let mut v = Vault::open_in(&dir, &pass, self.mode)?;
         drop(pass);
         let r = f(&mut v);
         let locked = v.lock();

@@ -12,6 +12,7 @@ pub fn init(
     recovery_key: bool,
     json: bool,
 ) -> anyhow::Result<()> {
+    ctx.refuse_if_read_only()?;
     let dir = ctx.vault_dir()?;
     if Vault::exists(&dir) {
         return Err(saksi_core::Error::VaultExists(dir).into());
@@ -86,7 +87,9 @@ pub fn device(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
 }
 
 pub fn passwd(ctx: &Ctx, new_passphrase_file: Option<&std::path::Path>) -> anyhow::Result<()> {
-    // The current passphrase is checked first, so nobody types a new one for nothing.
+    // The current passphrase is checked first, so nobody types a new one for nothing (nor
+    // for a vault opened read-only, which the core would refuse anyway).
+    ctx.refuse_if_read_only()?;
     ctx.with_vault(|v| {
         let new = input::passphrase(
             new_passphrase_file,
@@ -103,6 +106,7 @@ pub fn wipe(ctx: &Ctx, yes: bool) -> anyhow::Result<()> {
     if !yes {
         anyhow::bail!("wipe destroys the vault for good: pass --yes to confirm");
     }
+    ctx.refuse_if_read_only()?;
     let dir = ctx.vault_dir()?;
     vault::wipe(&dir)?;
     line(format!("vault wiped: {}", dir.display()))

@@ -206,6 +206,8 @@ impl Vault {
         kdf: KdfProfile,
         progress: &mut dyn Progress,
     ) -> Result<BackupReport> {
+        // A backup checkpoints the log and records itself in the custody log: a write.
+        self.writable()?;
         if out.exists() {
             return Err(Error::invalid(format!(
                 "{} already exists: choose a new file name for the backup",

@@ -138,11 +138,22 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
                 ancestors,
             },
         )?;
+        // The resolution is a version of its own in the history; the custody entry names it.
+        let added = crate::history::record_applied(
+            tx,
+            &[(record_type.as_str(), record_id.clone())],
+            crate::history::Origin::Resolved,
+        )?;
+        let history_sha256 = added
+            .iter()
+            .find(|(t, i, _)| *t == record_type && *i == record_id)
+            .map(|(_, _, h)| h.clone());
         let details = serde_json::json!({
             "conflict": conflict_id,
             "resolution": how,
             "local_version": lv,
             "incoming_version": iv,
+            "history_sha256": history_sha256,
         })
         .to_string();
         custody::append_on(

@@ -50,13 +50,7 @@ pub fn read_for_view(
             "attachment {id}: does not match the SHA-256 recorded at intake"
         )));
     }
-    custody::append(
-        vault,
-        Action::View,
-        Some(("attachment", &att.id)),
-        Some(&att.sha256),
-        None,
-    )?;
+    log_access(vault, Action::View, &att)?;
     Ok((att.media_type, bytes))
 }
 
@@ -103,14 +97,24 @@ pub fn extract(vault: &mut Vault, id: &Uuid, out: &Path) -> Result<Attachment> {
             return Err(e);
         }
     }
+    log_access(vault, Action::Extract, &att)?;
+    Ok(att)
+}
+
+/// Logs a view or an extraction in the custody log; a vault opened read-only cannot record
+/// anything, so there reading is not logged (the folder stays byte-identical: see
+/// docs/lawyers-guide.md).
+fn log_access(vault: &Vault, action: Action, att: &Attachment) -> Result<()> {
+    if vault.mode() == crate::vault::OpenMode::ReadOnly {
+        return Ok(());
+    }
     custody::append(
         vault,
-        Action::Extract,
+        action,
         Some(("attachment", &att.id)),
         Some(&att.sha256),
         None,
-    )?;
-    Ok(att)
+    )
 }
 
 /// Deletes an attachment: its row (and so its key) under secure_delete, then its blob.

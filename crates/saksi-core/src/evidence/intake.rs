@@ -93,6 +93,8 @@ pub fn intake_reader_with(
     total: Option<u64>,
     progress: &mut dyn Progress,
 ) -> Result<Intake> {
+    // The blob is written before the transaction that names it: refuse before either.
+    vault.writable()?;
     record_exists(vault, record_type, record_id)?;
     let original_name = original_name.trim();
     if original_name.is_empty() || original_name.len() > 1024 {

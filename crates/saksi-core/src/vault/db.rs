@@ -23,6 +23,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0006_receipts_trust.sql"),
     include_str!("../../../../migrations/0007_lineage.sql"),
     include_str!("../../../../migrations/0009_person_merge.sql"),
+    include_str!("../../../../migrations/0011_history.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -32,13 +33,36 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect())
 }
 
-/// Opens (or, with `create`, creates) the database at `path` keyed from `master`.
-pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    }
-    let conn = Connection::open_with_flags(path, flags)?;
+/// How the database is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// Create a new database file.
+    Create,
+    /// Open an existing one for reading and writing.
+    ReadWrite,
+    /// Open an existing one so that no byte of the folder changes: a read-only, immutable
+    /// connection with `query_only`, no journal-mode switch, no lock, no checkpoint on close.
+    ReadOnly,
+}
+
+/// Opens (or, with [`Access::Create`], creates) the database at `path` keyed from `master`.
+pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Connection> {
+    let create = access == Access::Create;
+    let base = OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match access {
+        Access::Create => Connection::open_with_flags(
+            path,
+            base | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?,
+        Access::ReadWrite => {
+            Connection::open_with_flags(path, base | OpenFlags::SQLITE_OPEN_READ_WRITE)?
+        }
+        // See read_only.rs for why `immutable`.
+        Access::ReadOnly => Connection::open_with_flags(
+            super::read_only::immutable_uri(path)?,
+            base | OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )?,
+    };
     #[cfg(unix)]
     if create {
         use std::os::unix::fs::PermissionsExt;
@@ -72,6 +96,12 @@ pub(super) fn open(path: &Path, master: &MasterKey, create: bool) -> Result<Conn
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;",
     )?;
+    if access == Access::ReadOnly {
+        // Every vault is in WAL mode already (its header says so); asking again would be a
+        // write. `query_only` makes SQLite refuse any write this connection is asked for.
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+        return Ok(conn);
+    }
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error::Corrupt(format!(
@@ -108,26 +138,51 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     migrate_with(conn, &migrations(), SCHEMA_VERSION)
 }
 
+/// For a read-only open: the schema must already be this build's (upgrading it would write).
+pub(super) fn check_current(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < SCHEMA_VERSION {
+        return Err(Error::ReadOnlyNeedsUpgrade {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
 fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Result<()> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });
     }
-    if found == supported {
-        return Ok(());
+    if found < supported {
+        migs.to_latest(conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err, .. } => match Error::from(err) {
+                Error::Database(inner) => Error::Migration(inner.to_string()),
+                other => other,
+            },
+            other => Error::Migration(other.to_string()),
+        })?;
     }
-    migs.to_latest(conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => match Error::from(err) {
-            Error::Database(inner) => Error::Migration(inner.to_string()),
-            other => other,
-        },
-        other => Error::Migration(other.to_string()),
-    })
+    // Records older than the history table get their baseline version, once (0011_history).
+    if supported == SCHEMA_VERSION {
+        crate::history::baseline_pending(conn)?;
+    }
+    Ok(())
 }
 
-/// Checkpoints the WAL into the main file (and truncates it), then closes.
+/// Checkpoints the WAL into the main file (and truncates it), then closes. A read-only
+/// connection only closes: a checkpoint would write.
 pub(super) fn close(conn: Connection) -> Result<()> {
-    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    if !conn.is_readonly(rusqlite::MAIN_DB)? {
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
     conn.close().map_err(|(_, e)| Error::from(e))
 }
 

@@ -11,6 +11,7 @@
 mod db;
 pub mod kdf;
 pub mod keyfile;
+mod read_only;
 pub mod recovery;
 mod slots;
 
@@ -37,6 +38,17 @@ const PREV_KEY_FILE: &str = "vault.key.prev";
 pub(crate) const DB_FILE: &str = "vault.db";
 pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 
+/// How a vault is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The normal open: records, evidence and settings can change.
+    ReadWrite,
+    /// For review: every write is refused with [`Error::ReadOnly`] and no byte of the vault
+    /// folder changes (no custody entry for viewing, no settling of an interrupted passphrase
+    /// change, no orphan clean-up, no checkpoint). See docs/lawyers-guide.md.
+    ReadOnly,
+}
+
 /// An unlocked vault. Dropping it (or calling [`Vault::lock`]) closes the database and wipes every
 /// key from memory.
 pub struct Vault {
@@ -46,6 +58,9 @@ pub struct Vault {
     master: MasterKey,
     pub(crate) device: DeviceIdentity,
     params: KdfParams,
+    mode: OpenMode,
+    /// Read-only: the lock that keeps writers out while the database is read (read_only.rs).
+    _read_lock: Option<fs::File>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -95,7 +110,7 @@ impl Vault {
         let staging = tempfile_dir_in(parent)?;
         let result = (|| -> Result<()> {
             private_dir(&staging.join(ATTACHMENTS_DIR))?;
-            let mut conn = db::open(&staging.join(DB_FILE), &master, true)?;
+            let mut conn = db::open(&staging.join(DB_FILE), &master, db::Access::Create)?;
             db::migrate(&mut conn)?;
             let name = device_name
                 .map(str::to_owned)
@@ -124,11 +139,23 @@ impl Vault {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        Self::open_with_master(dir, master, params)
+        Self::open_with_master(dir, master, params, OpenMode::ReadWrite)
     }
 
     /// Unlocks the vault in `dir`. A wrong passphrase changes no byte of the vault.
     pub fn open(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        Self::open_in(dir, passphrase, OpenMode::ReadWrite)
+    }
+
+    /// Unlocks the vault in `dir` for review: nothing can be written and no byte of the folder
+    /// changes, however it is used (see [`OpenMode::ReadOnly`]).
+    pub fn open_read_only(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        Self::open_in(dir, passphrase, OpenMode::ReadOnly)
+    }
+
+    /// Unlocks the vault in `dir` in `mode`.
+    pub fn open_in(dir: &Path, passphrase: &SecretString, mode: OpenMode) -> Result<Vault> {
+        let writable = mode == OpenMode::ReadWrite;
         let key_path = dir.join(KEY_FILE);
         let bytes = match keyfile::read_bytes(&key_path) {
             Ok(b) => b,
@@ -146,12 +173,15 @@ impl Vault {
                 // means the format upgrade was interrupted: it is logged below).
                 let interrupted = matches!(parsed, Parsed::V2(_))
                     && keyfile::read_bytes(&prev_path).is_ok_and(|b| b.get(8..10) == Some(&[1, 0]));
-                if prev_path.exists() {
+                if writable && prev_path.exists() {
                     fs::remove_file(&prev_path)?;
                     sync_dir(dir)?;
                 }
-                let mut v = Self::open_with_master(dir, m.0, parsed.params())?;
-                v.settle_format(parsed.legacy().zip(m.1), interrupted);
+                let mut v = Self::open_with_master(dir, m.0, parsed.params(), mode)?;
+                // Upgrading the key file's format writes: only on a writable open.
+                if writable {
+                    v.settle_format(parsed.legacy().zip(m.1), interrupted);
+                }
                 Ok(v)
             }
             Err(Error::WrongPassphrase) if prev_path.is_file() => {
@@ -159,17 +189,26 @@ impl Vault {
                 // old key file takes it, it becomes the key file again.
                 let prev = Parsed::from_bytes(&keyfile::read_bytes(&prev_path)?)?;
                 let m = prev.open(passphrase)?;
-                fs::rename(&prev_path, &key_path)?;
-                sync_dir(dir)?;
-                let mut v = Self::open_with_master(dir, m.0, prev.params())?;
-                v.settle_format(prev.legacy().zip(m.1), false);
+                if writable {
+                    fs::rename(&prev_path, &key_path)?;
+                    sync_dir(dir)?;
+                }
+                let mut v = Self::open_with_master(dir, m.0, prev.params(), mode)?;
+                if writable {
+                    v.settle_format(prev.legacy().zip(m.1), false);
+                }
                 Ok(v)
             }
             Err(e) => Err(e),
         }
     }
 
-    fn open_with_master(dir: &Path, master: MasterKey, params: KdfParams) -> Result<Vault> {
+    fn open_with_master(
+        dir: &Path,
+        master: MasterKey,
+        params: KdfParams,
+        mode: OpenMode,
+    ) -> Result<Vault> {
         let db_path = dir.join(DB_FILE);
         if !db_path.is_file() {
             return Err(Error::Corrupt(format!(
@@ -177,8 +216,16 @@ impl Vault {
                 db_path.display()
             )));
         }
-        let mut conn = db::open(&db_path, &master, false)?;
-        db::migrate(&mut conn)?;
+        let (conn, read_lock) = if mode == OpenMode::ReadOnly {
+            let lock = read_only::settled_and_locked(&db_path)?;
+            let conn = db::open(&db_path, &master, db::Access::ReadOnly)?;
+            db::check_current(&conn)?;
+            (conn, Some(lock))
+        } else {
+            let mut conn = db::open(&db_path, &master, db::Access::ReadWrite)?;
+            db::migrate(&mut conn)?;
+            (conn, None)
+        };
         let device = DeviceIdentity::load(&conn)?;
         let vault = Vault {
             dir: dir.to_path_buf(),
@@ -186,7 +233,13 @@ impl Vault {
             master,
             device,
             params,
+            mode,
+            _read_lock: read_lock,
         };
+        if mode == OpenMode::ReadOnly {
+            // Leftovers (orphan blobs, a staged import) stay until a writable open removes them.
+            return Ok(vault);
+        }
         crate::evidence::clean_orphans(&vault)?;
         // An import killed mid-way leaves its (still encrypted) staged copy: nothing of it was
         // applied, so it goes.
@@ -211,6 +264,7 @@ impl Vault {
     /// for a format-1 key file (whose single wrap is replaced by a fresh format-2 file). Only the
     /// key file changes; it is replaced atomically with its custody entry.
     pub fn change_passphrase(&mut self, new: &SecretString, kdf: KdfProfile) -> Result<()> {
+        self.writable()?;
         check_strength(new)?;
         let bytes = keyfile::read_bytes(&self.dir.join(KEY_FILE))?;
         let keyfile = match Parsed::from_bytes(&bytes)? {
@@ -238,6 +292,20 @@ impl Vault {
             ));
         }
         Ok(())
+    }
+
+    /// How this vault was opened.
+    pub fn mode(&self) -> OpenMode {
+        self.mode
+    }
+
+    /// The read-only guard: every operation that writes to the database or the vault folder
+    /// calls this first, before it writes anything anywhere.
+    pub(crate) fn writable(&self) -> Result<()> {
+        match self.mode {
+            OpenMode::ReadWrite => Ok(()),
+            OpenMode::ReadOnly => Err(Error::ReadOnly),
+        }
     }
 
     pub fn dir(&self) -> &Path {

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::keyfile::{self, Kek, KeyFile, LegacyKeyFile, Parsed, SlotRole};
 use super::recovery::RecoveryKey;
-use super::{check_strength, sync_dir, write_atomic, Vault, KEY_FILE, PREV_KEY_FILE};
+use super::{check_strength, sync_dir, write_atomic, OpenMode, Vault, KEY_FILE, PREV_KEY_FILE};
 use crate::custody::Action;
 use crate::error::{Error, Result};
 
@@ -21,6 +21,7 @@ impl Vault {
     /// disk), the old key file goes back, so an error always means the old key file is in place.
     /// A crash in between leaves `vault.key.prev`, settled at the next unlock.
     pub(super) fn replace_key_file(&mut self, kf: &KeyFile, action: Action) -> Result<()> {
+        self.writable()?;
         let path = self.dir.join(KEY_FILE);
         let tx = self.conn.unchecked_transaction()?;
         crate::custody::append_on(&tx, &self.device, action, None, None, None)?;
@@ -103,6 +104,7 @@ impl Vault {
     /// if the vault already has one, unless `replace`. The key is returned to be shown once; it
     /// is stored nowhere else.
     pub fn add_recovery_key(&mut self, replace: bool) -> Result<RecoveryKey> {
+        self.writable()?;
         if !replace && self.has_recovery_key()? {
             return Err(Error::RecoveryKeyExists);
         }
@@ -166,7 +168,7 @@ impl Vault {
                 e => e,
             })?;
         let params = kf.params();
-        let mut v = Self::open_with_master(dir, master, params)?;
+        let mut v = Self::open_with_master(dir, master, params, OpenMode::ReadWrite)?;
         let kek = kf.derive(new_passphrase.expose_secret().as_bytes())?;
         kf.set_slot(SlotRole::Passphrase, &kek, &v.master)?;
         v.replace_key_file(&kf, Action::PassphraseReset)?;

@@ -181,6 +181,8 @@ pub fn export_with(
     opts: &ExportOptions,
     progress: &mut dyn Progress,
 ) -> Result<ExportSummary> {
+    // An export is recorded (custody, export state): a read-only vault cannot make one.
+    vault.writable()?;
     if opts.to.is_empty() {
         return Err(Error::invalid(
             "name at least one recipient to send the bundle to",

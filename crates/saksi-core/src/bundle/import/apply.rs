@@ -328,6 +328,9 @@ impl<'v> Applying<'v> {
                 params![ty, id, m.device_id, m.bundle_id, local.version().unwrap_or(0), local.sha256(), now],
             )?;
         }
+        // Each record the bundle changed gets its new version in the history, authored by the
+        // device and at the time the record names (the monitor's, for a fast-forward).
+        crate::history::record_applied(conn, &self.applied, crate::history::Origin::Imported)?;
         let summary = self.summary;
         let summary_json =
             serde_json::to_string(&summary).map_err(|_| Error::Internal("summary"))?;

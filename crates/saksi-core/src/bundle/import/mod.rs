@@ -99,6 +99,8 @@ pub fn import_with(
     identities: Option<Vec<age::x25519::Identity>>,
     progress: &mut dyn Progress,
 ) -> Result<ImportOutcome> {
+    // Importing stages a copy in the vault folder before anything is verified.
+    vault.writable()?;
     let identities = match identities {
         Some(ids) => ids,
         None => {

@@ -73,6 +73,7 @@ pub fn hq_identity(vault: &Vault) -> Result<Option<age::x25519::Identity>> {
 
 /// Makes this vault's HQ identity. Refuses if there is one already.
 pub fn keygen(vault: &mut Vault) -> Result<String> {
+    vault.writable()?;
     if hq_identity(vault)?.is_some() {
         return Err(KeyError::HqKeyExists.into());
     }
@@ -104,6 +105,7 @@ pub(crate) fn device_identity(vault: &Vault) -> Result<age::x25519::Identity> {
     if let Some(id) = load_identity(&vault.conn, "device")? {
         return Ok(id);
     }
+    vault.writable()?;
     let id = age::x25519::Identity::generate();
     store_identity(&vault.conn, "device", &id)?;
     Ok(id)

@@ -88,6 +88,7 @@ fn recipient_where(
 /// same name and key again changes nothing; the same name with another key is a "key changed"
 /// error.
 pub fn recipient_add(vault: &mut Vault, name: &str, recipient: &str) -> Result<RecipientEntry> {
+    vault.writable()?;
     let name = check_name(name)?;
     let r = parse_recipient(recipient)?.to_string();
     let conn = &vault.conn;
@@ -124,6 +125,7 @@ pub fn recipient_add_card(
     name: &str,
     card_bytes: &[u8],
 ) -> Result<RecipientEntry> {
+    vault.writable()?;
     let name = check_name(name)?;
     let (card, key) = DeviceCard::parse(card_bytes)?;
     let hq = card.hq_recipient.clone().ok_or_else(|| {

@@ -65,6 +65,7 @@ const TRUSTED_COLS: &str =
 /// trusted again (its signing key may be in the wrong hands); a device whose keys really
 /// changed joins again as a new device, with a new vault and so a new id.
 pub fn trust_add(vault: &mut Vault, card_bytes: &[u8]) -> Result<TrustedDevice> {
+    vault.writable()?;
     let (card, key) = DeviceCard::parse(card_bytes)?;
     if card.device_id == vault.device().id() {
         return Err(KeyError::BadCard("this is this device's own card".into()).into());
@@ -122,6 +123,7 @@ pub fn trust_list(vault: &Vault) -> Result<Vec<TrustedDevice>> {
 /// Revokes a device (e.g. a seized laptop): its bundles are refused from now on. Records
 /// already imported from it stay, with their provenance.
 pub fn trust_revoke(vault: &mut Vault, id: &str) -> Result<TrustedDevice> {
+    vault.writable()?;
     let id = id.trim();
     let n = vault.conn.execute(
         "UPDATE trusted_device SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",

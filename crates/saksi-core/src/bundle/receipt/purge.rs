@@ -172,6 +172,8 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
                     blobs.push(vault.attachments_dir().join(blob));
                 }
                 conn.execute(&format!("DELETE FROM {} WHERE id = ?1", spec.table), [&id])?;
+                // Its history goes with it: a purged record must not live on there.
+                crate::history::erase(conn, ty, &id)?;
                 custody::append_on(
                     conn,
                     device,

@@ -22,6 +22,7 @@ pub fn write_receipt(
     bundle_id: Option<&str>,
     out: &Path,
 ) -> Result<ReceiptSummary> {
+    vault.writable()?;
     if out.exists() {
         return Err(ExportError::OutputExists(out.display().to_string()).into());
     }
