@@ -47,3 +47,8 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+
+// Reports (issue 10c): the HQ scenario of tests/data/hq-scenario.md, every figure checked by hand;
+// report formats (CSV with BOM, self-contained HTML with escaping), categories, groups, countries.
+mod scenario;
+mod reports;

@@ -11,6 +11,8 @@ pub mod bundle;
 pub mod evidence;
 pub mod records;
 pub mod vault;
+// Reports (issue 10c).
+pub mod report;
 
 use std::path::{Path, PathBuf};
 
