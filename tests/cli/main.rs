@@ -50,5 +50,5 @@ mod edit;
 
 // Reports (issue 10c): the HQ scenario of tests/data/hq-scenario.md, every figure checked by hand;
 // report formats (CSV with BOM, self-contained HTML with escaping), categories, groups, countries.
-mod scenario;
 mod reports;
+mod scenario;

@@ -256,7 +256,12 @@ pub enum ReportCmd {
     },
     /// The dated story of a person, or of an incident and every incident linked to it.
     Timeline {
-        #[arg(long, value_name = "ID", required_unless_present = "incident", conflicts_with = "incident")]
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "incident",
+            conflicts_with = "incident"
+        )]
         person: Option<String>,
         #[arg(long, value_name = "ID")]
         incident: Option<String>,

@@ -2,9 +2,7 @@
 //! report's data in JSON (`--json`), or as a whole report file (`--format json|csv|html`).
 
 use saksi_core::model::parse_id;
-use saksi_core::report::{
-    CountsQuery, DetainedQuery, Dimension, Format, Lang, Report, Table,
-};
+use saksi_core::report::{CountsQuery, DetainedQuery, Dimension, Format, Lang, Report, Table};
 use saksi_core::vault::Vault;
 use serde::Serialize;
 
@@ -114,7 +112,7 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
                 let r = v.report_counts(&q)?;
                 print(v, &r, *json, out, |d| {
                     lines.push(format!(
-                        "{:<28} {:>9} {:>6} {:>8} {:>14}",
+                        "{:<40} {:>9} {:>6} {:>8} {:>14}",
                         d.by_name(),
                         "incidents",
                         "acts",
@@ -123,7 +121,7 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
                     ));
                     for r in d.rows.iter().chain(std::iter::once(&d.total)) {
                         lines.push(format!(
-                            "{:<28} {:>9} {:>6} {:>8} {:>14}",
+                            "{:<40} {:>9} {:>6} {:>8} {:>14}",
                             r.label_en,
                             r.incidents,
                             r.acts,
@@ -143,7 +141,10 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
             json,
             out,
         } => {
-            let person = person.as_deref().map(|p| parse_id("person", p)).transpose()?;
+            let person = person
+                .as_deref()
+                .map(|p| parse_id("person", p))
+                .transpose()?;
             let incident = incident
                 .as_deref()
                 .map(|i| parse_id("incident", i))
@@ -160,7 +161,11 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
                     for e in &d.entries {
                         let date = match &e.date.precision {
                             Some(p) if matches!(p.as_str(), "approximate" | "before" | "after") => {
-                                format!("{} ({})", e.date.date.as_deref().unwrap_or("?"), p.as_str())
+                                format!(
+                                    "{} ({})",
+                                    e.date.date.as_deref().unwrap_or("?"),
+                                    p.as_str()
+                                )
                             }
                             _ => e.date.date.as_deref().unwrap_or("?").to_string(),
                         };

@@ -151,6 +151,13 @@ pub struct CountsReport {
     pub total: CountRow,
 }
 
+impl CountsReport {
+    /// The dimension's name, as a column heading.
+    pub fn by_name(&self) -> &'static str {
+        self.by.as_str()
+    }
+}
+
 /// The key for records without a value in the dimension.
 pub const NONE_KEY: &str = "(none)";
 
@@ -264,7 +271,9 @@ impl Vault {
         let from = given(&q.from)
             .map(|f| date_bound(f, "from", true))
             .transpose()?;
-        let to = given(&q.to).map(|t| date_bound(t, "to", false)).transpose()?;
+        let to = given(&q.to)
+            .map(|t| date_bound(t, "to", false))
+            .transpose()?;
         let kind = given(&q.kind)
             .map(|k| check(conn, Vocab::IncidentKind, k))
             .transpose()?;

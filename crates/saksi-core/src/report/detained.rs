@@ -68,11 +68,14 @@ fn effects(conn: &Connection) -> Result<HashMap<String, Option<bool>>> {
     let mut stmt = conn.prepare("SELECT code, custody FROM vocab_proceeding_kind")?;
     let rows = stmt.query_map([], |r| {
         let c: String = r.get(1)?;
-        Ok((r.get::<_, String>(0)?, match c.as_str() {
-            "starts" => Some(true),
-            "ends" => Some(false),
-            _ => None,
-        }))
+        Ok((
+            r.get::<_, String>(0)?,
+            match c.as_str() {
+                "starts" => Some(true),
+                "ends" => Some(false),
+                _ => None,
+            },
+        ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -170,7 +173,10 @@ impl Vault {
                 continue;
             };
             let affiliations = union(&records, |p| {
-                p.affiliations.iter().map(|a| a.organisation.clone()).collect()
+                p.affiliations
+                    .iter()
+                    .map(|a| a.organisation.clone())
+                    .collect()
             });
             let categories = union(&records, |p| p.categories.clone());
             if let Some(n) = &needle {
@@ -195,10 +201,7 @@ impl Vault {
                     .map_or("unknown", |p| p.as_str())
                     .to_string(),
                 since_kind: start.kind.clone(),
-                place: custody
-                    .iter()
-                    .rev()
-                    .find_map(|p| p.detention_place.clone()),
+                place: custody.iter().rev().find_map(|p| p.detention_place.clone()),
                 charges: latest(&custody, &all, |p| p.charges.clone()),
                 sentence_months: custody.iter().rev().find_map(|p| p.sentence_months),
                 authority: latest(&custody, &all, |p| p.authority.clone()),

@@ -42,7 +42,10 @@ pub(crate) fn pairs(conn: &Connection, sql: &str) -> Result<HashMap<String, Vec<
 }
 
 pub(crate) fn incidents(conn: &Connection) -> Result<BTreeMap<String, Incident>> {
-    let mut kinds = pairs(conn, "SELECT incident_id, kind FROM incident_kind ORDER BY kind")?;
+    let mut kinds = pairs(
+        conn,
+        "SELECT incident_id, kind FROM incident_kind ORDER BY kind",
+    )?;
     let mut perps = pairs(
         conn,
         "SELECT incident_id, perpetrator_type FROM involvement
@@ -146,4 +149,3 @@ impl Victims {
             .unwrap_or(&[])
     }
 }
-

@@ -19,14 +19,15 @@ pub mod detained;
 mod facts;
 pub mod render;
 mod tables;
-pub mod text;
-pub mod timeline;
 #[cfg(test)]
 mod tests;
+pub mod text;
+pub mod timeline;
 
 pub use counts::{CountRow, CountsQuery, CountsReport, Dimension, GroupReport, GroupVictims};
 pub use detained::{DetainedPerson, DetainedQuery, DetainedReport};
 pub use render::{Format, Table};
+pub use tables::range as group_range_text;
 pub use text::Lang;
 pub use timeline::{Timeline, TimelineEntry};
 

@@ -98,7 +98,10 @@ impl Tr {
 
     /// "2014 (approximate)", "2015-10-26", "?" when unknown.
     pub fn date(&self, d: &FuzzyDate) -> String {
-        self.date_parts(d.date.as_deref(), d.precision.map_or("unknown", |p| p.as_str()))
+        self.date_parts(
+            d.date.as_deref(),
+            d.precision.map_or("unknown", |p| p.as_str()),
+        )
     }
 
     pub fn date_parts(&self, date: Option<&str>, precision: &str) -> String {
@@ -255,7 +258,11 @@ fn html<T: Serialize>(report: &Report<T>, table: &dyn Table, tr: &Tr) -> String 
     let last = rows.len();
     for (n, row) in rows.into_iter().enumerate() {
         let total = report.report == "counts" && n + 1 == last;
-        body.push_str(if total { "<tr class=\"total\">" } else { "<tr>" });
+        body.push_str(if total {
+            "<tr class=\"total\">"
+        } else {
+            "<tr>"
+        });
         for cell in row {
             let numeric = !cell.is_empty() && cell.chars().all(|c| c.is_ascii_digit() || c == '–');
             body.push_str(&format!(

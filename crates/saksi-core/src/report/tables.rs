@@ -12,8 +12,15 @@ impl Table for DetainedReport {
     fn columns(&self, t: &Tr, full: bool) -> Vec<String> {
         let w = t.w;
         let mut c = vec![
-            w.name, w.since, w.place, w.charges, w.sentence_months, w.authority,
-            w.affiliations, w.categories, w.nationalities,
+            w.name,
+            w.since,
+            w.place,
+            w.charges,
+            w.sentence_months,
+            w.authority,
+            w.affiliations,
+            w.categories,
+            w.nationalities,
         ];
         if full {
             c.extend(["id", "proceeding_ids"]);
@@ -72,7 +79,14 @@ fn one(min: Option<i64>, max: Option<i64>) -> String {
 impl Table for CountsReport {
     fn columns(&self, t: &Tr, full: bool) -> Vec<String> {
         let w = t.w;
-        let mut c = vec![w.key, w.label, w.incidents, w.acts, w.victims, w.group_victims];
+        let mut c = vec![
+            w.key,
+            w.label,
+            w.incidents,
+            w.acts,
+            w.victims,
+            w.group_victims,
+        ];
         if full {
             c.extend(["incident_ids", "act_ids", "victim_ids"]);
         }
@@ -115,7 +129,7 @@ impl Table for CountsReport {
             "<h2>{}</h2>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             escape(w.sources),
             escape(w.description),
-            escape(w.incidents),
+            escape(w.record),
             escape(w.count),
             escape(w.source),
             escape(w.notes)

@@ -52,7 +52,12 @@ fn sort_key(d: &FuzzyDate) -> (bool, String) {
 }
 
 fn join(parts: &[Option<String>]) -> String {
-    parts.iter().flatten().cloned().collect::<Vec<_>>().join("; ")
+    parts
+        .iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn proceeding_entry(conn: &Connection, p: &Proceeding) -> Result<TimelineEntry> {

@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::error::Result;
 
+#[cfg(test)]
+mod tests_late;
 mod validate;
 mod write;
 
