@@ -166,7 +166,7 @@ pub(crate) const RULES: &[&str] = &[
     "Dates: an incident is in the range when its dates overlap it; incidents of unknown date are left out when a range is given. Month and year are those of the start date ('2014' when only the year is known).",
     "An act is one victim involvement: a person beaten twice in two incidents is one victim and two acts.",
     "Unique victims are individual victims counted once by identity: merged person records count once.",
-    "Group victims (unnamed people counted by number) are a range, minimum to maximum. Reports of a group with the same description in the same incident are one group told by several sources: its range runs from the smallest to the largest count given. Different groups add up. A report without an upper bound makes the maximum unknown.",
+    "Group victims (unnamed people counted by number) are a range, minimum to maximum. Reports of a group with the same description in the same incident are one group told by several sources: its range runs from the smallest to the largest count given. Different groups add up. A report without a lower bound adds 0 to the minimum; one without an upper bound makes the maximum unknown.",
     "Victim filters (affiliation, category, nationality) and victim groupings count named victims only; incidents then follow their matching victims. Victims without a value are in the row '(none)'.",
     "Perpetrator type is that of the act, else those of the incident's alleged perpetrators, else '(none)'.",
 ];
@@ -231,8 +231,8 @@ impl Acc {
 pub(crate) fn group_range(reports: Vec<GroupReport>) -> GroupVictims {
     let mut groups: BTreeMap<(String, String), (i64, Option<i64>)> = BTreeMap::new();
     for r in &reports {
-        let lo = r.min.or(r.max).unwrap_or(0);
-        let hi = r.max.or(r.min);
+        let lo = r.min.unwrap_or(0);
+        let hi = r.max;
         let key = (r.incident_id.clone(), r.description.trim().to_lowercase());
         let e = groups.entry(key).or_insert((lo, hi));
         e.0 = e.0.min(lo);
