@@ -269,3 +269,24 @@ fn a_proceeding_may_concern_a_group_of_unnamed_perpetrators() {
     )
     .expect_error("minimum size (5) is larger than its maximum (2)");
 }
+
+#[test]
+fn report_options_that_make_no_sense_are_refused_with_one_line() {
+    let v = TestVault::new();
+    v.run(&["report", "counts", "--by", "colour"])
+        .expect_error("unknown grouping 'colour'");
+    v.run(&["report", "counts", "--by", "kind", "--from", "2023-13"])
+        .expect_error("from: '2023-13' is not a date");
+    v.run(&["report", "counts", "--by", "kind", "--nationality", "Khmer"])
+        .expect_error("unknown nationality 'Khmer'");
+    v.run(&["report", "detained", "--format", "pdf"])
+        .expect_error("unknown report format 'pdf' (json, csv, html)");
+    v.run(&["report", "detained", "--format", "html", "--lang", "de"])
+        .expect_error("unknown report language 'de' (en, km, fr)");
+    let o = v.run(&["report", "timeline"]);
+    assert_eq!(
+        o.code,
+        Some(2),
+        "a timeline needs --person or --incident: {o:?}"
+    );
+}
