@@ -35,7 +35,8 @@ fn fill_vault(v: &TestVault) -> (usize, String) {
             "names": [{"name": c(), "kind": "romanisation", "script": c()},
                       {"name": c(), "kind": "alias"}],
             "sex": "female",
-            "nationalities": [c()],
+            // Nationalities are ISO 3166 codes since schema 8, not free text.
+            "nationalities": ["KH"],
             "affiliations": [{"organisation": c(), "org_type": c(), "role": c(),
                               "start_date": c(), "end_date": c()}],
             "occupation": c(),
@@ -64,7 +65,9 @@ fn fill_vault(v: &TestVault) -> (usize, String) {
             ],
             "proceedings": [{"person": "p1", "kind": "detained", "date": {"date": "2024-03-08"},
                              "authority": c(), "case_number": c(), "charges": c(),
-                             "law_cited": c(), "detention_place": c(), "notes": c()}]
+                             "law_cited": c(), "detention_place": c(), "notes": c()},
+                            {"group": {"description": c(), "size_min": 3}, "kind": "charged",
+                             "charges": c()}]
         }),
     );
     let proceeding = v.add(

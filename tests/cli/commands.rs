@@ -365,7 +365,11 @@ fn vocab_device_verify_log() {
         .iter()
         .map(|t| t["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes.len(), 11, "the ESF incident kinds: {codes:?}");
+    assert_eq!(
+        codes.len(),
+        17,
+        "the ESF incident kinds and those of 0008: {codes:?}"
+    );
     assert!(codes.contains(&"enforced_disappearance") && codes.last() == Some(&"other"));
     for t in arr(&kinds) {
         for l in ["label_en", "label_km", "label_fr"] {

@@ -65,3 +65,8 @@ mod read_only;
 
 // `saksi history`: every version of an edited record, its custody agreement and its diff.
 mod history;
+
+// Reports (issue 10c): the HQ scenario of tests/data/hq-scenario.md, every figure checked by hand;
+// report formats (CSV with BOM, self-contained HTML with escaping), categories, groups, countries.
+mod reports;
+mod scenario;

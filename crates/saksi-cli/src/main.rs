@@ -50,7 +50,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Intervention(c) => records::intervention(ctx, c),
         Command::Search(a) => records::search(ctx, a),
         Command::Vocab { name, json } => records::vocab(ctx, name, *json),
-        Command::Report(c) => records::report(ctx, c),
+        Command::Report(c) => commands::report::run(ctx, c),
         Command::Device { sub: Some(c), .. } => bundle::device(ctx, c),
         Command::Device { json, sub: None } => vault::device(ctx, *json),
         Command::Passwd {

@@ -14,6 +14,8 @@ pub mod records;
 pub mod vault;
 // Recovery key, backup and restore (issue 16).
 pub mod recovery;
+// Reports (issue 10c).
+pub mod report;
 
 use std::path::{Path, PathBuf};
 

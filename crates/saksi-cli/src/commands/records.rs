@@ -1,5 +1,4 @@
-//! Records: incidents, people, testimony, proceedings, interventions; search, vocabularies and
-//! the detained report.
+//! Records: incidents, people, testimony, proceedings, interventions; search and vocabularies.
 
 use saksi_core::model::person_merge::MergeGroup;
 use saksi_core::model::vocab::Vocab;
@@ -13,7 +12,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::{
-    IncidentCmd, InterventionCmd, PersonCmd, ProceedingCmd, ReportCmd, SearchArgs, TestimonyCmd,
+    IncidentCmd, InterventionCmd, PersonCmd, ProceedingCmd, SearchArgs, TestimonyCmd,
 };
 use crate::output::{self, line};
 
@@ -292,7 +291,21 @@ pub fn proceeding(ctx: &Ctx, cmd: &ProceedingCmd) -> anyhow::Result<()> {
             output::show(*json, &p, |p| {
                 line(&p.id)?;
                 line(format!("{} {}", p.kind, date(&p.date)))?;
-                line(format!("person {}", p.person_id))?;
+                match (&p.person_id, &p.group) {
+                    (Some(person), _) => line(format!("person {person}"))?,
+                    (None, Some(g)) => line(format!(
+                        "group {} ({})",
+                        g.description,
+                        match (g.size_min, g.size_max) {
+                            (Some(a), Some(b)) if a == b => a.to_string(),
+                            (Some(a), Some(b)) => format!("{a}–{b}"),
+                            (Some(a), None) => format!("at least {a}"),
+                            (None, Some(b)) => format!("at most {b}"),
+                            (None, None) => "number unknown".into(),
+                        }
+                    ))?,
+                    (None, None) => {}
+                }
                 field("incident", p.incident_id.as_deref())?;
                 field("authority", p.authority.as_deref())?;
                 field("case", p.case_number.as_deref())?;
@@ -375,25 +388,4 @@ pub fn vocab(ctx: &Ctx, name: &str, json: bool) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-pub fn report(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
-    match cmd {
-        ReportCmd::Detained { affiliation, json } => {
-            let report = ctx.with_vault(|v| Ok(v.detained_report(affiliation.as_deref())?))?;
-            output::show(*json, &report, |report| {
-                line(format!("{} currently detained", report.count))?;
-                for p in &report.people {
-                    line(format!(
-                        "  {}  {}  since {}  {}",
-                        p.id,
-                        p.name,
-                        p.since.as_deref().unwrap_or("?"),
-                        p.place.as_deref().unwrap_or("")
-                    ))?;
-                }
-                Ok(())
-            })
-        }
-    }
 }

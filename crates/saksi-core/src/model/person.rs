@@ -60,6 +60,9 @@ pub struct PersonInput {
     pub nationalities: Vec<String>,
     #[serde(default)]
     pub affiliations: Vec<Affiliation>,
+    /// Codes of the `person_category` vocabulary (human_rights_defender, journalist, …).
+    #[serde(default)]
+    pub categories: Vec<String>,
     #[serde(default)]
     pub occupation: Option<String>,
     #[serde(default)]
@@ -79,6 +82,7 @@ pub struct Person {
     pub birth: FuzzyDate,
     pub nationalities: Vec<String>,
     pub affiliations: Vec<Affiliation>,
+    pub categories: Vec<String>,
     pub occupation: Option<String>,
     pub notes: String,
     pub contacts: Vec<Contact>,
@@ -210,6 +214,7 @@ fn write(
         "person_nationality",
         "affiliation",
         "person_contact",
+        "person_category",
     ] {
         conn.execute(&format!("DELETE FROM {t} WHERE person_id = ?1"), [&sid])?;
     }
@@ -220,7 +225,7 @@ fn write(
         )?;
     }
     for c in &p.nationalities {
-        let c = required_text("nationality", c)?;
+        let c = crate::report::countries::check(&required_text("nationality", c)?)?;
         conn.execute(
             "INSERT OR IGNORE INTO person_nationality (person_id, country) VALUES (?1, ?2)",
             params![sid, c],
@@ -239,6 +244,13 @@ fn write(
                 opt_text("start_date", &a.start_date)?,
                 opt_text("end_date", &a.end_date)?
             ],
+        )?;
+    }
+    for c in &p.categories {
+        let code = super::vocab::check(conn, super::vocab::Vocab::PersonCategory, c)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO person_category (person_id, code) VALUES (?1, ?2)",
+            params![sid, code],
         )?;
     }
     for (i, c) in p.contacts.iter().enumerate() {
@@ -285,6 +297,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
                     birth: FuzzyDate::from_stored(r.get(3)?, &r.get::<_, String>(4)?),
                     nationalities: Vec::new(),
                     affiliations: Vec::new(),
+                    categories: Vec::new(),
                     occupation: r.get(5)?,
                     notes: r.get(6)?,
                     contacts: Vec::new(),
@@ -332,6 +345,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    p.categories = categories(conn, &sid)?;
     let mut stmt = conn
         .prepare("SELECT kind, value FROM person_contact WHERE person_id = ?1 ORDER BY position")?;
     p.contacts = stmt
@@ -344,6 +358,16 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
         .collect::<rusqlite::Result<_>>()?;
     p.detained = super::proceeding::is_detained(conn, id)?;
     Ok(p)
+}
+
+/// A person's category codes, in vocabulary order.
+pub(crate) fn categories(conn: &Connection, person_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.code FROM person_category c JOIN vocab_person_category v ON v.code = c.code
+         WHERE c.person_id = ?1 ORDER BY v.sort, c.code",
+    )?;
+    let rows = stmt.query_map([person_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {

@@ -18,7 +18,12 @@ pub struct ProceedingInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The person's id (or, inside an incident's JSON, the `ref` of a person in its `people`).
-    pub person: String,
+    /// Absent when the proceeding concerns a `group` of unnamed people.
+    #[serde(default)]
+    pub person: Option<String>,
+    /// A group of unnamed people ("three bodyguards"), instead of a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
     #[serde(default)]
     pub incident_id: Option<String>,
     pub kind: String,
@@ -42,10 +47,25 @@ pub struct ProceedingInput {
     pub notes: Option<String>,
 }
 
+/// Unnamed people a proceeding concerns, with their number when known (a range when sources
+/// differ).
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub description: String,
+    #[serde(default)]
+    pub size_min: Option<i64>,
+    #[serde(default)]
+    pub size_max: Option<i64>,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Proceeding {
     pub id: String,
-    pub person_id: String,
+    /// `None` for a proceeding against a group of unnamed people.
+    pub person_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
     pub incident_id: Option<String>,
     pub kind: String,
     pub date: FuzzyDate,
@@ -74,6 +94,7 @@ pub(crate) struct Checked {
     in_absentia: bool,
     detention_place: Option<String>,
     notes: String,
+    group: Option<Group>,
 }
 
 /// Checks a proceeding's own fields (kind, date, sentence, texts) without writing anything.
@@ -86,6 +107,7 @@ pub(crate) fn check_fields(conn: &Connection, p: &ProceedingInput) -> Result<Che
         }
     }
     super::bounded("notes", p.notes.as_deref().unwrap_or(""))?;
+    let group = check_group(p)?;
     Ok(Checked {
         kind,
         date,
@@ -98,7 +120,48 @@ pub(crate) fn check_fields(conn: &Connection, p: &ProceedingInput) -> Result<Che
         in_absentia: p.in_absentia,
         detention_place: opt_text("detention_place", &p.detention_place)?,
         notes: p.notes.as_deref().unwrap_or("").trim().to_string(),
+        group,
     })
+}
+
+/// The person named by an input, if any (an empty string names no one).
+pub(crate) fn person_ref(p: &ProceedingInput) -> Option<&str> {
+    p.person.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A proceeding concerns exactly one person or one group of unnamed people.
+fn check_group(p: &ProceedingInput) -> Result<Option<Group>> {
+    match (person_ref(p), &p.group) {
+        (Some(_), Some(_)) => Err(Error::invalid(
+            "a proceeding concerns either one person or a group of unnamed people, not both",
+        )),
+        (None, None) => Err(Error::invalid(
+            "a proceeding needs a person or a group of unnamed people (a group description)",
+        )),
+        (Some(_), None) => Ok(None),
+        (None, Some(g)) => {
+            let description = super::required_text("group description", &g.description)?;
+            for n in [g.size_min, g.size_max].into_iter().flatten() {
+                if !(0..=1_000_000).contains(&n) {
+                    return Err(Error::invalid(
+                        "a group's size must be between 0 and 1000000",
+                    ));
+                }
+            }
+            if let (Some(lo), Some(hi)) = (g.size_min, g.size_max) {
+                if lo > hi {
+                    return Err(Error::invalid(format!(
+                        "a group's minimum size ({lo}) is larger than its maximum ({hi})"
+                    )));
+                }
+            }
+            Ok(Some(Group {
+                description,
+                size_min: g.size_min,
+                size_max: g.size_max,
+            }))
+        }
+    }
 }
 
 /// Refuses an `id` where only new proceedings are possible.
@@ -115,12 +178,14 @@ pub(crate) fn refuse_id(p: &ProceedingInput) -> Result<()> {
 pub(crate) fn insert(
     conn: &Connection,
     device_id: &str,
-    person_id: &Uuid,
+    person_id: Option<&Uuid>,
     incident_id: Option<&Uuid>,
     p: &ProceedingInput,
 ) -> Result<Uuid> {
     refuse_id(p)?;
-    super::person::exists(conn, person_id)?;
+    if let Some(person_id) = person_id {
+        super::person::exists(conn, person_id)?;
+    }
     if let Some(i) = incident_id {
         super::incident::exists(conn, i)?;
     }
@@ -134,22 +199,25 @@ pub(crate) fn insert_checked(
     conn: &Connection,
     device_id: &str,
     id: &Uuid,
-    person_id: &Uuid,
+    person_id: Option<&Uuid>,
     incident_id: Option<&Uuid>,
     c: &Checked,
 ) -> Result<()> {
-    super::person::exists(conn, person_id)?;
+    check_subject(conn, person_id, c)?;
     if let Some(i) = incident_id {
         super::incident::exists(conn, i)?;
     }
+    let g = c.group.as_ref();
     conn.execute(
         "INSERT INTO proceeding (id, person_id, incident_id, kind, date, date_precision, authority,
             case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
-            created_at, updated_at, device_id, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, 1)",
+            created_at, updated_at, device_id, version, group_description, group_size_min,
+            group_size_max)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, 1,
+            ?17, ?18, ?19)",
         params![
             id.to_string(),
-            person_id.to_string(),
+            person_id.map(|p| p.to_string()),
             incident_id.map(|i| i.to_string()),
             c.kind,
             c.date,
@@ -163,10 +231,24 @@ pub(crate) fn insert_checked(
             c.detention_place,
             c.notes,
             super::now(),
-            device_id
+            device_id,
+            g.map(|g| g.description.as_str()),
+            g.and_then(|g| g.size_min),
+            g.and_then(|g| g.size_max)
         ],
     )?;
     Ok(())
+}
+
+/// The person exists, or (with no person) the checked fields carry a group.
+fn check_subject(conn: &Connection, person_id: Option<&Uuid>, c: &Checked) -> Result<()> {
+    match (person_id, &c.group) {
+        (Some(p), None) => super::person::exists(conn, p),
+        (None, Some(_)) => Ok(()),
+        _ => Err(Error::invalid(
+            "a proceeding concerns either one person or a group of unnamed people",
+        )),
+    }
 }
 
 /// Writes a stored proceeding's new state in place. Only a row that actually changes gets a new
@@ -176,22 +258,26 @@ pub(crate) fn update_checked(
     conn: &Connection,
     device_id: &str,
     id: &Uuid,
-    person_id: &Uuid,
+    person_id: Option<&Uuid>,
     c: &Checked,
 ) -> Result<bool> {
-    super::person::exists(conn, person_id)?;
+    check_subject(conn, person_id, c)?;
+    let g = c.group.as_ref();
     let n = conn.execute(
         "UPDATE proceeding SET person_id = ?2, kind = ?3, date = ?4, date_precision = ?5,
             authority = ?6, case_number = ?7, charges = ?8, law_cited = ?9, sentence_months = ?10,
             in_absentia = ?11, detention_place = ?12, notes = ?13, updated_at = ?14,
-            device_id = ?15, version = version + 1
+            device_id = ?15, version = version + 1, group_description = ?16,
+            group_size_min = ?17, group_size_max = ?18
          WHERE id = ?1 AND (person_id IS NOT ?2 OR kind IS NOT ?3 OR date IS NOT ?4
             OR date_precision IS NOT ?5 OR authority IS NOT ?6 OR case_number IS NOT ?7
             OR charges IS NOT ?8 OR law_cited IS NOT ?9 OR sentence_months IS NOT ?10
-            OR in_absentia IS NOT ?11 OR detention_place IS NOT ?12 OR notes IS NOT ?13)",
+            OR in_absentia IS NOT ?11 OR detention_place IS NOT ?12 OR notes IS NOT ?13
+            OR group_description IS NOT ?16 OR group_size_min IS NOT ?17
+            OR group_size_max IS NOT ?18)",
         params![
             id.to_string(),
-            person_id.to_string(),
+            person_id.map(|p| p.to_string()),
             c.kind,
             c.date,
             c.precision,
@@ -204,7 +290,10 @@ pub(crate) fn update_checked(
             c.detention_place,
             c.notes,
             super::now(),
-            device_id
+            device_id,
+            g.map(|g| g.description.as_str()),
+            g.and_then(|g| g.size_min),
+            g.and_then(|g| g.size_max)
         ],
     )?;
     Ok(n > 0)
@@ -216,23 +305,31 @@ pub(crate) fn insert_standalone(
     device_id: &str,
     p: &ProceedingInput,
 ) -> Result<Uuid> {
-    let person = parse_id("person", &p.person)?;
+    let person = person_ref(p).map(|s| parse_id("person", s)).transpose()?;
     let incident = p
         .incident_id
         .as_deref()
         .map(|s| parse_id("incident", s))
         .transpose()?;
-    insert(conn, device_id, &person, incident.as_ref(), p)
+    insert(conn, device_id, person.as_ref(), incident.as_ref(), p)
 }
 
 const COLUMNS: &str = "id, person_id, incident_id, kind, date, date_precision, authority,
     case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
-    created_at, updated_at, device_id, version";
+    created_at, updated_at, device_id, version, group_description, group_size_min, group_size_max";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Proceeding> {
     Ok(Proceeding {
         id: r.get(0)?,
         person_id: r.get(1)?,
+        group: match r.get::<_, Option<String>>(18)? {
+            Some(description) => Some(Group {
+                description,
+                size_min: r.get(19)?,
+                size_max: r.get(20)?,
+            }),
+            None => None,
+        },
         incident_id: r.get(2)?,
         kind: r.get(3)?,
         date: FuzzyDate::from_stored(r.get(4)?, &r.get::<_, String>(5)?),
@@ -262,6 +359,17 @@ pub(crate) fn for_person(conn: &Connection, person: &Uuid) -> Result<Vec<Proceed
         "SELECT {COLUMNS} FROM proceeding WHERE person_id = ?1 {CHRONOLOGICAL}"
     ))?;
     let rows = stmt.query_map([person.to_string()], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The proceedings of every person record of one identity (the `person_identity` view: merged
+/// persons share one), oldest first.
+pub(crate) fn for_identity(conn: &Connection, identity: &str) -> Result<Vec<Proceeding>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM proceeding WHERE person_id IN
+            (SELECT person_id FROM person_identity WHERE identity_id = ?1) {CHRONOLOGICAL}"
+    ))?;
+    let rows = stmt.query_map([identity], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

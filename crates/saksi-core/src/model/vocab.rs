@@ -12,6 +12,7 @@ pub enum Vocab {
     Role,
     ProceedingKind,
     InterventionKind,
+    PersonCategory,
 }
 
 impl Vocab {
@@ -21,6 +22,7 @@ impl Vocab {
             Vocab::Role => "vocab_role",
             Vocab::ProceedingKind => "vocab_proceeding_kind",
             Vocab::InterventionKind => "vocab_intervention_kind",
+            Vocab::PersonCategory => "vocab_person_category",
         }
     }
 
@@ -30,6 +32,7 @@ impl Vocab {
             Vocab::Role => "role",
             Vocab::ProceedingKind => "proceeding kind",
             Vocab::InterventionKind => "intervention kind",
+            Vocab::PersonCategory => "person category",
         }
     }
 
@@ -39,6 +42,7 @@ impl Vocab {
             "role" => Vocab::Role,
             "proceeding_kind" => Vocab::ProceedingKind,
             "intervention_kind" => Vocab::InterventionKind,
+            "person_category" => Vocab::PersonCategory,
             other => return Err(Error::invalid(format!("unknown vocabulary '{other}'"))),
         })
     }

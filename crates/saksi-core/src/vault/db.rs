@@ -22,6 +22,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0005_settings_drafts.sql"),
     include_str!("../../../../migrations/0006_receipts_trust.sql"),
     include_str!("../../../../migrations/0007_lineage.sql"),
+    include_str!("../../../../migrations/0008_categories_reports.sql"),
     include_str!("../../../../migrations/0009_person_merge.sql"),
     include_str!("../../../../migrations/0011_history.sql"),
 ];

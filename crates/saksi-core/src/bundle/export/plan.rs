@@ -96,14 +96,15 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, Option<String>>(1)?,
-            r.get::<_, String>(2)?,
+            // None for a proceeding against a group of unnamed people.
+            r.get::<_, Option<String>>(2)?,
         ))
     })?;
     for row in rows {
         let (id, inc, person) = row?;
         if in_scope(&inc) {
             proceedings.insert(id);
-            persons_referenced.insert(person);
+            persons_referenced.extend(person);
         }
     }
     let mut interventions = BTreeSet::new();

@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::error::Result;
 
+#[cfg(test)]
+mod tests_late;
 mod validate;
 mod write;
 
@@ -63,6 +65,11 @@ pub(crate) const SPECS: &[Spec] = &[
                 table: CONTACTS,
                 fk: "person_id",
                 order: "position",
+            },
+            Child {
+                table: "person_category",
+                fk: "person_id",
+                order: "code",
             },
         ],
     },
@@ -124,6 +131,25 @@ const ATTACHMENT_COLS: &[&str] = &[
     "device_id",
 ];
 
+/// Columns and child tables added after the first bundles were made. A record leaves them out
+/// while they are null or empty, so that it keeps the bytes and hashes it had before (lineage
+/// and receipts stay valid across the upgrade) and a vault that does not know them still reads
+/// it; an importer reads their absence as null or empty.
+const LATE_COLUMNS: &[(&str, &str)] = &[
+    ("proceeding", "group_description"),
+    ("proceeding", "group_size_min"),
+    ("proceeding", "group_size_max"),
+];
+const LATE_CHILDREN: &[&str] = &["person_category"];
+
+fn is_late_column(table: &str, column: &str) -> bool {
+    LATE_COLUMNS.contains(&(table, column))
+}
+
+fn is_late_child(table: &str) -> bool {
+    LATE_CHILDREN.contains(&table)
+}
+
 pub(crate) fn spec(record_type: &str) -> Option<&'static Spec> {
     SPECS.iter().find(|s| s.record_type == record_type)
 }
@@ -180,13 +206,17 @@ impl RecordFile {
         self.row.get(column).and_then(Value::as_str)
     }
 
-    /// Equal, ignoring child tables the incoming side does not carry (withheld contacts).
+    /// Equal, ignoring child tables the incoming side does not carry (withheld contacts); a
+    /// late child table it does not carry is empty there.
     pub fn same_as(&self, incoming: &RecordFile) -> bool {
         self.record_type == incoming.record_type
             && self.id == incoming.id
             && self.row == incoming.row
             && incoming.children.iter().all(|(k, v)| {
                 self.children.get(k).map(Vec::as_slice).unwrap_or(&[]) == v.as_slice()
+            })
+            && self.children.iter().all(|(k, v)| {
+                !is_late_child(k) || v.is_empty() || incoming.children.contains_key(k)
             })
     }
 
@@ -284,22 +314,24 @@ pub(crate) fn load(
     with_contacts: bool,
 ) -> Result<Option<RecordFile>> {
     let cols = columns(conn, spec.table)?;
-    let Some(row) = rows(conn, spec.table, &cols, "id", id, "id")?
+    let Some(mut row) = rows(conn, spec.table, &cols, "id", id, "id")?
         .into_iter()
         .next()
     else {
         return Ok(None);
     };
+    row.retain(|k, v| !(v.is_null() && is_late_column(spec.table, k)));
     let mut children = BTreeMap::new();
     for c in spec.children {
         if c.table == CONTACTS && !with_contacts {
             continue;
         }
         let ccols = columns(conn, c.table)?;
-        children.insert(
-            c.table.to_string(),
-            rows(conn, c.table, &ccols, c.fk, id, c.order)?,
-        );
+        let list = rows(conn, c.table, &ccols, c.fk, id, c.order)?;
+        if list.is_empty() && is_late_child(c.table) {
+            continue;
+        }
+        children.insert(c.table.to_string(), list);
     }
     Ok(Some(RecordFile {
         record_type: spec.record_type.to_string(),

@@ -106,6 +106,9 @@ pub(crate) fn update(
         if let Some(v) = rec.row.get(c) {
             sets.push(format!("{c} = ?"));
             vals.push(to_sql(v).unwrap_or(SqlValue::Null));
+        } else if is_late_column(spec.table, c) {
+            sets.push(format!("{c} = ?"));
+            vals.push(SqlValue::Null);
         }
     }
     vals.push(SqlValue::Text(rec.id.clone()));
@@ -115,7 +118,7 @@ pub(crate) fn update(
     )
     .map_err(|e| apply_error(spec.table, e))?;
     for c in spec.children {
-        if rec.children.contains_key(c.table) {
+        if rec.children.contains_key(c.table) || is_late_child(c.table) {
             conn.execute(
                 &format!("DELETE FROM {} WHERE {} = ?1", c.table, c.fk),
                 [&rec.id],

@@ -185,7 +185,9 @@ pub(crate) fn edit(
                 }
             }
             let proc_id = listed_id("proceeding", p.id.as_deref(), &stored, &mut seen)?;
-            let person = who(&p.person)?;
+            let person = crate::model::proceeding::person_ref(p)
+                .map(who)
+                .transpose()?;
             let checked = crate::model::proceeding::check_fields(conn, p)?;
             procs.push((proc_id, person, checked));
         }
@@ -220,17 +222,23 @@ pub(crate) fn edit(
         conn.execute("DELETE FROM proceeding WHERE id = ?1", [gone.to_string()])?;
     }
     for (proc_id, person, c) in &procs {
-        let person = resolve(person)?;
+        let person = person.as_ref().map(resolve).transpose()?;
         match proc_id {
             Some(proc_id) => {
-                crate::model::proceeding::update_checked(conn, device_id, proc_id, &person, c)?;
+                crate::model::proceeding::update_checked(
+                    conn,
+                    device_id,
+                    proc_id,
+                    person.as_ref(),
+                    c,
+                )?;
             }
             None => {
                 crate::model::proceeding::insert_checked(
                     conn,
                     device_id,
                     &Uuid::now_v7(),
-                    &person,
+                    person.as_ref(),
                     Some(id),
                     c,
                 )?;

@@ -311,8 +311,8 @@ pub(crate) fn insert(
                 "a proceeding inside an incident must not name another incident_id",
             ));
         }
-        let person = resolve(&p.person)?;
-        super::proceeding::insert(conn, device_id, &person, Some(&id), p)?;
+        let person = super::proceeding::person_ref(p).map(resolve).transpose()?;
+        super::proceeding::insert(conn, device_id, person.as_ref(), Some(&id), p)?;
     }
     Ok((id, people))
 }

@@ -59,6 +59,7 @@ fn unchanged(inc: &Incident) -> IncidentEdit {
                 .map(|p| ProceedingInput {
                     id: Some(p.id.clone()),
                     person: p.person_id.clone(),
+                    group: p.group.clone(),
                     incident_id: p.incident_id.clone(),
                     kind: p.kind.clone(),
                     date: p.date.clone(),
