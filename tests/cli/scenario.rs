@@ -1,7 +1,7 @@
 //! The HQ scenario of `tests/data/hq-scenario.md`, built through the binary: two monitors'
 //! vaults, their bundles imported at HQ, and every figure of the counts and detained reports
 //! checked against the values computed by hand there; then again after a further incremental
-//! import. The merge step (another part of issue 10) is marked MERGE HOOK.
+//! import; between the two, HQ merges the two records of one man.
 
 use serde_json::{json, Value};
 
@@ -430,11 +430,47 @@ fn every_figure_of_the_hq_scenario_matches_the_hand_computed_values() {
         "a proceeding against a group of unnamed perpetrators travels to HQ: {march}"
     );
 
-    // MERGE HOOK (issue 10b): merge P5 into P1 here (`saksi person merge …`), then:
-    //   expect(&counts(hq, &["--by", "kind"]), "arbitrary_arrest", (2, 4, 3, ""), "a merged person counts once");
-    //   expect(&counts(hq, &["--by", "kind"]), "total", (4, 8, 4, "40–120"), "…");
-    //   expect(&counts(hq, &["--by", "category"]), "human_rights_defender", (3, 4, 2, ""), "…");
-    // (and the incremental figures below lose one victim in the same rows).
+    // HQ merges P5 ("Sok Dara", recorded by B) into P1 (A's record of the same man): both
+    // records stay; every figure of unique people counts them once.
+    hq.ok(&[
+        "person",
+        "merge",
+        p5,
+        p1,
+        "--reason",
+        "same man, two monitors",
+    ]);
+    let by_kind = counts(hq, &["--by", "kind"]);
+    expect(
+        &by_kind,
+        "arbitrary_arrest",
+        (2, 4, 3, ""),
+        "a merged person counts once as a victim",
+    );
+    expect(
+        &by_kind,
+        "threat",
+        (2, 3, 3, ""),
+        "P5's act now counts for P1, who was not a threat victim: still three people",
+    );
+    expect(
+        &by_kind,
+        "total",
+        (4, 8, 4, "40–120"),
+        "a merge changes unique victims, never incidents or acts",
+    );
+    let by_cat = counts(hq, &["--by", "category"]);
+    expect(
+        &by_cat,
+        "human_rights_defender",
+        (3, 4, 2, ""),
+        "P1 and P5 are one defender",
+    );
+    assert_eq!(
+        detained(hq, &[])["count"],
+        2,
+        "a merge does not change who is detained"
+    );
 
     // B's second, incremental bundle: a re-arrest linked to the first incident.
     let b = &net.b;
@@ -461,13 +497,13 @@ fn every_figure_of_the_hq_scenario_matches_the_hand_computed_values() {
     expect(
         &by_kind,
         "arbitrary_arrest",
-        (3, 5, 4, ""),
-        "a person arrested twice is one victim, two acts",
+        (3, 5, 3, ""),
+        "a person arrested twice is one victim, two acts; the merge holds after a new import",
     );
     expect(
         &by_kind,
         "total",
-        (5, 9, 5, "40–120"),
+        (5, 9, 4, "40–120"),
         "an incremental import adds only what is new",
     );
     let d = detained(hq, &[]);

@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod evidence;
 pub mod persons;
 pub mod records;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod vault;

@@ -1,0 +1,162 @@
+//! Reports: the figures HQ publishes (counts with drill-down, who is detained now, timelines),
+//! computed by the core with their counting rules, and saved as a printable HTML page or a CSV
+//! file chosen in a save dialog. A saved report is plaintext by the person's choice: the window
+//! says so before saving.
+
+use saksi_core::report::{
+    CountsQuery, CountsReport, DetainedQuery, DetainedReport, Dimension, Format, Lang, Report,
+    Timeline,
+};
+use serde::Deserialize;
+use tauri::{AppHandle, State};
+
+use super::evidence::{dialog_title, sanitize_file_name};
+use super::parse_id;
+use crate::dialogs::{self, file_name};
+use crate::error::{CmdError, CmdResult};
+use crate::state::AppState;
+
+/// A counts query as the Reports screen sends it; the core checks every value.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountsIn {
+    pub by: String,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+    #[serde(default)]
+    pub affiliation: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub nationality: Option<String>,
+}
+
+fn some(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl CountsIn {
+    fn query(&self) -> CmdResult<CountsQuery> {
+        let mut q = CountsQuery::by(Dimension::parse(&self.by)?);
+        q.from = some(&self.from);
+        q.to = some(&self.to);
+        q.kind = some(&self.kind);
+        q.province = some(&self.province);
+        q.affiliation = some(&self.affiliation);
+        q.category = some(&self.category);
+        q.nationality = some(&self.nationality);
+        Ok(q)
+    }
+}
+
+#[tauri::command(async)]
+pub fn report_counts(
+    state: State<'_, AppState>,
+    query: CountsIn,
+) -> CmdResult<Report<CountsReport>> {
+    let q = query.query()?;
+    state.with_vault(|v| v.report_counts(&q))
+}
+
+#[tauri::command(async)]
+pub fn report_detained(
+    state: State<'_, AppState>,
+    affiliation: Option<String>,
+    category: Option<String>,
+) -> CmdResult<Report<DetainedReport>> {
+    let q = DetainedQuery {
+        affiliation: some(&affiliation),
+        category: some(&category),
+    };
+    state.with_vault(|v| v.detained_report(&q))
+}
+
+/// The timeline of a person, or of an incident and the incidents linked to it.
+#[tauri::command(async)]
+pub fn report_timeline(
+    state: State<'_, AppState>,
+    person: Option<String>,
+    incident: Option<String>,
+) -> CmdResult<Report<Timeline>> {
+    match (person, incident) {
+        (Some(p), None) => {
+            let id = parse_id(&p)?;
+            state.with_vault(|v| v.person_timeline(&id))
+        }
+        (None, Some(i)) => {
+            let id = parse_id(&i)?;
+            state.with_vault(|v| v.incident_timeline(&id))
+        }
+        _ => Err(CmdError::invalid(
+            "a timeline is of one person or one incident",
+        )),
+    }
+}
+
+/// Which report to save, with its query.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "report", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SaveRequest {
+    Counts {
+        query: CountsIn,
+    },
+    Detained {
+        affiliation: Option<String>,
+        category: Option<String>,
+    },
+}
+
+/// Asks where to save, then writes the report as `format` (html or csv) in `lang`. Returns the
+/// file name written, or nothing when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn report_save(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: SaveRequest,
+    format: String,
+    lang: String,
+    title: String,
+) -> CmdResult<Option<String>> {
+    let format = Format::parse(&format)?;
+    let lang = Lang::parse(&lang)?;
+    let (bytes, stem) = match &request {
+        SaveRequest::Counts { query } => {
+            let q = query.query()?;
+            let bytes =
+                state.with_vault(|v| v.render_report(&v.report_counts(&q)?, format, lang))?;
+            (bytes, format!("saksi-counts-by-{}", q.by.as_str()))
+        }
+        SaveRequest::Detained {
+            affiliation,
+            category,
+        } => {
+            let q = DetainedQuery {
+                affiliation: some(affiliation),
+                category: some(category),
+            };
+            let bytes =
+                state.with_vault(|v| v.render_report(&v.detained_report(&q)?, format, lang))?;
+            (bytes, "saksi-detained".to_string())
+        }
+    };
+    let ext = match format {
+        Format::Html => "html",
+        Format::Csv => "csv",
+        Format::Json => "json",
+    };
+    let suggested = sanitize_file_name(&format!("{stem}.{ext}"));
+    let Some(out) = dialogs::save_replacing(&app, &dialog_title(&title), &suggested)? else {
+        return Ok(None);
+    };
+    std::fs::write(&out, bytes).map_err(|e| CmdError::from(saksi_core::Error::from(e)))?;
+    Ok(Some(file_name(&out)))
+}
