@@ -239,6 +239,12 @@ pub struct SearchArgs {
     pub role: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// Page size: at most 500 hits (the default).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Hits to skip before the page (for the next page: the previous offset + limit).
+    #[arg(long, value_name = "N")]
+    pub offset: Option<u32>,
 }
 
 #[derive(Subcommand)]

@@ -257,6 +257,8 @@ pub fn search(ctx: &Ctx, a: &SearchArgs) -> anyhow::Result<()> {
         place: a.place.clone(),
         person_id: a.person.clone(),
         role: a.role.clone(),
+        limit: a.limit,
+        offset: a.offset,
     };
     let hits = ctx.with_vault(|v| Ok(v.search(&q)?))?;
     output::show(a.json, &hits, |hits| {

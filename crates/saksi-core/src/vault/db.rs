@@ -22,6 +22,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0005_settings_drafts.sql"),
     include_str!("../../../../migrations/0006_receipts_trust.sql"),
     include_str!("../../../../migrations/0007_lineage.sql"),
+    include_str!("../../../../migrations/0010_search_speed.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -168,6 +169,18 @@ pub(super) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
         ));
     }
     Ok(problems)
+}
+
+/// Tests: applies the first `version` migrations (e.g. to build a vault as an older build made it).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
+    let migs = Migrations::new(
+        MIGRATION_SQL[..version]
+            .iter()
+            .map(|sql| M::up(sql))
+            .collect(),
+    );
+    migrate_with(conn, &migs, version as i64)
 }
 
 #[cfg(test)]
