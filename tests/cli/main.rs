@@ -47,3 +47,7 @@ mod output;
 // count ceiling; and its crash safety (SIGKILL on an incident with many acts leaves exactly the
 // old or exactly the new incident, never a mix).
 mod edit;
+
+// `incident|person|testimony add --jsonl`: JSON Lines in batches of 1,000 per transaction, one
+// custody entry per record, errors naming the line, a refused batch storing nothing.
+mod jsonl;

@@ -107,7 +107,13 @@ pub enum Command {
 #[derive(Subcommand)]
 pub enum IncidentCmd {
     /// Add an incident from JSON (FILE, or - / nothing for standard input); prints its id.
-    Add { file: Option<PathBuf> },
+    Add {
+        file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
+    },
     /// Edit an incident from JSON: its own fields, and optionally its acts and proceedings.
     Update { id: String, file: Option<PathBuf> },
     List {
@@ -125,6 +131,10 @@ pub enum IncidentCmd {
 pub enum PersonCmd {
     Add {
         file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
     },
     Update {
         id: String,
@@ -148,6 +158,10 @@ pub enum PersonCmd {
 pub enum TestimonyCmd {
     Add {
         file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
     },
     List {
         #[arg(long)]
@@ -287,9 +301,11 @@ pub enum BundleCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Import a bundle (HQ) or a receipt (monitor). All or nothing.
+    /// Import a bundle (HQ) or a receipt (monitor), all or nothing; several files, or a folder
+    /// (its *.saksi files), with one unlock: each file on its own, the refused ones reported.
     Import {
-        file: PathBuf,
+        #[arg(required = true, value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
         /// An age identity file to decrypt with (default: this vault's own keys).
         #[arg(long, value_name = "FILE")]
         identity: Option<PathBuf>,

@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 use crate::model::{self, *};
 use crate::vault::Vault;
 
+mod batch;
+pub use batch::BatchFailure;
+
 /// SHA-256 (hex) of a record's JSON: what the custody log says the record looked like.
 pub(crate) fn record_hash<T: Serialize>(r: &T) -> String {
     crate::crypto::hash::sha256_hex(&serde_json::to_vec(r).unwrap_or_default())
@@ -87,6 +90,36 @@ fn log_created<T: Serialize>(
     )
 }
 
+/// One new incident (with its new people), and a custody entry for each record made.
+fn add_incident(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &IncidentInput) -> Result<Uuid> {
+    let (id, people) = model::incident::insert(tx, dev.id(), input)?;
+    for pid in people.values() {
+        let p = model::person::load(tx, pid)?;
+        log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
+    }
+    let inc = model::incident::load(tx, &id)?;
+    log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
+    Ok(id)
+}
+
+fn add_person(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &PersonInput) -> Result<Uuid> {
+    let id = model::person::insert(tx, dev.id(), input)?;
+    let p = model::person::load(tx, &id)?;
+    log_created(tx, dev, "person", &id, &p, Action::RecordCreated)?;
+    Ok(id)
+}
+
+fn add_testimony(
+    tx: &Transaction<'_>,
+    dev: &DeviceIdentity,
+    input: &TestimonyInput,
+) -> Result<Uuid> {
+    let id = model::testimony::insert(tx, dev.id(), input)?;
+    let t = model::testimony::load(tx, &id)?;
+    log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
+    Ok(id)
+}
+
 /// The record types whose edits name the version they were made from.
 #[derive(Clone, Copy)]
 enum Stored {
@@ -130,16 +163,7 @@ impl Incidents<'_> {
 impl IncidentsMut<'_> {
     /// Adds an incident with the people, acts and proceedings in `input`, all or nothing.
     pub fn add(&mut self, input: &IncidentInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let (id, people) = model::incident::insert(tx, dev.id(), input)?;
-            for pid in people.values() {
-                let p = model::person::load(tx, pid)?;
-                log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
-            }
-            let inc = model::incident::load(tx, &id)?;
-            log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_incident(tx, dev, input))
     }
 
     /// Applies a whole edit of a stored incident in one transaction: its own fields, kinds and
@@ -256,12 +280,7 @@ impl Persons<'_> {
 
 impl PersonsMut<'_> {
     pub fn add(&mut self, input: &PersonInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let id = model::person::insert(tx, dev.id(), input)?;
-            let p = model::person::load(tx, &id)?;
-            log_created(tx, dev, "person", &id, &p, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_person(tx, dev, input))
     }
     pub fn update(&mut self, id: &Uuid, input: &PersonInput) -> Result<()> {
         self.edit(id, None, input)
@@ -293,12 +312,7 @@ impl Testimonies<'_> {
 
 impl TestimoniesMut<'_> {
     pub fn add(&mut self, input: &TestimonyInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let id = model::testimony::insert(tx, dev.id(), input)?;
-            let t = model::testimony::load(tx, &id)?;
-            log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_testimony(tx, dev, input))
     }
 
     /// Replaces the testimony's fields, consent included.

@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod evidence;
+pub mod jsonl;
 pub mod records;
 pub mod vault;
 
