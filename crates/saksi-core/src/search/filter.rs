@@ -42,18 +42,34 @@ fn upper_bound(d: &str, field: &str) -> Result<String> {
     })
 }
 
+/// How the filtered incidents are read: `Page` walks incidents newest first (index
+/// `incident_newest`) and stops when the page is full, so a common kind or role is checked per
+/// incident (`EXISTS`); `Set` selects them all (the scope of text hits), so each filter reads its
+/// own index (`IN`). A person's incidents are few: always read from the person's index.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    Page,
+    Set,
+}
+
 pub(super) fn incident_filter(
     conn: &Connection,
     q: &SearchQuery,
     params: &mut Vec<Value>,
+    shape: Shape,
 ) -> Result<IncidentFilter> {
     let mut conds: Vec<String> = Vec::new();
     if let Some(k) = &q.kind {
         params.push(Value::Text(check(conn, Vocab::IncidentKind, k)?));
-        conds.push(format!(
-            "i.id IN (SELECT k.incident_id FROM incident_kind k WHERE k.kind = ?{})",
-            params.len()
-        ));
+        let n = params.len();
+        conds.push(match shape {
+            Shape::Page => format!(
+                "EXISTS (SELECT 1 FROM incident_kind k WHERE k.incident_id = i.id AND k.kind = ?{n})"
+            ),
+            Shape::Set => {
+                format!("i.id IN (SELECT k.incident_id FROM incident_kind k WHERE k.kind = ?{n})")
+            }
+        });
     }
     if let Some(f) = &q.date_from {
         params.push(Value::Text(lower_bound(f, "date_from")?));
@@ -69,7 +85,7 @@ pub(super) fn incident_filter(
     if let Some(t) = &q.date_to {
         params.push(Value::Text(upper_bound(t, "date_to")?));
         // `start_date <= ?` is implied by the padded comparison (a date is a prefix of its
-        // padding, so it sorts before it) and lets the start-date index narrow the scan.
+        // padding, so it sorts before it) and lets `incident_newest` narrow the scan.
         let n = params.len();
         conds.push(format!(
             "(i.start_date <= ?{n} AND substr(i.start_date || '-01-01', 1, 10) <= ?{n})"
@@ -100,9 +116,14 @@ pub(super) fn incident_filter(
             params.len()
         ));
     } else if let Some(n) = role_param {
-        conds.push(format!(
-            "i.id IN (SELECT v.incident_id FROM involvement v WHERE v.role = ?{n})"
-        ));
+        conds.push(match shape {
+            Shape::Page => format!(
+                "EXISTS (SELECT 1 FROM involvement v WHERE v.incident_id = i.id AND v.role = ?{n})"
+            ),
+            Shape::Set => {
+                format!("i.id IN (SELECT v.incident_id FROM involvement v WHERE v.role = ?{n})")
+            }
+        });
     }
     let active = !conds.is_empty();
     Ok(IncidentFilter {

@@ -128,7 +128,12 @@ fn plan(conn: &Connection, q: &SearchQuery) -> Result<Plan> {
         }
     }
     let mut params: Vec<Value> = Vec::new();
-    let f = filter::incident_filter(conn, q, &mut params)?;
+    let shape = if text.is_some() {
+        filter::Shape::Set
+    } else {
+        filter::Shape::Page
+    };
+    let f = filter::incident_filter(conn, q, &mut params, shape)?;
     let Some(text) = text else {
         return Ok(Plan {
             core: format!(
