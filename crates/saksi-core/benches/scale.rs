@@ -8,6 +8,10 @@
 //! encryption, schema and queries) holding the same texts in one FTS5 trigram table, with an
 //! index on the incidents' dates, and written one full-sync transaction per record.
 //!
+//! SQLCipher's `cipher_memory_security` is process-wide: the in-process reference pays the same
+//! allocator cost as the vault. `BENCH_KEEP_REFERENCE=FILE` keeps the reference database, to time
+//! its queries with the `sqlite3` CLI in another process (docs/benchmarks.md).
+//!
 //! Prints markdown rows for docs/benchmarks.md: medians, min–max and p95 over `BENCH_RUNS`
 //! (default 21) runs, and the ratio to the reference.
 
@@ -402,4 +406,14 @@ fn main() {
         row(&format!("search: {name}"), &ours, &reference);
     }
     v.lock().expect("lock");
+    // SQLCipher's memory security is process-wide, so the reference above paid its allocator
+    // cost too: keep the reference database for timing it in another process (sqlite3 CLI).
+    if let Ok(keep) = std::env::var("BENCH_KEEP_REFERENCE") {
+        refdb
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        drop(refdb);
+        std::fs::copy(dir.path().join("reference.db"), &keep).expect("keep the reference");
+        println!("reference database kept at {keep}");
+    }
 }
