@@ -5,8 +5,25 @@
 #
 #   saksi attach   vs  sha256sum + age -r (the work intake must do: hash, then encrypt)
 #   saksi extract  vs  age -d
+#   records and search at scale (benches/scale.rs) vs plain SQLite FTS5 trigram on the same data
+#
+#   scripts/bench.sh                  10,000 incidents + 10,000 testimonies + 1,000 persons
+#   scripts/bench.sh --records 100000 HQ's scale (100k + 100k + 10k)
+#   scripts/bench.sh --big            200k + 200k + 20k
+#   scripts/bench.sh --smoke          CI: 1,000 records, 5 runs, a 16 MiB file
 set -euo pipefail
 cd "$(dirname "$0")/.."
+records=10000
+runs=21
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) records=1000; runs=5; export BENCH_MIB="${BENCH_MIB:-16}" ;;
+        --big) records=200000 ;;
+        --records) records="$2"; shift ;;
+        *) echo "usage: scripts/bench.sh [--smoke | --big | --records N]" >&2; exit 2 ;;
+    esac
+    shift
+done
 cargo build --release -p saksi-cli --quiet
 S="$PWD/target/release/saksi"
 work="$(mktemp -d)"
@@ -32,3 +49,4 @@ printf 'file: %s MiB of random bytes\n' "$size_mib"
 printf 'intake  saksi attach / (sha256sum + age -r): %.2fx\n' "$(echo "$saksi_in / $ref_in" | bc -l)"
 printf 'extract saksi evidence extract / age -d:     %.2fx  (saksi also re-hashes and logs)\n' "$(echo "$saksi_out / $ref_out" | bc -l)"
 cargo bench -p saksi-core --bench core
+BENCH_RECORDS="$records" BENCH_RUNS="$runs" cargo bench -p saksi-core --bench scale

@@ -10,6 +10,7 @@
 //! - `receipt_*`: receipt round trip and purge.
 //! - `jammer_*`: files of junk (a gigabyte, an endless header line, thousands of stanzas, a disk
 //!   too small) refused before anything is staged or decrypted, reading only a bounded prefix.
+//! - `batch_*` (batch.rs): a folder of bundles with one unlock, a damaged one among them.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,6 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
+
+mod batch;
 
 // The kit shared by every suite that drives the binary.
 #[allow(dead_code)]

@@ -70,3 +70,7 @@ mod history;
 // report formats (CSV with BOM, self-contained HTML with escaping), categories, groups, countries.
 mod reports;
 mod scenario;
+
+// `incident|person|testimony add --jsonl`: JSON Lines in batches of 1,000 per transaction, one
+// custody entry per record, errors naming the line, a refused batch storing nothing.
+mod jsonl;

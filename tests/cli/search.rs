@@ -337,3 +337,31 @@ fn person_and_role_filters_include_and_exclude() {
     f.v.run(&["search", "--person", "not-an-id"])
         .expect_error("not-an-id");
 }
+
+#[test]
+fn search_pages_split_the_hits_without_losing_or_repeating_one() {
+    let f = fixture();
+    // "en" (two characters) is scanned newest first; "the" (in a, b, c and the testimony) is ranked.
+    for q in ["en", "the", ""] {
+        let mut args = vec![q];
+        if q.is_empty() {
+            args = vec!["--from", "2000"];
+        }
+        let all = f.ids(&args);
+        assert!(
+            all.len() >= 2,
+            "`{q}` must match at least two records: {all:?}"
+        );
+        let mut paged = Vec::new();
+        for offset in 0..all.len() + 1 {
+            let off = offset.to_string();
+            let mut a = args.clone();
+            a.extend(["--limit", "1", "--offset", &off]);
+            paged.extend(f.ids(&a));
+        }
+        assert_eq!(
+            paged, all,
+            "pages of one hit must add up to the whole result, in order"
+        );
+    }
+}

@@ -163,7 +163,13 @@ pub enum Command {
 #[derive(Subcommand)]
 pub enum IncidentCmd {
     /// Add an incident from JSON (FILE, or - / nothing for standard input); prints its id.
-    Add { file: Option<PathBuf> },
+    Add {
+        file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
+    },
     /// Edit an incident from JSON: its own fields, and optionally its acts and proceedings.
     Update { id: String, file: Option<PathBuf> },
     List {
@@ -181,6 +187,10 @@ pub enum IncidentCmd {
 pub enum PersonCmd {
     Add {
         file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
     },
     Update {
         id: String,
@@ -235,6 +245,10 @@ pub enum PersonCmd {
 pub enum TestimonyCmd {
     Add {
         file: Option<PathBuf>,
+        /// JSON Lines: one record per line (FILE, or - for standard input), added 1,000 per
+        /// transaction; prints one id per line.
+        #[arg(long, value_name = "FILE|-", conflicts_with = "file")]
+        jsonl: Option<PathBuf>,
     },
     List {
         #[arg(long)]
@@ -389,6 +403,12 @@ pub struct SearchArgs {
     pub role: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// Page size: at most 500 hits (the default).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// Hits to skip before the page (for the next page: the previous offset + limit).
+    #[arg(long, value_name = "N")]
+    pub offset: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -431,9 +451,11 @@ pub enum BundleCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Import a bundle (HQ) or a receipt (monitor). All or nothing.
+    /// Import a bundle (HQ) or a receipt (monitor), all or nothing; several files, or a folder
+    /// (its *.saksi files), with one unlock: each file on its own, the refused ones reported.
     Import {
-        file: PathBuf,
+        #[arg(required = true, value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
         /// An age identity file to decrypt with (default: this vault's own keys).
         #[arg(long, value_name = "FILE")]
         identity: Option<PathBuf>,

@@ -13,6 +13,9 @@ use crate::history;
 use crate::model::{self, *};
 use crate::vault::Vault;
 
+mod batch;
+pub use batch::BatchFailure;
+
 impl Vault {
     /// Runs `f` in one immediate transaction (`BEGIN IMMEDIATE`), committed only if it succeeds
     /// and rolled back otherwise: the one transaction helper of the core. It borrows the vault
@@ -88,6 +91,36 @@ fn log_created<T: Serialize>(
     custody::append_on(tx, dev, action, Some((what, &id)), Some(&snap.hash), None)
 }
 
+/// One new incident (with its new people), and a custody entry for each record made.
+fn add_incident(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &IncidentInput) -> Result<Uuid> {
+    let (id, people) = model::incident::insert(tx, dev.id(), input)?;
+    for pid in people.values() {
+        let p = model::person::load(tx, pid)?;
+        log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
+    }
+    let inc = model::incident::load(tx, &id)?;
+    log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
+    Ok(id)
+}
+
+fn add_person(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &PersonInput) -> Result<Uuid> {
+    let id = model::person::insert(tx, dev.id(), input)?;
+    let p = model::person::load(tx, &id)?;
+    log_created(tx, dev, "person", &id, &p, Action::RecordCreated)?;
+    Ok(id)
+}
+
+fn add_testimony(
+    tx: &Transaction<'_>,
+    dev: &DeviceIdentity,
+    input: &TestimonyInput,
+) -> Result<Uuid> {
+    let id = model::testimony::insert(tx, dev.id(), input)?;
+    let t = model::testimony::load(tx, &id)?;
+    log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
+    Ok(id)
+}
+
 /// The record types whose edits name the version they were made from.
 #[derive(Clone, Copy)]
 enum Stored {
@@ -131,16 +164,7 @@ impl Incidents<'_> {
 impl IncidentsMut<'_> {
     /// Adds an incident with the people, acts and proceedings in `input`, all or nothing.
     pub fn add(&mut self, input: &IncidentInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let (id, people) = model::incident::insert(tx, dev.id(), input)?;
-            for pid in people.values() {
-                let p = model::person::load(tx, pid)?;
-                log_created(tx, dev, "person", pid, &p, Action::RecordCreated)?;
-            }
-            let inc = model::incident::load(tx, &id)?;
-            log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_incident(tx, dev, input))
     }
 
     /// Applies a whole edit of a stored incident in one transaction: its own fields, kinds and
@@ -257,12 +281,7 @@ impl Persons<'_> {
 
 impl PersonsMut<'_> {
     pub fn add(&mut self, input: &PersonInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let id = model::person::insert(tx, dev.id(), input)?;
-            let p = model::person::load(tx, &id)?;
-            log_created(tx, dev, "person", &id, &p, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_person(tx, dev, input))
     }
     pub fn update(&mut self, id: &Uuid, input: &PersonInput) -> Result<()> {
         self.edit(id, None, input)
@@ -294,12 +313,7 @@ impl Testimonies<'_> {
 
 impl TestimoniesMut<'_> {
     pub fn add(&mut self, input: &TestimonyInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
-            let id = model::testimony::insert(tx, dev.id(), input)?;
-            let t = model::testimony::load(tx, &id)?;
-            log_created(tx, dev, "testimony", &id, &t, Action::RecordCreated)?;
-            Ok(id)
-        })
+        self.0.write(|tx, dev| add_testimony(tx, dev, input))
     }
 
     /// Replaces the testimony's fields, consent included.

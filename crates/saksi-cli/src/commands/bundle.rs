@@ -266,7 +266,7 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
             })?;
         }
         BundleCmd::Import {
-            file,
+            files,
             identity,
             json,
         } => {
@@ -278,8 +278,17 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let outcome = ctx.with_vault(|v| Ok(bundle::import(v, file, ids)?))?;
-            output::show(*json, &outcome, import_summary)?;
+            match files.as_slice() {
+                [file] if !file.is_dir() => {
+                    let outcome = ctx.with_vault(|v| Ok(bundle::import(v, file, ids)?))?;
+                    output::show(*json, &outcome, import_summary)?;
+                }
+                _ => {
+                    let report =
+                        ctx.with_vault(|v| Ok(bundle::import::import_batch(v, files, ids)?))?;
+                    batch_report(&report, *json)?;
+                }
+            }
         }
         BundleCmd::Receipt {
             out,
@@ -371,6 +380,37 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
 
 /// The human-readable summary of an import: what came in, what was ignored, what the sender left
 /// out and why.
+/// Several files (or a folder) with one unlock: a report per file, then the totals; exit status
+/// 1 when any file was refused.
+fn batch_report(report: &bundle::import::BatchReport, json: bool) -> anyhow::Result<()> {
+    output::show(json, report, |r| {
+        for item in &r.items {
+            line(format!("== {}", item.file.display()))?;
+            match (&item.outcome, &item.error) {
+                (Some(o), _) => import_summary(o)?,
+                (None, Some(e)) => line(format!("REFUSED ({}): {}", e.kind, e.message))?,
+                (None, None) => {}
+            }
+        }
+        line(format!(
+            "{} files: {} imported, {} already imported, {} receipts, {} refused",
+            r.items.len(),
+            r.imported,
+            r.already_imported,
+            r.receipts,
+            r.refused
+        ))
+    })?;
+    if report.refused > 0 {
+        anyhow::bail!(
+            "{} of {} files were refused (see the report above); the others were imported",
+            report.refused,
+            report.items.len()
+        );
+    }
+    Ok(())
+}
+
 fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
     match outcome {
         ImportOutcome::Imported(s) => {

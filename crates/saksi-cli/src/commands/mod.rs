@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod evidence;
 pub mod history;
+pub mod jsonl;
 pub mod records;
 pub mod vault;
 // Recovery key, backup and restore (issue 16).

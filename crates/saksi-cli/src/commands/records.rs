@@ -18,7 +18,10 @@ use crate::output::{self, line};
 
 pub fn incident(ctx: &Ctx, cmd: &IncidentCmd) -> anyhow::Result<()> {
     match cmd {
-        IncidentCmd::Add { file } => {
+        IncidentCmd::Add { jsonl: Some(j), .. } => {
+            super::jsonl::add::<IncidentInput>(ctx, j, |v, b| v.incidents_mut().add_many(b))
+        }
+        IncidentCmd::Add { file, jsonl: None } => {
             let input: IncidentInput = ctx.input(file.as_deref())?;
             let id = ctx.with_vault(|v| Ok(v.incidents_mut().add(&input)?))?;
             line(id.to_string())
@@ -81,7 +84,10 @@ fn names(p: &Person) -> String {
 
 pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
     match cmd {
-        PersonCmd::Add { file } => {
+        PersonCmd::Add { jsonl: Some(j), .. } => {
+            super::jsonl::add::<PersonInput>(ctx, j, |v, b| v.persons_mut().add_many(b))
+        }
+        PersonCmd::Add { file, jsonl: None } => {
             let input: PersonInput = ctx.input(file.as_deref())?;
             let id = ctx.with_vault(|v| Ok(v.persons_mut().add(&input)?))?;
             line(id.to_string())
@@ -233,7 +239,10 @@ fn show_group(g: &MergeGroup) -> anyhow::Result<()> {
 
 pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
     match cmd {
-        TestimonyCmd::Add { file } => {
+        TestimonyCmd::Add { jsonl: Some(j), .. } => {
+            super::jsonl::add::<TestimonyInput>(ctx, j, |v, b| v.testimonies_mut().add_many(b))
+        }
+        TestimonyCmd::Add { file, jsonl: None } => {
             let input: TestimonyInput = ctx.input(file.as_deref())?;
             let id = ctx.with_vault(|v| Ok(v.testimonies_mut().add(&input)?))?;
             line(id.to_string())
@@ -367,6 +376,8 @@ pub fn search(ctx: &Ctx, a: &SearchArgs) -> anyhow::Result<()> {
         place: a.place.clone(),
         person_id: a.person.clone(),
         role: a.role.clone(),
+        limit: a.limit,
+        offset: a.offset,
     };
     let hits = ctx.with_vault(|v| Ok(v.search(&q)?))?;
     output::show(a.json, &hits, |hits| {

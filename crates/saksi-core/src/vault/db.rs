@@ -24,6 +24,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0007_lineage.sql"),
     include_str!("../../../../migrations/0008_categories_reports.sql"),
     include_str!("../../../../migrations/0009_person_merge.sql"),
+    include_str!("../../../../migrations/0010_search_speed.sql"),
     include_str!("../../../../migrations/0011_history.sql"),
 ];
 
@@ -225,6 +226,18 @@ pub(super) fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
         ));
     }
     Ok(problems)
+}
+
+/// Tests: applies the first `version` migrations (e.g. to build a vault as an older build made it).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> Result<()> {
+    let migs = Migrations::new(
+        MIGRATION_SQL[..version]
+            .iter()
+            .map(|sql| M::up(sql))
+            .collect(),
+    );
+    migrate_with(conn, &migs, version as i64)
 }
 
 #[cfg(test)]

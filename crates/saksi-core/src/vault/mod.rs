@@ -25,6 +25,8 @@ use zeroize::Zeroizing;
 
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
+#[cfg(test)]
+pub(crate) use db::migrate_to;
 pub use db::SCHEMA_VERSION;
 pub use keyfile::{KdfParams, KdfProfile};
 use keyfile::{KeyFile, MasterKey, Parsed, MIN_PASSPHRASE_CHARS};

@@ -20,7 +20,8 @@
 //!
 //! Here: the public types and the orchestration (pre-checks, staging, the two passes). The
 //! decrypted-stream plumbing is `bundle/stream.rs` (shared with receipts), pass 1 `verify.rs`,
-//! pass 2 `apply.rs`, merging one record and recording a conflict `merge.rs`.
+//! pass 2 `apply.rs`, merging one record and recording a conflict `merge.rs`; many files with one
+//! unlock, each on its own, `batch.rs`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -40,10 +41,13 @@ use crate::progress::Progress;
 use crate::vault::Vault;
 
 mod apply;
+mod batch;
 mod merge;
 mod verify;
 
 use crate::bundle::KeyError;
+pub use batch::{batch_files, import_batch, BatchError, BatchItem, BatchReport, BUNDLE_EXTENSION};
+
 use apply::apply;
 use verify::verify;
 

@@ -1,0 +1,156 @@
+//! The search filters as SQL over `incident i`, written so that the indexes of migration 0010
+//! (kind, role, person, start date) can drive them, and the scope they give text hits.
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use super::{like_pattern, SearchQuery};
+use crate::error::{Error, Result};
+use crate::model::parse_id;
+use crate::model::vocab::{check, Vocab};
+
+/// The incidents that pass the filters: `conds` is a condition on `incident i`.
+pub(super) struct IncidentFilter {
+    pub conds: String,
+    /// False when no filter is set (every incident passes, text hits are not scoped).
+    pub active: bool,
+    /// The role filter's parameter number, when set: person hits need that role.
+    role_param: Option<usize>,
+}
+
+fn lower_bound(d: &str, field: &str) -> Result<String> {
+    let fd = crate::model::FuzzyDate {
+        date: Some(d.to_string()),
+        precision: None,
+    };
+    let (Some(d), _) = fd.normalise(field)? else {
+        return Err(Error::invalid(format!("{field} is empty")));
+    };
+    Ok(match d.len() {
+        4 => format!("{d}-01-01"),
+        7 => format!("{d}-01"),
+        _ => d,
+    })
+}
+
+fn upper_bound(d: &str, field: &str) -> Result<String> {
+    let lb = lower_bound(d, field)?;
+    Ok(match d.trim().len() {
+        4 => format!("{}-12-31", &lb[..4]),
+        7 => format!("{}-31", &lb[..7]),
+        _ => lb,
+    })
+}
+
+/// How the filtered incidents are read: `Page` walks incidents newest first (index
+/// `incident_newest`) and stops when the page is full, so a common kind or role is checked per
+/// incident (`EXISTS`); `Set` selects them all (the scope of text hits), so each filter reads its
+/// own index (`IN`). A person's incidents are few: always read from the person's index.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    Page,
+    Set,
+}
+
+pub(super) fn incident_filter(
+    conn: &Connection,
+    q: &SearchQuery,
+    params: &mut Vec<Value>,
+    shape: Shape,
+) -> Result<IncidentFilter> {
+    let mut conds: Vec<String> = Vec::new();
+    if let Some(k) = &q.kind {
+        params.push(Value::Text(check(conn, Vocab::IncidentKind, k)?));
+        let n = params.len();
+        conds.push(match shape {
+            Shape::Page => format!(
+                "EXISTS (SELECT 1 FROM incident_kind k WHERE k.incident_id = i.id AND k.kind = ?{n})"
+            ),
+            Shape::Set => {
+                format!("i.id IN (SELECT k.incident_id FROM incident_kind k WHERE k.kind = ?{n})")
+            }
+        });
+    }
+    if let Some(f) = &q.date_from {
+        params.push(Value::Text(lower_bound(f, "date_from")?));
+        conds.push(format!(
+            "(i.start_date IS NOT NULL AND
+              (CASE length(coalesce(i.end_date, i.start_date))
+                 WHEN 4 THEN coalesce(i.end_date, i.start_date) || '-12-31'
+                 WHEN 7 THEN coalesce(i.end_date, i.start_date) || '-31'
+                 ELSE coalesce(i.end_date, i.start_date) END) >= ?{})",
+            params.len()
+        ));
+    }
+    if let Some(t) = &q.date_to {
+        params.push(Value::Text(upper_bound(t, "date_to")?));
+        // `start_date <= ?` is implied by the padded comparison (a date is a prefix of its
+        // padding, so it sorts before it) and lets `incident_newest` narrow the scan.
+        let n = params.len();
+        conds.push(format!(
+            "(i.start_date <= ?{n} AND substr(i.start_date || '-01-01', 1, 10) <= ?{n})"
+        ));
+    }
+    if let Some(p) = q.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        params.push(Value::Text(like_pattern(p)));
+        let n = params.len();
+        conds.push(format!(
+            "(i.place_name LIKE ?{n} ESCAPE '\\' OR i.admin_area LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    let role_param = match &q.role {
+        Some(r) => {
+            params.push(Value::Text(check(conn, Vocab::Role, r)?));
+            Some(params.len())
+        }
+        None => None,
+    };
+    let role_cond = role_param
+        .map(|n| format!(" AND v.role = ?{n}"))
+        .unwrap_or_default();
+    if let Some(p) = &q.person_id {
+        let pid = parse_id("person", p)?;
+        params.push(Value::Text(pid.to_string()));
+        conds.push(format!(
+            "i.id IN (SELECT v.incident_id FROM involvement v WHERE v.person_id = ?{}{role_cond})",
+            params.len()
+        ));
+    } else if let Some(n) = role_param {
+        conds.push(match shape {
+            Shape::Page => format!(
+                "EXISTS (SELECT 1 FROM involvement v WHERE v.incident_id = i.id AND v.role = ?{n})"
+            ),
+            Shape::Set => {
+                format!("i.id IN (SELECT v.incident_id FROM involvement v WHERE v.role = ?{n})")
+            }
+        });
+    }
+    let active = !conds.is_empty();
+    Ok(IncidentFilter {
+        conds: if active {
+            conds.join(" AND ")
+        } else {
+            "1".into()
+        },
+        active,
+        role_param,
+    })
+}
+
+/// The condition on `search_row r` that keeps text hits inside the filtered incidents.
+pub(super) fn scope(f: &IncidentFilter) -> String {
+    let role = f
+        .role_param
+        .map(|n| format!(" AND v.role = ?{n}"))
+        .unwrap_or_default();
+    format!(
+        "((r.record_type = 'incident' AND r.record_id IN (SELECT i.id FROM incident i WHERE {f}))
+          OR (r.record_type = 'testimony' AND r.record_id IN
+               (SELECT t.id FROM testimony t WHERE t.incident_id IN
+                 (SELECT i.id FROM incident i WHERE {f})))
+          OR (r.record_type = 'person' AND r.record_id IN
+               (SELECT v.person_id FROM involvement v WHERE v.incident_id IN
+                 (SELECT i.id FROM incident i WHERE {f}){role})))",
+        f = f.conds
+    )
+}

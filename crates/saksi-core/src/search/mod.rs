@@ -1,0 +1,258 @@
+//! Full-text search and filters, in pages.
+//!
+//! Text goes through the FTS5 `search_index` (trigram tokenizer, case-insensitive): every
+//! whitespace-separated term must occur as a substring of the record's title or body. Khmer is
+//! written without spaces, so substring matching is what makes it searchable at all.
+//!
+//! - Terms of 3+ characters use the index (`MATCH`); results are ranked by bm25 and only one page
+//!   (`limit` hits from `offset`) is read back: FTS5 still scores every match (it has no
+//!   top-k pruning), but the records' text is read for the page only.
+//! - One- and two-character terms (a Khmer consonant cluster, an initial) cannot use a trigram
+//!   index. Beside a 3+ character term they only check the rows that term matched. Alone, the
+//!   index is read newest first and the scan stops as soon as the page is full: a short term
+//!   that matches often (the usual case) is fast; a rare one reads every row (see
+//!   docs/benchmarks.md for the figures and the index design that would remove that scan).
+//! - Filters (kind, date range, place, person, role) select incidents through indexes
+//!   (migration 0010); testimony hits must belong to a selected incident and person hits must be
+//!   involved in one. With no text, a page of the newest matching incidents.
+//! - [`Vault::search_count`] counts apart, up to a cap, so a page never waits for a full count.
+//!
+//! Normalisation hooks: [`prepare_query_text`] prepares what the user typed; the SQL view
+//! `search_source` (migration 0010) is the one definition of the indexed text. Both are the
+//! identity today; folding (Khmer zero-width characters, digits) must change both together.
+
+use std::borrow::Cow;
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::vault::Vault;
+
+mod filter;
+#[cfg(test)]
+mod legacy;
+#[cfg(test)]
+mod tests;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// YYYY-MM-DD (or YYYY-MM, YYYY): incidents that overlap [date_from, date_to].
+    #[serde(default)]
+    pub date_from: Option<String>,
+    #[serde(default)]
+    pub date_to: Option<String>,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub person_id: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Page size: at most [`MAX_PAGE`]; [`MAX_PAGE`] when absent.
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Hits to skip before the page.
+    #[serde(default)]
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// The incident title, the person's first name, or the start of the testimony.
+    pub title: String,
+    /// For testimony: the incident it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
+}
+
+/// How many records match a query, counted up to a cap.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct SearchCount {
+    /// The number of matches, or `cap` when `capped`.
+    pub count: u64,
+    /// True when there are more than `count` matches (counting stopped at the cap).
+    pub capped: bool,
+}
+
+const MAX_QUERY_CHARS: usize = 256;
+/// The largest page a search returns.
+pub const MAX_PAGE: u32 = 500;
+const MAX_TERMS: usize = 16;
+const MAX_OFFSET: u32 = 100_000;
+
+/// The hook where query text is prepared before matching (the identity for now; see the module
+/// documentation: it must match how `search_source` prepares indexed text).
+pub fn prepare_query_text(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
+}
+
+pub(crate) fn like_pattern(term: &str) -> String {
+    let mut p = String::from("%");
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A query as SQL: `core` selects `rid` (the search_index rowid, or incident id when
+/// `incidents_only`) and `score`, ordered by `order`.
+struct Plan {
+    params: Vec<Value>,
+    core: String,
+    order: &'static str,
+    /// `order` on the page's columns (`pg.`).
+    outer_order: &'static str,
+    incidents_only: bool,
+}
+
+fn plan(conn: &Connection, q: &SearchQuery) -> Result<Plan> {
+    let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = text {
+        if t.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::invalid(format!(
+                "the search text is longer than {MAX_QUERY_CHARS} characters"
+            )));
+        }
+    }
+    let mut params: Vec<Value> = Vec::new();
+    let shape = if text.is_some() {
+        filter::Shape::Set
+    } else {
+        filter::Shape::Page
+    };
+    let f = filter::incident_filter(conn, q, &mut params, shape)?;
+    let Some(text) = text else {
+        return Ok(Plan {
+            core: format!(
+                "SELECT i.id AS rid, 0 AS score, i.start_date IS NULL AS k1, i.start_date AS k2
+                 FROM incident i WHERE {}",
+                f.conds
+            ),
+            params,
+            order: "k1, k2 DESC, rid DESC",
+            outer_order: "pg.k1, pg.k2 DESC, pg.rid DESC",
+            incidents_only: true,
+        });
+    };
+    let text = prepare_query_text(text);
+    let mut conds = Vec::new();
+    let mut long_terms = Vec::new();
+    for term in text.split_whitespace().take(MAX_TERMS) {
+        if term.chars().count() >= 3 {
+            long_terms.push(format!("\"{}\"", term.replace('"', "\"\"")));
+        } else {
+            params.push(Value::Text(like_pattern(term)));
+            let n = params.len();
+            conds.push(format!(
+                "(s.title LIKE ?{n} ESCAPE '\\' OR s.body LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+    }
+    let ranked = !long_terms.is_empty();
+    if ranked {
+        params.push(Value::Text(long_terms.join(" AND ")));
+        conds.push(format!("search_index MATCH ?{}", params.len()));
+    }
+    let join = if f.active {
+        conds.push(filter::scope(&f));
+        "JOIN search_row r ON r.id = s.rowid"
+    } else {
+        ""
+    };
+    Ok(Plan {
+        core: format!(
+            "SELECT s.rowid AS rid, {} AS score FROM search_index s {join} WHERE {}",
+            if ranked { "s.rank" } else { "0" },
+            conds.join(" AND ")
+        ),
+        params,
+        order: if ranked { "score" } else { "rid DESC" },
+        outer_order: if ranked { "pg.score" } else { "pg.rid DESC" },
+        incidents_only: false,
+    })
+}
+
+/// One page of hits for `q`.
+pub(crate) fn page(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+    let mut p = plan(conn, q)?;
+    let limit = q.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
+    let offset = q.offset.unwrap_or(0).min(MAX_OFFSET);
+    p.params.push(Value::Integer(limit.into()));
+    let nl = p.params.len();
+    p.params.push(Value::Integer(offset.into()));
+    let no = p.params.len();
+    let page = format!("{} ORDER BY {} LIMIT ?{nl} OFFSET ?{no}", p.core, p.order);
+    let sql = if p.incidents_only {
+        format!(
+            "SELECT 'incident', i.id, i.title, NULL
+             FROM ({page}) pg JOIN incident i ON i.id = pg.rid ORDER BY {}",
+            p.outer_order
+        )
+    } else {
+        format!(
+            "SELECT r.record_type, r.record_id,
+                    CASE r.record_type WHEN 'testimony' THEN substr(x.body, 1, 120) ELSE x.title END,
+                    (SELECT t.incident_id FROM testimony t
+                     WHERE r.record_type = 'testimony' AND t.id = r.record_id)
+             FROM ({page}) pg JOIN search_row r ON r.id = pg.rid
+                  JOIN search_index x ON x.rowid = pg.rid
+             ORDER BY {}",
+            p.outer_order
+        )
+    };
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(p.params.iter()), |r| {
+        Ok(SearchHit {
+            record_type: r.get(0)?,
+            id: r.get(1)?,
+            title: r.get(2)?,
+            incident_id: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The number of matches of `q` (ignoring its page), counted up to `cap`.
+pub(crate) fn count(conn: &Connection, q: &SearchQuery, cap: u64) -> Result<SearchCount> {
+    let mut p = plan(conn, q)?;
+    let cap = cap.min(i64::MAX as u64 - 1);
+    p.params.push(Value::Integer(cap as i64 + 1));
+    let sql = format!(
+        "SELECT count(*) FROM ({} LIMIT ?{})",
+        p.core,
+        p.params.len()
+    );
+    let n: i64 = conn.query_row(&sql, rusqlite::params_from_iter(p.params.iter()), |r| {
+        r.get(0)
+    })?;
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(SearchCount {
+        count: n.min(cap),
+        capped: n > cap,
+    })
+}
+
+impl Vault {
+    /// One page of search results; see the module documentation.
+    pub fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>> {
+        page(&self.conn, q)
+    }
+
+    /// How many records match `q` (its page is ignored), counted up to `cap`.
+    pub fn search_count(&self, q: &SearchQuery, cap: u64) -> Result<SearchCount> {
+        count(&self.conn, q, cap)
+    }
+}

@@ -1,0 +1,430 @@
+//! The search rewrite (migration 0010, pages) against the search as it was, on a generated corpus
+//! in Khmer, English and French with edits and deletions.
+
+use rusqlite::{params, Connection};
+use uuid::Uuid;
+
+use super::{count, legacy, page, SearchHit, SearchQuery};
+use crate::vault::{migrate_to, SCHEMA_VERSION};
+
+/// The schema before migration 0010.
+const BEFORE: usize = 7;
+
+const WORDS: &[&str] = &[
+    "ការវាយដំ",
+    "ប៉ូលិស",
+    "ភូមិ",
+    "ដីធ្លី",
+    "សាក្សី",
+    "ការចាប់ខ្លួន",
+    "police",
+    "arrested",
+    "the",
+    "village",
+    "land",
+    "soldiers",
+    "beaten",
+    "témoin",
+    "arrêté",
+    "manifestation",
+    "expulsion",
+    "forcée",
+    "Phnom",
+    "Penh",
+    "a",
+    "of",
+    "50%",
+    "under_score",
+];
+const NAMES: &[&str] = &[
+    "សុខ ចាន់",
+    "Sok Chan",
+    "Li",
+    "Chan Dara",
+    "ស្រី មុំ",
+    "Srey Mom",
+    "Dupont",
+    "Vann",
+    "É",
+];
+const KINDS: &[&str] = &["arbitrary_arrest", "assault", "threat", "forced_eviction"];
+const ROLES: &[&str] = &["victim", "witness", "perpetrator"];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
+    fn words(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| WORDS[self.next(WORDS.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn id(kind: u128, n: usize) -> String {
+    Uuid::from_u128((kind << 64) | n as u128).to_string()
+}
+
+const INCIDENTS: usize = 200;
+const PERSONS: usize = 80;
+const TESTIMONIES: usize = 200;
+
+fn conn_at(version: usize) -> Connection {
+    let mut c = Connection::open_in_memory().unwrap();
+    c.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+    migrate_to(&mut c, version).unwrap();
+    c
+}
+
+/// The corpus: incidents with kinds and dates, persons with several names, involvements,
+/// testimonies. Fewer than 500 records, so the old search (500 hits at most) returned every match.
+fn add_corpus(c: &Connection) {
+    let mut r = Rng(14);
+    let t = "2026-01-01T00:00:00Z";
+    for n in 0..INCIDENTS {
+        let date = format!(
+            "20{:02}-{:02}-{:02}",
+            10 + r.next(15),
+            1 + r.next(12),
+            1 + r.next(28)
+        );
+        let date = match n % 5 {
+            0 => None,
+            1 => Some(date[..4].to_string()),
+            2 => Some(date[..7].to_string()),
+            _ => Some(date),
+        };
+        c.execute(
+            "INSERT INTO incident (id, title, description, start_date, place_name, admin_area,
+                                   created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 'd')",
+            params![
+                id(1, n),
+                r.words(3),
+                r.words(12),
+                date,
+                ["Phnom Penh", "Battambang", "Kampot"][r.next(3)],
+                (n % 3 == 0).then_some("ខេត្តកំពត"),
+                t
+            ],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO incident_kind (incident_id, kind) VALUES (?1, ?2)",
+            params![id(1, n), KINDS[r.next(KINDS.len())]],
+        )
+        .unwrap();
+    }
+    for n in 0..PERSONS {
+        c.execute(
+            "INSERT INTO person (id, primary_name, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?3, 'd')",
+            params![id(2, n), NAMES[r.next(NAMES.len())], t],
+        )
+        .unwrap();
+        for pos in 0..1 + r.next(3) {
+            c.execute(
+                "INSERT INTO person_name (person_id, position, name, kind) VALUES (?1, ?2, ?3, 'alias')",
+                params![id(2, n), pos as i64, NAMES[r.next(NAMES.len())]],
+            )
+            .unwrap();
+        }
+        for k in 0..1 + r.next(2) {
+            c.execute(
+                "INSERT INTO involvement (id, incident_id, person_id, role, created_at, updated_at, device_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, 'd')",
+                params![id(3, n * 4 + k), id(1, r.next(INCIDENTS)), id(2, n),
+                        ROLES[r.next(ROLES.len())], t],
+            )
+            .unwrap();
+        }
+    }
+    for n in 0..TESTIMONIES {
+        c.execute(
+            "INSERT INTO testimony (id, incident_id, body, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?4, 'd')",
+            params![id(4, n), id(1, r.next(INCIDENTS)), r.words(20), t],
+        )
+        .unwrap();
+    }
+}
+
+/// Edits every kind of indexed text, and deletes (directly and by cascade).
+fn edit_corpus(c: &Connection) {
+    let mut r = Rng(41);
+    for n in (0..INCIDENTS).step_by(7) {
+        c.execute(
+            "UPDATE incident SET title = ?2, description = ?3, version = version + 1 WHERE id = ?1",
+            params![id(1, n), r.words(2), r.words(9)],
+        )
+        .unwrap();
+    }
+    for n in (0..TESTIMONIES).step_by(9) {
+        c.execute(
+            "UPDATE testimony SET body = ?2 WHERE id = ?1",
+            params![id(4, n), r.words(15)],
+        )
+        .unwrap();
+    }
+    for n in (0..PERSONS).step_by(6) {
+        c.execute(
+            "UPDATE person SET primary_name = ?2 WHERE id = ?1",
+            params![id(2, n), NAMES[r.next(NAMES.len())]],
+        )
+        .unwrap();
+        c.execute(
+            "DELETE FROM person_name WHERE person_id = ?1 AND position = 0",
+            [id(2, n)],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO person_name (person_id, position, name, kind) VALUES (?1, 9, ?2, 'alias')",
+            params![id(2, n), NAMES[r.next(NAMES.len())]],
+        )
+        .unwrap();
+    }
+    for n in [3, 50, 77] {
+        c.execute("DELETE FROM person WHERE id = ?1", [id(2, n)])
+            .unwrap();
+    }
+    for n in [5, 120, 199] {
+        c.execute("DELETE FROM incident WHERE id = ?1", [id(1, n)])
+            .unwrap();
+    }
+    for n in [1, 2, 100] {
+        c.execute("DELETE FROM testimony WHERE id = ?1", [id(4, n)])
+            .unwrap();
+    }
+}
+
+fn queries() -> Vec<SearchQuery> {
+    let texts = [
+        None,
+        Some("ការវាយដំ"),
+        Some("ប៉ូលិស ភូមិ"),
+        Some("village"),
+        Some("arrêté"),
+        Some("VILLAGE the"),
+        Some("Sok"),
+        Some("សុខ"),
+        Some("th"),
+        Some("é"),
+        Some("ភូ"),
+        Some("a"),
+        Some("of land"),
+        Some("50%"),
+        Some("%"),
+        Some("_"),
+        Some("Li"),
+        Some("\"quoted\" police"),
+        Some("nothinghere"),
+    ];
+    let filters: Vec<SearchQuery> = vec![
+        SearchQuery::default(),
+        SearchQuery {
+            kind: Some("assault".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            date_from: Some("2018".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            date_to: Some("2016-06".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            date_from: Some("2012-03-04".into()),
+            date_to: Some("2020".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            place: Some("kampot".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            person_id: Some(id(2, 10)),
+            ..Default::default()
+        },
+        SearchQuery {
+            role: Some("witness".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            person_id: Some(id(2, 11)),
+            role: Some("victim".into()),
+            ..Default::default()
+        },
+    ];
+    let mut out = Vec::new();
+    for t in texts {
+        for f in &filters {
+            out.push(SearchQuery {
+                text: t.map(str::to_string),
+                ..f.clone()
+            });
+        }
+    }
+    out
+}
+
+type Key = (String, String, String, Option<String>);
+fn keys(hits: &[SearchHit]) -> Vec<Key> {
+    let mut k: Vec<Key> = hits
+        .iter()
+        .map(|h| {
+            (
+                h.record_type.clone(),
+                h.id.clone(),
+                h.title.clone(),
+                h.incident_id.clone(),
+            )
+        })
+        .collect();
+    k.sort();
+    k
+}
+
+fn index_rows(c: &Connection) -> Vec<(String, String, String, String)> {
+    let mut s = c
+        .prepare("SELECT record_type, record_id, title, body FROM search_index ORDER BY 1, 2")
+        .unwrap();
+    let rows = s
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
+    // Before: the old schema, its triggers and the old search.
+    let old = conn_at(BEFORE);
+    add_corpus(&old);
+    edit_corpus(&old);
+    let qs = queries();
+    let before: Vec<Vec<Key>> = qs
+        .iter()
+        .map(|q| keys(&legacy::search(&old, q).unwrap()))
+        .collect();
+    let old_index = index_rows(&old);
+    let mut migrated = old;
+    // After (1): the same vault migrated (the index rebuilt from the records).
+    migrate_to(&mut migrated, SCHEMA_VERSION as usize).unwrap();
+    // After (2): a new vault where every write went through the new triggers.
+    let fresh = conn_at(SCHEMA_VERSION as usize);
+    add_corpus(&fresh);
+    edit_corpus(&fresh);
+    // After (3): migrated half-way, edited after the migration.
+    let mut mid = conn_at(BEFORE);
+    add_corpus(&mid);
+    migrate_to(&mut mid, SCHEMA_VERSION as usize).unwrap();
+    edit_corpus(&mid);
+    for (name, c) in [
+        ("migrated", &migrated),
+        ("fresh", &fresh),
+        ("edited after migration", &mid),
+    ] {
+        assert_eq!(
+            index_rows(c),
+            old_index,
+            "{name}: the index must hold exactly the text the old triggers indexed"
+        );
+        for (q, want) in qs.iter().zip(&before) {
+            let got = keys(&page(c, q).unwrap());
+            assert_eq!(
+                &got, want,
+                "{name}: a search must find what it found before the rewrite: {q:?}"
+            );
+            let n = count(c, q, 1_000).unwrap();
+            assert_eq!(
+                (n.count, n.capped),
+                (want.len() as u64, false),
+                "{name}: the count must be the number of matches: {q:?}"
+            );
+        }
+    }
+    let non_empty = before.iter().filter(|h| !h.is_empty()).count();
+    assert!(
+        non_empty > qs.len() / 2,
+        "the corpus must make most queries match ({non_empty} of {})",
+        qs.len()
+    );
+    assert!(
+        before.iter().any(|h| h.len() > 100),
+        "some query must match many records"
+    );
+}
+
+#[test]
+fn pages_of_a_search_add_up_to_the_whole_result_in_order() {
+    let c = conn_at(SCHEMA_VERSION as usize);
+    add_corpus(&c);
+    for text in [Some("village"), Some("th"), None, Some("ភូមិ a")] {
+        let q = SearchQuery {
+            text: text.map(str::to_string),
+            ..Default::default()
+        };
+        let all = page(&c, &q).unwrap();
+        assert!(all.len() > 20, "{text:?} must match more than two pages");
+        let mut paged = Vec::new();
+        for k in 0.. {
+            let p = page(
+                &c,
+                &SearchQuery {
+                    limit: Some(10),
+                    offset: Some(k * 10),
+                    ..q.clone()
+                },
+            )
+            .unwrap();
+            assert!(p.len() <= 10, "a page holds at most its size");
+            if p.is_empty() {
+                break;
+            }
+            paged.extend(p);
+        }
+        assert_eq!(
+            paged, all,
+            "pages of {text:?} must add up to the whole result, in the same order"
+        );
+        let capped = count(&c, &q, 5).unwrap();
+        assert_eq!(
+            (capped.count, capped.capped),
+            (5, true),
+            "a capped count stops at the cap and says so"
+        );
+    }
+}
+
+#[test]
+fn an_edit_reads_the_index_by_rowid_not_by_scanning_it() {
+    let c = conn_at(SCHEMA_VERSION as usize);
+    let mut plans = Vec::new();
+    let sql: String = c
+        .query_row("SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%search_index%'", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        sql.contains("WHERE rowid ="),
+        "the triggers write search_index by rowid"
+    );
+    for stmt in [
+        "UPDATE search_index SET title = 'x' WHERE rowid = (SELECT id FROM search_row WHERE record_type = 'incident' AND record_id = 'a')",
+        "DELETE FROM search_index WHERE rowid = (SELECT id FROM search_row WHERE record_type = 'person' AND record_id = 'a')",
+    ] {
+        let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {stmt}")).unwrap();
+        let rows = s.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        plans.extend(rows.map(Result::unwrap));
+    }
+    assert!(
+        plans
+            .iter()
+            .all(|p| !p.starts_with("SCAN search_row") && !p.ends_with("INDEX 0:")),
+        "no step of an index write may scan a table: {plans:?}"
+    );
+}
