@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod bundle;
+mod report;
+
+pub use bundle::*;
+pub use report::*;
 #[derive(Parser)]
 #[command(
     name = "saksi",
@@ -310,80 +315,6 @@ pub enum EvidenceCmd {
     },
 }
 
-#[derive(Subcommand)]
-pub enum ReportCmd {
-    /// People in custody now (since the start of their present custody, where last held, on
-    /// what charges), optionally only members of ORGANISATION or people of CATEGORY.
-    Detained {
-        #[arg(long, value_name = "ORGANISATION")]
-        affiliation: Option<String>,
-        /// A person category code (`saksi vocab person_category`).
-        #[arg(long, value_name = "CATEGORY")]
-        category: Option<String>,
-        /// The report's data as JSON (without rules and stamp; see --format json).
-        #[arg(long, conflicts_with = "format")]
-        json: bool,
-        #[command(flatten)]
-        out: ReportOut,
-    },
-    /// Incidents, acts, unique victims and group victims (min–max), grouped by one dimension.
-    Counts {
-        /// kind, month, year, place, province, affiliation, category, perpetrator-type, nationality
-        #[arg(long, value_name = "DIMENSION")]
-        by: String,
-        /// Incidents overlapping from this date (YYYY-MM-DD, YYYY-MM or YYYY).
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long)]
-        kind: Option<String>,
-        #[arg(long)]
-        place: Option<String>,
-        #[arg(long)]
-        province: Option<String>,
-        /// Victims affiliated with an organisation whose name contains this.
-        #[arg(long, value_name = "ORGANISATION")]
-        affiliation: Option<String>,
-        #[arg(long, value_name = "CATEGORY")]
-        category: Option<String>,
-        /// ISO 3166-1 two-letter code.
-        #[arg(long, value_name = "CODE")]
-        nationality: Option<String>,
-        #[arg(long, conflicts_with = "format")]
-        json: bool,
-        #[command(flatten)]
-        out: ReportOut,
-    },
-    /// The dated story of a person, or of an incident and every incident linked to it.
-    Timeline {
-        #[arg(
-            long,
-            value_name = "ID",
-            required_unless_present = "incident",
-            conflicts_with = "incident"
-        )]
-        person: Option<String>,
-        #[arg(long, value_name = "ID")]
-        incident: Option<String>,
-        #[arg(long, conflicts_with = "format")]
-        json: bool,
-        #[command(flatten)]
-        out: ReportOut,
-    },
-}
-
-/// How a report is written: as text lines (the default), or as a file to standard output.
-#[derive(Args)]
-pub struct ReportOut {
-    /// json (the whole report: data, rules, filters, stamp, SHA-256), csv or html.
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Language of CSV and HTML labels: en, km, fr.
-    #[arg(long, value_name = "LANG", default_value = "en")]
-    pub lang: String,
-}
-
 #[derive(Args)]
 pub struct SearchArgs {
     /// Words to find (every word must occur); may be empty when filters are given.
@@ -409,135 +340,6 @@ pub struct SearchArgs {
     /// Hits to skip before the page (for the next page: the previous offset + limit).
     #[arg(long, value_name = "N")]
     pub offset: Option<u32>,
-}
-
-#[derive(Subcommand)]
-pub enum BundleCmd {
-    /// HQ: make this vault's age key (bundles are encrypted to it); --out also writes it to an
-    /// age identity file (for `age -d -i FILE`). With a key already made, --out writes that one.
-    Keygen {
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// HQ: print this vault's age recipient (age1…) and its fingerprint, to give to monitors.
-    HqKey {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Where bundles go: named age recipients.
-    #[command(subcommand)]
-    Recipient(RecipientCmd),
-    /// Devices whose bundles (or receipts) this vault accepts.
-    #[command(subcommand)]
-    Trust(TrustCmd),
-    /// Write a signed, encrypted bundle for the named recipients.
-    Export {
-        /// Recipient name(s) (see `saksi recipient add`).
-        #[arg(long, required = true, num_args = 1.., value_name = "NAME")]
-        to: Vec<String>,
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Only what changed since the last bundle to these recipients.
-        #[arg(long)]
-        since_last: bool,
-        /// Only these incidents (with their acts, testimony, people, attachments…).
-        #[arg(long, value_name = "ID")]
-        incident: Vec<String>,
-        /// Also send people's contact details (kept on this device by default).
-        #[arg(long)]
-        include_contacts: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Import a bundle (HQ) or a receipt (monitor), all or nothing; several files, or a folder
-    /// (its *.saksi files), with one unlock: each file on its own, the refused ones reported.
-    Import {
-        #[arg(required = true, value_name = "FILE|DIR")]
-        files: Vec<PathBuf>,
-        /// An age identity file to decrypt with (default: this vault's own keys).
-        #[arg(long, value_name = "FILE")]
-        identity: Option<PathBuf>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// HQ: write a signed receipt for an imported bundle, encrypted to the device that sent it.
-    Receipt {
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// The bundle id (default: the last bundle imported).
-        #[arg(long, value_name = "ID")]
-        bundle: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Monitor: delete here what HQ confirmed holding (crypto-erasure).
-    Purge {
-        /// Required: purge exactly the records confirmed by receipts and unchanged since.
-        #[arg(long)]
-        received: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Concurrent edits kept side by side by imports.
-    #[command(subcommand)]
-    Conflict(ConflictCmd),
-}
-
-#[derive(Subcommand)]
-pub enum RecipientCmd {
-    /// Register a recipient: HQ from its device card (`--card FILE`: pins HQ's signing key, so
-    /// its receipts are accepted), or any recipient by its age1… key alone. Compare the
-    /// fingerprint by phone.
-    Add {
-        name: String,
-        #[arg(required_unless_present = "card", conflicts_with = "card")]
-        recipient: Option<String>,
-        /// HQ's device card (`saksi device card` on a vault with an HQ key).
-        #[arg(long, value_name = "FILE")]
-        card: Option<PathBuf>,
-    },
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum TrustCmd {
-    /// Trust the device described by a card FILE (compare its fingerprint by phone first).
-    Add { file: PathBuf },
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke a device (e.g. a seized laptop): its bundles are refused from now on.
-    Revoke {
-        id: String,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum ConflictCmd {
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Settle one conflict: keep this vault's version, or take the incoming one.
-    Resolve {
-        id: String,
-        #[arg(
-            long,
-            conflicts_with = "take_incoming",
-            required_unless_present = "take_incoming"
-        )]
-        keep_local: bool,
-        #[arg(long)]
-        take_incoming: bool,
-    },
 }
 
 #[derive(Subcommand)]

@@ -1,0 +1,124 @@
+// The figures HQ publishes, computed by the core (src-tauri/src/commands/reports.rs over
+// crates/saksi-core/src/report/): counts with drill-down, who is detained now, saved as a
+// printable HTML page or a CSV file.
+import { call } from './api';
+import type { Lang } from './i18n.svelte';
+
+export type Dimension =
+  | 'kind'
+  | 'month'
+  | 'year'
+  | 'place'
+  | 'province'
+  | 'affiliation'
+  | 'category'
+  | 'perpetrator-type'
+  | 'nationality';
+
+export const DIMENSIONS: Dimension[] = [
+  'kind',
+  'month',
+  'year',
+  'province',
+  'place',
+  'category',
+  'affiliation',
+  'perpetrator-type',
+  'nationality',
+];
+
+export interface CountsQuery {
+  by: Dimension;
+  from?: string | null;
+  to?: string | null;
+  kind?: string | null;
+  category?: string | null;
+}
+
+export interface GroupVictims {
+  min: number;
+  max: number | null;
+  reports: { act_id: string; incident_id: string; description: string; min: number | null; max: number | null; source: string }[];
+}
+
+export interface CountRow {
+  key: string;
+  label_en: string;
+  label_km: string;
+  label_fr: string;
+  incidents: number;
+  acts: number;
+  victims: number;
+  group_victims: GroupVictims;
+  incident_ids: string[];
+  act_ids: string[];
+  victim_ids: string[];
+}
+
+export interface Report<T> {
+  report: string;
+  title: string;
+  generated_at: string;
+  vault: { device_id: string; device_name: string; fingerprint: string };
+  filters: [string, string][];
+  rules: string[];
+  data_sha256: string;
+  data: T;
+}
+
+export interface CountsData {
+  by: Dimension;
+  rows: CountRow[];
+  total: CountRow;
+}
+
+export interface DetainedPerson {
+  id: string;
+  name: string;
+  person_ids: string[];
+  since: string | null;
+  since_precision: string;
+  since_kind: string;
+  place: string | null;
+  charges: string | null;
+  sentence_months: number | null;
+  authority: string | null;
+  affiliations: string[];
+  categories: string[];
+  nationalities: string[];
+}
+
+export interface DetainedData {
+  count: number;
+  people: DetainedPerson[];
+}
+
+export type SaveRequest =
+  | { report: 'counts'; query: CountsQuery }
+  | { report: 'detained'; affiliation: string | null; category: string | null };
+
+export const reports = {
+  counts: (query: CountsQuery) => call<Report<CountsData>>('report_counts', { query }),
+  detained: (affiliation: string | null, category: string | null) =>
+    call<Report<DetainedData>>('report_detained', { affiliation, category }),
+  save: (request: SaveRequest, format: 'html' | 'csv', lang: Lang, title: string) =>
+    call<string | null>('report_save', { request, format, lang, title }),
+};
+
+/** A row's label in the UI's language (the core gives all three). */
+export function rowLabel(r: CountRow, l: Lang): string {
+  return (l === 'km' ? r.label_km : l === 'fr' ? r.label_fr : r.label_en) || r.label_en || r.key;
+}
+
+/** Group victims as people read them: "40–120", "40 or more", or "" when there are none. */
+export function groupRange(g: GroupVictims): string {
+  if (g.reports.length === 0) return '';
+  if (g.max === null) return `≥ ${g.min}`;
+  return g.min === g.max ? String(g.min) : `${g.min}–${g.max}`;
+}
+
+/** Bars for a chart: each row's share of the largest value, 0–1. */
+export function bars(rows: CountRow[], pick: (r: CountRow) => number): { row: CountRow; value: number; share: number }[] {
+  const max = Math.max(1, ...rows.map(pick));
+  return rows.map((row) => ({ row, value: pick(row), share: pick(row) / max }));
+}
