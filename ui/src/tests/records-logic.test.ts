@@ -185,6 +185,25 @@ describe('incident edits', () => {
     expect(e.proceedings[0].authority).toBe('court');
   });
 
+  it('keeps a stored proceeding against a group of unnamed people through an edit', () => {
+    const withGroup = {
+      ...stored,
+      proceedings: [
+        ...((stored as unknown as { proceedings: unknown[] }).proceedings),
+        { id: 'q2', person_id: null, group: { description: 'three bodyguards', size_min: 3, size_max: 3 },
+          incident_id: 'i1', kind: 'charged', date: { date: '2015-11', precision: 'month' }, in_absentia: false, notes: '' },
+      ],
+    } as unknown as IncidentRecord;
+    const f = formFromIncident(withGroup);
+    f.title = 'Stored, retitled';
+    expect(validate(f), 'a stored group proceeding names no person and needs none').toEqual([]);
+    const e = toEdit(f);
+    const q2 = e.proceedings.find((p) => p.id === 'q2');
+    expect(q2, 'leaving the group proceeding out of the edit would delete it').toBeTruthy();
+    expect(q2?.group).toEqual({ description: 'three bodyguards', size_min: 3, size_max: 3 });
+    expect(q2?.person ?? null).toBeNull();
+  });
+
   it('validates stored acts too, now that they are edited in place', () => {
     const f = formFromIncident(stored);
     f.acts[0].count_min = 'many';

@@ -8,6 +8,7 @@ import type {
   IncidentRecord,
   InvolvementInput,
   PersonInput,
+  ProceedingGroup,
   ProceedingInput,
 } from './types';
 
@@ -55,7 +56,9 @@ export interface ProceedingRow {
   /** Set for a proceeding already stored (edit mode): changed in place on save. */
   storedId?: string;
   /** The stored person of a stored proceeding (used when no act row is chosen). */
-  personId?: string;
+  personId?: string | null;
+  /** A stored proceeding against a group of unnamed people: kept as it is through an edit. */
+  group?: ProceedingGroup | null;
   /** The act row whose person this proceeding concerns. */
   actKey: string;
   kind: string;
@@ -211,6 +214,7 @@ export function formFromIncident(i: IncidentRecord): IncidentForm {
     key: `q${p.id}`,
     storedId: p.id,
     personId: p.person_id,
+    group: p.group ?? null,
     actKey: form.acts.find((a) => a.person.mode === 'existing' && a.person.id === p.person_id)?.key ?? '',
     kind: p.kind,
     date: dateField(p.date),
@@ -325,7 +329,7 @@ export function validate(form: IncidentForm, duplicates: Record<string, number> 
     const row = n + 1;
     const act = form.acts.find((a) => a.key === p.actKey && !a.removed);
     // A stored proceeding whose act row is gone (or was never in the form) keeps its person.
-    const storedPerson = !act && !!p.storedId && !!p.personId;
+    const storedPerson = !act && !!p.storedId && (!!p.personId || !!p.group);
     if (!storedPerson && (!act || act.person.mode === 'group')) {
       out.push({ field: `proc-${p.key}-person`, key: 'editor.proc_person_required', params: { row } });
     }
@@ -381,10 +385,10 @@ export function involvementInput(a: ActRow, person: string | null): InvolvementI
   };
 }
 
-export function proceedingInput(p: ProceedingRow, person: string, incidentId: string | null): ProceedingInput {
+export function proceedingInput(p: ProceedingRow, person: string | null, incidentId: string | null): ProceedingInput {
   const m = p.sentence_months.trim();
   return {
-    person,
+    ...(person ? { person } : { group: p.group ?? null }),
     incident_id: incidentId,
     kind: p.kind,
     date: fuzzy(p.date),
@@ -471,7 +475,10 @@ export function toEdit(form: IncidentForm): IncidentEdit {
   }
   for (const p of form.proceedings) {
     const person = refOf.has(p.actKey) ? refOf.get(p.actKey) : p.storedId ? p.personId : null;
-    if (person) input.proceedings.push({ ...proceedingInput(p, person, null), id: p.storedId ?? null });
+    // A stored proceeding against a group keeps its group: leaving it out would remove it.
+    if (person || (p.storedId && p.group)) {
+      input.proceedings.push({ ...proceedingInput(p, person ?? null, null), id: p.storedId ?? null });
+    }
   }
   return { ...input, version: form.version ?? null };
 }

@@ -39,10 +39,19 @@ export interface Involvement extends InvolvementInput {
   notes: string;
 }
 
+/** A group of unnamed people a proceeding concerns (three bodyguards charged together). */
+export interface ProceedingGroup {
+  description: string;
+  size_min?: number | null;
+  size_max?: number | null;
+}
+
 export interface ProceedingInput {
   /** In an incident edit: the stored proceeding this entry changes in place. */
   id?: string | null;
-  person: string;
+  /** The person it concerns; absent for a proceeding against a group. */
+  person?: string | null;
+  group?: ProceedingGroup | null;
   incident_id?: string | null;
   kind: string;
   date?: FuzzyDate;
@@ -58,7 +67,8 @@ export interface ProceedingInput {
 
 export interface Proceeding extends ProceedingInput {
   id: string;
-  person_id: string;
+  /** Null for a proceeding against a group of unnamed people (see `group`). */
+  person_id: string | null;
   incident_id: string | null;
   date: FuzzyDate;
   notes: string;
