@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "report_detained",
     "report_timeline",
     "report_save",
+    "record_history",
     "person_duplicates",
     "person_merge",
     "person_unmerge",

@@ -172,6 +172,7 @@ fn main() {
             commands::reports::report_detained,
             commands::reports::report_timeline,
             commands::reports::report_save,
+            commands::records::record_history,
             commands::persons::person_duplicates,
             commands::persons::person_merge,
             commands::persons::person_unmerge,

@@ -138,3 +138,14 @@ pub fn vocabulary(state: State<'_, AppState>, name: String) -> CmdResult<Vec<Ter
     let vocab = Vocab::parse(name.trim()).map_err(CmdError::from)?;
     state.with_vault(|v| v.vocabulary(vocab))
 }
+
+/// Every version kept of a record (incident, person, testimony), who wrote each on which
+/// device, whether the custody log agrees, and what changed field by field.
+#[tauri::command(async)]
+pub fn record_history(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<saksi_core::history::History> {
+    let id = parse_id("record", &id)?;
+    state.with_vault(|v| saksi_core::history::history(v, &id))
+}

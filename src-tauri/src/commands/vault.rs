@@ -3,7 +3,7 @@
 use serde::Serialize;
 use tauri::State;
 
-use saksi_core::vault::{self, Vault};
+use saksi_core::vault::{self, OpenMode, Vault};
 
 use crate::error::{CmdError, CmdResult};
 use crate::secret;
@@ -18,6 +18,8 @@ pub struct VaultStatus {
     pub unlocked: bool,
     /// Minimum length of a new passphrase, so the UI and the shell agree.
     pub min_passphrase_chars: usize,
+    /// The open vault was opened read-only (for review): every write is refused by the core.
+    pub read_only: bool,
 }
 
 #[tauri::command(async)]
@@ -27,6 +29,10 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
         exists,
         unlocked: state.slot().is_some(),
         min_passphrase_chars: secret::MIN_NEW_CHARS,
+        read_only: state
+            .slot()
+            .as_ref()
+            .is_some_and(|v| v.mode() == OpenMode::ReadOnly),
     })
 }
 
@@ -46,7 +52,13 @@ pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> CmdResult
 }
 
 #[tauri::command(async)]
-pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> CmdResult<()> {
+/// Unlocks the vault; with `read_only`, for review: nothing on disk changes and every write is
+/// refused by the core (kind "vault_read_only").
+pub fn vault_unlock(
+    state: State<'_, AppState>,
+    passphrase: String,
+    read_only: Option<bool>,
+) -> CmdResult<()> {
     let passphrase = secret::take(passphrase)?;
     let dir = state.dir()?;
     let mut slot = state.slot();
@@ -55,7 +67,12 @@ pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> CmdResult
     if let Some(open) = slot.take() {
         open.lock()?;
     }
-    *slot = Some(Vault::open(dir, &passphrase)?);
+    let mode = if read_only == Some(true) {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
+    *slot = Some(Vault::open_in(dir, &passphrase, mode)?);
     Ok(())
 }
 

@@ -47,7 +47,7 @@ export const WIPE_CONFIRMATION = 'WIPE';
 export const api = {
   status: () => call<VaultStatus>('vault_status'),
   create: (passphrase: string) => call<void>('vault_create', { passphrase }),
-  unlock: (passphrase: string) => call<void>('vault_unlock', { passphrase }),
+  unlock: (passphrase: string, readOnly = false) => call<void>('vault_unlock', { passphrase, readOnly }),
   lock: () => call<void>('vault_lock'),
   wipe: () => call<void>('vault_wipe', { confirm: WIPE_CONFIRMATION }),
   changePassphrase: (current: string, next: string) =>

@@ -5,6 +5,8 @@ export interface VaultStatus {
   exists: boolean;
   unlocked: boolean;
   min_passphrase_chars: number;
+  /** Opened read-only for review: every write is refused. */
+  read_only: boolean;
 }
 
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';
