@@ -7,6 +7,7 @@
 #   bash scripts/e2e.sh --no-build # use the binary already in target/debug
 #   bash scripts/e2e.sh --screenshots  # instead of the tests, refresh docs/screenshots/*.png
 #   E2E_ONLY=tests/e2e/xss.test.mjs bash scripts/e2e.sh   # one test file
+#   E2E_SCRIPT=some.mjs bash scripts/e2e.sh --no-build   # run one script (e.g. a screenshot) instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -74,5 +75,5 @@ done
 if [ "$SHOTS" = 1 ]; then
   node tests/e2e/screenshots.mjs
 else
-  node --test --test-concurrency=1 ${E2E_ONLY:-tests/e2e/}
+  if [ -n "${E2E_SCRIPT:-}" ]; then node "$E2E_SCRIPT"; else node --test --test-concurrency=1 ${E2E_ONLY:-tests/e2e/}; fi
 fi

@@ -25,12 +25,14 @@ pub struct VaultStatus {
 #[tauri::command(async)]
 pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
     let exists = state.dir.as_deref().is_some_and(Vault::exists);
+    // One lock of the slot for both answers (a second lock in the same statement would wait
+    // for the first forever).
+    let slot = state.slot();
     Ok(VaultStatus {
         exists,
-        unlocked: state.slot().is_some(),
+        unlocked: slot.is_some(),
         min_passphrase_chars: secret::MIN_NEW_CHARS,
-        read_only: state
-            .slot()
+        read_only: slot
             .as_ref()
             .is_some_and(|v| v.mode() == OpenMode::ReadOnly),
     })
