@@ -191,30 +191,53 @@ pub(crate) fn insert(
     }
     let c = check_fields(conn, p)?;
     let id = Uuid::now_v7();
-    insert_checked(conn, device_id, &id, person_id, incident_id, &c)?;
+    write_checked(conn, device_id, &id, person_id, incident_id, &c)?;
     Ok(id)
 }
 
-pub(crate) fn insert_checked(
+/// Writes a proceeding: a new id is inserted (version 1, in `incident_id`); a stored id is
+/// changed in place, and only a row that actually changes gets a new version, timestamp and
+/// device id (so that bundles carry exactly the changed rows; its incident stays). Returns
+/// whether a row was written.
+pub(crate) fn write_checked(
     conn: &Connection,
     device_id: &str,
     id: &Uuid,
     person_id: Option<&Uuid>,
     incident_id: Option<&Uuid>,
     c: &Checked,
-) -> Result<()> {
+) -> Result<bool> {
     check_subject(conn, person_id, c)?;
     if let Some(i) = incident_id {
         super::incident::exists(conn, i)?;
     }
     let g = c.group.as_ref();
-    conn.execute(
+    let n = conn.execute(
         "INSERT INTO proceeding (id, person_id, incident_id, kind, date, date_precision, authority,
             case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
             created_at, updated_at, device_id, version, group_description, group_size_min,
             group_size_max)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, 1,
-            ?17, ?18, ?19)",
+            ?17, ?18, ?19)
+         ON CONFLICT(id) DO UPDATE SET person_id = excluded.person_id, kind = excluded.kind,
+            date = excluded.date, date_precision = excluded.date_precision,
+            authority = excluded.authority, case_number = excluded.case_number,
+            charges = excluded.charges, law_cited = excluded.law_cited,
+            sentence_months = excluded.sentence_months, in_absentia = excluded.in_absentia,
+            detention_place = excluded.detention_place, notes = excluded.notes,
+            updated_at = excluded.updated_at, device_id = excluded.device_id,
+            version = version + 1, group_description = excluded.group_description,
+            group_size_min = excluded.group_size_min, group_size_max = excluded.group_size_max
+         WHERE person_id IS NOT excluded.person_id OR kind IS NOT excluded.kind
+            OR date IS NOT excluded.date OR date_precision IS NOT excluded.date_precision
+            OR authority IS NOT excluded.authority OR case_number IS NOT excluded.case_number
+            OR charges IS NOT excluded.charges OR law_cited IS NOT excluded.law_cited
+            OR sentence_months IS NOT excluded.sentence_months
+            OR in_absentia IS NOT excluded.in_absentia
+            OR detention_place IS NOT excluded.detention_place OR notes IS NOT excluded.notes
+            OR group_description IS NOT excluded.group_description
+            OR group_size_min IS NOT excluded.group_size_min
+            OR group_size_max IS NOT excluded.group_size_max",
         params![
             id.to_string(),
             person_id.map(|p| p.to_string()),
@@ -237,7 +260,7 @@ pub(crate) fn insert_checked(
             g.and_then(|g| g.size_max)
         ],
     )?;
-    Ok(())
+    Ok(n > 0)
 }
 
 /// The person exists, or (with no person) the checked fields carry a group.
@@ -249,54 +272,6 @@ fn check_subject(conn: &Connection, person_id: Option<&Uuid>, c: &Checked) -> Re
             "a proceeding concerns either one person or a group of unnamed people",
         )),
     }
-}
-
-/// Writes a stored proceeding's new state in place. Only a row that actually changes gets a new
-/// version, timestamp and device id (so that bundles carry exactly the changed rows). Returns
-/// whether it changed.
-pub(crate) fn update_checked(
-    conn: &Connection,
-    device_id: &str,
-    id: &Uuid,
-    person_id: Option<&Uuid>,
-    c: &Checked,
-) -> Result<bool> {
-    check_subject(conn, person_id, c)?;
-    let g = c.group.as_ref();
-    let n = conn.execute(
-        "UPDATE proceeding SET person_id = ?2, kind = ?3, date = ?4, date_precision = ?5,
-            authority = ?6, case_number = ?7, charges = ?8, law_cited = ?9, sentence_months = ?10,
-            in_absentia = ?11, detention_place = ?12, notes = ?13, updated_at = ?14,
-            device_id = ?15, version = version + 1, group_description = ?16,
-            group_size_min = ?17, group_size_max = ?18
-         WHERE id = ?1 AND (person_id IS NOT ?2 OR kind IS NOT ?3 OR date IS NOT ?4
-            OR date_precision IS NOT ?5 OR authority IS NOT ?6 OR case_number IS NOT ?7
-            OR charges IS NOT ?8 OR law_cited IS NOT ?9 OR sentence_months IS NOT ?10
-            OR in_absentia IS NOT ?11 OR detention_place IS NOT ?12 OR notes IS NOT ?13
-            OR group_description IS NOT ?16 OR group_size_min IS NOT ?17
-            OR group_size_max IS NOT ?18)",
-        params![
-            id.to_string(),
-            person_id.map(|p| p.to_string()),
-            c.kind,
-            c.date,
-            c.precision,
-            c.authority,
-            c.case_number,
-            c.charges,
-            c.law_cited,
-            c.sentence_months,
-            c.in_absentia as i64,
-            c.detention_place,
-            c.notes,
-            super::now(),
-            device_id,
-            g.map(|g| g.description.as_str()),
-            g.and_then(|g| g.size_min),
-            g.and_then(|g| g.size_max)
-        ],
-    )?;
-    Ok(n > 0)
 }
 
 /// Resolves the ids in a stand-alone proceeding input (not inside an incident).

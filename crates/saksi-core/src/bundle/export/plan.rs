@@ -90,37 +90,28 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
             persons_referenced.extend(p);
         }
     }
+    // Proceedings (person_id is None for one against a group of unnamed people) and
+    // interventions of the incidents in scope, with the people they name.
     let mut proceedings = BTreeSet::new();
-    let mut stmt = conn.prepare("SELECT id, incident_id, person_id FROM proceeding")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            // None for a proceeding against a group of unnamed people.
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, inc, person) = row?;
-        if in_scope(&inc) {
-            proceedings.insert(id);
-            persons_referenced.extend(person);
-        }
-    }
     let mut interventions = BTreeSet::new();
-    let mut stmt = conn.prepare("SELECT id, incident_id, person_id FROM intervention")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, inc, person) = row?;
-        if in_scope(&inc) {
-            interventions.insert(id);
-            persons_referenced.extend(person);
+    for (table, chosen) in [
+        ("proceeding", &mut proceedings),
+        ("intervention", &mut interventions),
+    ] {
+        let mut stmt = conn.prepare(&format!("SELECT id, incident_id, person_id FROM {table}"))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, inc, person) = row?;
+            if in_scope(&inc) {
+                chosen.insert(id);
+                persons_referenced.extend(person);
+            }
         }
     }
     let mut testimonies = BTreeSet::new();

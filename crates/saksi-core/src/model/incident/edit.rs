@@ -223,27 +223,15 @@ pub(crate) fn edit(
     }
     for (proc_id, person, c) in &procs {
         let person = person.as_ref().map(resolve).transpose()?;
-        match proc_id {
-            Some(proc_id) => {
-                crate::model::proceeding::update_checked(
-                    conn,
-                    device_id,
-                    proc_id,
-                    person.as_ref(),
-                    c,
-                )?;
-            }
-            None => {
-                crate::model::proceeding::insert_checked(
-                    conn,
-                    device_id,
-                    &Uuid::now_v7(),
-                    person.as_ref(),
-                    Some(id),
-                    c,
-                )?;
-            }
-        }
+        let proc_id = proc_id.unwrap_or_else(Uuid::now_v7);
+        crate::model::proceeding::write_checked(
+            conn,
+            device_id,
+            &proc_id,
+            person.as_ref(),
+            Some(id),
+            c,
+        )?;
     }
     Ok(people)
 }
