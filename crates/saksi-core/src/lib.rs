@@ -18,21 +18,33 @@
 //! - `crypto` (crate-private): one home per primitive: the age blob writer and reader, random
 //!   blob names, the spoken fingerprint, SHA-256 hex, Argon2id and HKDF, master-key wrapping.
 //! - [`custody`]: the hash-chained, device-signed log of everything done to the evidence.
-//! - [`Error`]: one enum with a stable [`Error::kind`] for the UI and scripts.
+//! - [`Error`]: one enum (bundle, key, export, receipt and merge errors each their own) with a
+//!   stable [`Error::kind`] for the UI and scripts.
 //!
-//! ## Where things live
-//! - [`vault`]: create, unlock, lock, re-key, wipe; the key file; SQLCipher settings; migrations.
-//! - [`model`]: one module per record type and the vocabularies; `records.rs`: the handles and
-//!   `Vault::write`, the one transaction helper.
-//! - [`search`], [`evidence`], [`custody`], [`device`], [`report`], [`verify`], [`prefs`].
+//! ## Where things live (one line each; docs/architecture.md has the same map)
+//! - [`vault`]: create, unlock (read-write or read-only), lock, re-key, wipe; the key file and
+//!   its slots, the recovery key, SQLCipher settings, migrations.
+//! - [`model`]: one module per record type, [`model::RecordType`], the vocabularies, merged
+//!   persons ([`model::person_merge`]); `records.rs`: the handles and `Vault::write`, the one
+//!   transaction helper, and `records/batch.rs` (many records per transaction).
+//! - [`search`]: FTS5 search in pages with filters. [`text`]: the one folding for matching.
+//! - [`names`]: duplicate suggestions (one person in several scripts and spellings).
+//! - [`evidence`]: intake (one file or a batch), pictures, access, verify, provenance.
+//! - [`custody`]: the log (`entry.rs` one entry, `chains.rs` chains and received entries).
 //! - [`history`]: every version of every record (snapshots named by their custody entries) and
 //!   field diffs; `vault/read_only.rs`: opening a vault so that no byte of it changes.
+//! - [`report`]: HQ's figures with their counting rules (counts, detained now, timelines) as
+//!   JSON, CSV or one printable HTML page; ISO 3166 countries.
+//! - [`backup`]: one encrypted file of the whole vault, and its all-or-nothing restore.
 //! - [`crypto`]: cryptographic encodings in one place ([`crypto::minisign`]).
-//! - [`bundle`]: `error.rs` ([`bundle::BundleError`]), `manifest.rs`, `rows/` (records as
-//!   they travel: `validate.rs`, `write.rs`), `lineage.rs`, `stream.rs` (the decrypted stream), `header.rs`, `blobs.rs`,
-//!   [`bundle::export`](mod@bundle::export) (`plan.rs`, `write.rs`), [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`,
-//!   `merge.rs`), [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`),
-//!   [`bundle::receipt`] (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
+//! - [`bundle`]: `error.rs` (one error enum per operation: [`bundle::BundleError`],
+//!   [`bundle::KeyError`], [`bundle::ExportError`], [`bundle::ReceiptError`]), `manifest.rs`,
+//!   `rows/` (records as they travel), `lineage.rs`, `stream.rs`, `header.rs`, `blobs.rs`,
+//!   [`bundle::export`](mod@bundle::export) (`plan.rs`, `write.rs`),
+//!   [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`, `merge.rs`, `batch.rs`),
+//!   [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`), [`bundle::receipt`]
+//!   (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
+//! - [`device`], [`verify`], [`prefs`], [`progress`], [`process`].
 //!
 //! ## The life of a record
 //! A monitor types an incident; `incidents_mut().add` validates it (vocabularies, dates with

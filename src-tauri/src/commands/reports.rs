@@ -5,7 +5,7 @@
 
 use saksi_core::report::{
     CountsQuery, CountsReport, DetainedQuery, DetainedReport, Dimension, Format, Lang, Report,
-    Timeline,
+    ReportRequest, Timeline,
 };
 use serde::Deserialize;
 use tauri::{AppHandle, State};
@@ -126,34 +126,19 @@ pub fn report_save(
     lang: String,
     title: String,
 ) -> CmdResult<Option<String>> {
-    let format = Format::parse(&format)?;
-    let lang = Lang::parse(&lang)?;
-    let (bytes, stem) = match &request {
-        SaveRequest::Counts { query } => {
-            let q = query.query()?;
-            let bytes =
-                state.with_vault(|v| v.render_report(&v.report_counts(&q)?, format, lang))?;
-            (bytes, format!("saksi-counts-by-{}", q.by.as_str()))
-        }
+    let request = match request {
+        SaveRequest::Counts { query } => ReportRequest::Counts(query.query()?),
         SaveRequest::Detained {
             affiliation,
             category,
-        } => {
-            let q = DetainedQuery {
-                affiliation: some(affiliation),
-                category: some(category),
-            };
-            let bytes =
-                state.with_vault(|v| v.render_report(&v.detained_report(&q)?, format, lang))?;
-            (bytes, "saksi-detained".to_string())
-        }
+        } => ReportRequest::Detained(DetainedQuery {
+            affiliation: some(&affiliation),
+            category: some(&category),
+        }),
     };
-    let ext = match format {
-        Format::Html => "html",
-        Format::Csv => "csv",
-        Format::Json => "json",
-    };
-    let suggested = sanitize_file_name(&format!("{stem}.{ext}"));
+    let (format, lang) = (Format::parse(&format)?, Lang::parse(&lang)?);
+    let (bytes, name) = state.with_vault(|v| v.report_file(&request, format, lang))?;
+    let suggested = sanitize_file_name(&name);
     let Some(out) = dialogs::save_replacing(&app, &dialog_title(&title), &suggested)? else {
         return Ok(None);
     };

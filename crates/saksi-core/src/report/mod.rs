@@ -115,3 +115,37 @@ pub(crate) fn date_bound(d: &str, field: &str, lower: bool) -> Result<String> {
 pub(crate) fn given(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
+
+/// A report to save as a file: which one, and its query.
+#[derive(Debug, Clone)]
+pub enum ReportRequest {
+    Counts(CountsQuery),
+    Detained(DetainedQuery),
+}
+
+impl Vault {
+    /// The report as a file in `format` (labels in `lang`), with the file name to offer for it
+    /// (`saksi-counts-by-kind.html`, `saksi-detained.csv`…).
+    pub fn report_file(
+        &self,
+        request: &ReportRequest,
+        format: render::Format,
+        lang: Lang,
+    ) -> Result<(Vec<u8>, String)> {
+        let ext = match format {
+            render::Format::Html => "html",
+            render::Format::Csv => "csv",
+            render::Format::Json => "json",
+        };
+        Ok(match request {
+            ReportRequest::Counts(q) => (
+                self.render_report(&self.report_counts(q)?, format, lang)?,
+                format!("saksi-counts-by-{}.{ext}", q.by.as_str()),
+            ),
+            ReportRequest::Detained(q) => (
+                self.render_report(&self.detained_report(q)?, format, lang)?,
+                format!("saksi-detained.{ext}"),
+            ),
+        })
+    }
+}
