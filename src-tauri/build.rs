@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "report_counts",
     "report_detained",
     "report_timeline",
+    "report_detained_series",
     "report_save",
     "record_history",
     "person_duplicates",

@@ -171,6 +171,7 @@ fn main() {
             commands::reports::report_counts,
             commands::reports::report_detained,
             commands::reports::report_timeline,
+            commands::reports::report_detained_series,
             commands::reports::report_save,
             commands::records::record_history,
             commands::persons::person_duplicates,

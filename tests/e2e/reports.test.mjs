@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
+import { openIncident } from './lib/evidence-flows.mjs';
 
 test('counts by kind drill down to the incidents and save as one printable page', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saksi-e2e-reports-'));
@@ -52,6 +53,11 @@ test('counts by kind drill down to the incidents and save as one printable page'
 
     await s.click('#reports-tab-detained');
     await s.waitForText('#detained-count', '0', { what: 'nobody detained' });
+    await s.waitFor('#detained-chart', { what: 'the detained-over-time chart' });
+
+    await openIncident(s, 'Union leader arrested');
+    await s.click('#timeline-toggle');
+    await s.waitForText('#timeline-panel', '2014-01-04', { what: 'the incident on its timeline, dated' });
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });

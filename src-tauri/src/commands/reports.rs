@@ -4,8 +4,8 @@
 //! says so before saving.
 
 use saksi_core::report::{
-    CountsQuery, CountsReport, DetainedQuery, DetainedReport, Dimension, Format, Lang, Report,
-    ReportRequest, Timeline,
+    CountsQuery, CountsReport, DetainedQuery, DetainedReport, DetainedSeries, Dimension, Format,
+    Lang, Report, ReportRequest, Timeline,
 };
 use serde::Deserialize;
 use tauri::{AppHandle, State};
@@ -78,6 +78,18 @@ pub fn report_detained(
         category: some(&category),
     };
     state.with_vault(|v| v.detained_report(&q))
+}
+
+/// How many people were detained at the end of each month from `from` to `to` (YYYY-MM).
+#[tauri::command(async)]
+pub fn report_detained_series(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    category: Option<String>,
+) -> CmdResult<DetainedSeries> {
+    let category = some(&category);
+    state.with_vault(|v| v.detained_over_time(&from, &to, category.as_deref()))
 }
 
 /// The timeline of a person, or of an incident and the incidents linked to it.

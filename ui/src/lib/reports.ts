@@ -97,10 +97,43 @@ export type SaveRequest =
   | { report: 'counts'; query: CountsQuery }
   | { report: 'detained'; affiliation: string | null; category: string | null };
 
+export interface DetainedSeries {
+  rules: string[];
+  months: { month: string; detained: number }[];
+}
+
+export interface TimelineEntry {
+  date: { date?: string | null; precision?: string | null };
+  record_type: 'incident' | 'proceeding';
+  record_id: string;
+  kind: string;
+  title: string;
+  detail: string;
+  incident_id: string | null;
+}
+
+export interface TimelineData {
+  subject: 'person' | 'incident';
+  id: string;
+  name: string;
+  entries: TimelineEntry[];
+}
+
+/** The `n` months up to and including `now`'s, as YYYY-MM, oldest first. */
+export function lastMonths(n: number, now = new Date()): { from: string; to: string } {
+  const ym = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+  const start = new Date(now.getFullYear(), now.getMonth() - (n - 1), 1);
+  return { from: ym(start), to: ym(now) };
+}
+
 export const reports = {
   counts: (query: CountsQuery) => call<Report<CountsData>>('report_counts', { query }),
   detained: (affiliation: string | null, category: string | null) =>
     call<Report<DetainedData>>('report_detained', { affiliation, category }),
+  detainedSeries: (from: string, to: string, category: string | null) =>
+    call<DetainedSeries>('report_detained_series', { from, to, category }),
+  timeline: (subject: { person?: string; incident?: string }) =>
+    call<Report<TimelineData>>('report_timeline', { person: subject.person ?? null, incident: subject.incident ?? null }),
   save: (request: SaveRequest, format: 'html' | 'csv', lang: Lang, title: string) =>
     call<string | null>('report_save', { request, format, lang, title }),
 };

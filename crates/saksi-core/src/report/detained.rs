@@ -64,7 +64,7 @@ pub(crate) const RULES: &[&str] = &[
 ];
 
 /// How each proceeding kind changes custody: Some(true) starts, Some(false) ends.
-fn effects(conn: &Connection) -> Result<HashMap<String, Option<bool>>> {
+pub(crate) fn effects(conn: &Connection) -> Result<HashMap<String, Option<bool>>> {
     let mut stmt = conn.prepare("SELECT code, custody FROM vocab_proceeding_kind")?;
     let rows = stmt.query_map([], |r| {
         let c: String = r.get(1)?;

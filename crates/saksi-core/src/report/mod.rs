@@ -18,6 +18,7 @@ pub mod counts;
 pub mod detained;
 mod facts;
 pub mod render;
+pub mod series;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ pub mod timeline;
 pub use counts::{CountRow, CountsQuery, CountsReport, Dimension, GroupReport, GroupVictims};
 pub use detained::{DetainedPerson, DetainedQuery, DetainedReport};
 pub use render::{Format, Table};
+pub use series::{DetainedSeries, MonthCount};
 pub use tables::range as group_range_text;
 pub use text::Lang;
 pub use timeline::{Timeline, TimelineEntry};
