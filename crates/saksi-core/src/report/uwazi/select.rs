@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 use super::{Purpose, UwaziOptions};
 use crate::bundle::manifest::Withheld;
@@ -33,14 +33,16 @@ pub(super) struct IncidentRow {
     pub victim_count: i64,
     pub victim_categories: Vec<String>,
     pub perpetrator_types: Vec<String>,
-    /// (kind code, date, authority, charges) of each proceeding.
-    pub proceedings: Vec<(String, Option<String>, Option<String>, Option<String>)>,
+    pub proceedings: Vec<Proceeding>,
     /// Testimony bodies that may be carried (with the witness's name when consent allows it).
     pub testimonies: Vec<String>,
     /// The zip names of the attachments carried for this incident (its own and its
     /// testimonies').
     pub attachments: Vec<String>,
 }
+
+/// (kind code, date, authority, charges) of one proceeding.
+pub(super) type Proceeding = (String, Option<String>, Option<String>, Option<String>);
 
 /// One attachment to copy into the zip.
 pub(super) struct FileOut {
@@ -181,11 +183,8 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
             }
             row.victim_count += 1;
             match name {
-                Some(n) if names_allowed => {
-                    if !row.victims.contains(&n) {
-                        row.victims.push(n);
-                    }
-                }
+                Some(n) if names_allowed && !row.victims.contains(&n) => row.victims.push(n),
+                Some(_) if names_allowed => {}
                 Some(_) => names_withheld += 1,
                 None => {}
             }
@@ -364,19 +363,27 @@ fn person_in_scope(
     Ok(false)
 }
 
-/// How many contact details the people of the exported incidents have (none is exported).
+/// How many contact details the people of the exported incidents have (none is exported),
+/// each person counted once.
 fn contacts_of_victims(conn: &Connection, rows: &[IncidentRow]) -> Result<u64> {
-    let mut n = 0u64;
+    let mut people = BTreeSet::new();
+    let mut stmt = conn.prepare(
+        "SELECT person_id FROM involvement WHERE incident_id = ?1 AND person_id IS NOT NULL",
+    )?;
     for r in rows {
-        let c: Option<i64> = conn
-            .query_row(
-                "SELECT count(*) FROM person_contact WHERE person_id IN
-                   (SELECT person_id FROM involvement WHERE incident_id = ?1)",
-                [&r.id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        n += c.unwrap_or(0).max(0) as u64;
+        let found = stmt.query_map([&r.id], |row| row.get::<_, String>(0))?;
+        for p in found {
+            people.insert(p?);
+        }
+    }
+    let mut n = 0u64;
+    for p in &people {
+        let c: i64 = conn.query_row(
+            "SELECT count(*) FROM person_contact WHERE person_id = ?1",
+            [p],
+            |row| row.get(0),
+        )?;
+        n += c.max(0) as u64;
     }
     Ok(n)
 }
