@@ -312,7 +312,7 @@ fn a_restricted_incident_is_left_out_unless_asked() {
 }
 
 #[test]
-fn one_language_writes_plain_columns_and_an_existing_file_is_never_overwritten() {
+fn one_language_writes_plain_columns_and_refusals_write_nothing() {
     let f = fixture();
     let (_, zip) = export(
         &f.v,
@@ -358,6 +358,19 @@ fn one_language_writes_plain_columns_and_an_existing_file_is_never_overwritten()
     );
     f.v.run(&["report", "uwazi", "--out", "x.zip", "--purpose", "press"])
         .expect_error("unknown export purpose");
+    // An export is custody-logged, so a vault opened read-only cannot make one.
+    let ro = f.v.root().join("ro.zip");
+    f.v.run(&[
+        "--read-only",
+        "report",
+        "uwazi",
+        "--out",
+        ro.to_str().unwrap(),
+        "--purpose",
+        "legal",
+    ])
+    .expect_error("read-only");
+    assert!(!ro.exists(), "a refused export leaves no file");
 }
 
 #[test]
