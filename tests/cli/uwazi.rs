@@ -371,6 +371,17 @@ fn one_language_writes_plain_columns_and_refusals_write_nothing() {
     ])
     .expect_error("read-only");
     assert!(!ro.exists(), "a refused export leaves no file");
+    // A plaintext partial left by an export killed mid-way is removed by the next export to
+    // the same name.
+    let stale =
+        f.v.root()
+            .join(format!(".again.zip.{}.partial", "0".repeat(32)));
+    std::fs::write(&stale, NO_PUBLICATION).unwrap();
+    export(&f.v, "again.zip", &["--purpose", "publication"]);
+    assert!(
+        !stale.exists(),
+        "a stale plaintext partial must not outlive the next export"
+    );
 }
 
 #[test]

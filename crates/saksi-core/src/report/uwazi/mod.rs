@@ -108,7 +108,30 @@ impl Partial {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "uwazi.zip".into());
+        sweep(parent, &name);
         Partial(parent.join(format!(".{name}.{}.partial", Uuid::new_v4().simple())))
+    }
+}
+
+/// Removes what an export to the same name left when it was killed before it could clean up
+/// (`.NAME.<32 hex>.partial`): unlike a bundle's, an Uwazi partial is plaintext.
+fn sweep(parent: &Path, name: &str) {
+    let Ok(dir) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in dir.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else {
+            continue;
+        };
+        let stale = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".partial"))
+            .is_some_and(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()));
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
