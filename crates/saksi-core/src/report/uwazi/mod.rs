@@ -141,10 +141,25 @@ impl Drop for Partial {
     }
 }
 
-/// Every entry has the same fixed time (1980-01-01, the zip epoch) and permissions.
-fn entry_options(size: u64) -> SimpleFileOptions {
+/// Formats that are compressed already: deflating them again costs time and saves nothing.
+const STORED: &[&str] = &[
+    "jpg", "jpeg", "png", "gif", "webp", "heic", "heif", "mp4", "m4v", "mov", "mkv", "webm", "3gp",
+    "mp3", "m4a", "aac", "ogg", "opus", "amr", "zip", "gz", "7z", "rar", "xz", "docx", "xlsx",
+    "pptx", "odt",
+];
+
+/// Every entry has the same fixed time (1980-01-01, the zip epoch) and permissions; deflated
+/// unless its name says it is compressed already.
+fn entry_options(name: &str, size: u64) -> SimpleFileOptions {
+    let stored = name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| STORED.contains(&ext));
     SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_method(if stored {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        })
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644)
         .large_file(size >= u64::from(u32::MAX))
@@ -205,7 +220,7 @@ impl Vault {
 
             let file = crate::vault::create_private(&partial.0)?;
             let mut zip = zip::ZipWriter::new(file);
-            zip.start_file("import.csv", entry_options(csv.len() as u64))
+            zip.start_file("import.csv", entry_options("import.csv", csv.len() as u64))
                 .map_err(zip_error)?;
             zip.write_all(&csv)?;
             let mut files: Vec<(String, &select::FileOut)> = sel
@@ -215,7 +230,7 @@ impl Vault {
                 .collect();
             files.sort_by(|a, b| a.0.cmp(&b.0));
             for (name, f) in &files {
-                zip.start_file(name.as_str(), entry_options(f.size))
+                zip.start_file(name.as_str(), entry_options(name, f.size))
                     .map_err(zip_error)?;
                 copy_checked(vault, f, &mut zip)?;
             }
