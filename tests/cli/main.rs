@@ -74,3 +74,7 @@ mod scenario;
 // `incident|person|testimony add --jsonl`: JSON Lines in batches of 1,000 per transaction, one
 // custody entry per record, errors naming the line, a refused batch storing nothing.
 mod jsonl;
+
+// `saksi report uwazi` (issue 10): the Uwazi import zip read back, its CSV conventions, consent
+// per purpose (canaries), restricted incidents.
+mod uwazi;

@@ -1,5 +1,7 @@
 //! The clap types of `saksi report`: counts, detained, timeline, and their output options.
 
+use std::path::PathBuf;
+
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand)]
@@ -62,6 +64,28 @@ pub enum ReportCmd {
         json: bool,
         #[command(flatten)]
         out: ReportOut,
+    },
+    /// An Uwazi import zip (import.csv and the attachments it names) with only what consent
+    /// allows for PURPOSE. The zip is not encrypted.
+    Uwazi {
+        /// The zip to write (it must not exist).
+        #[arg(long, value_name = "FILE.zip")]
+        out: PathBuf,
+        /// publication (testimonies consented for publication) or legal (for legal proceedings).
+        #[arg(long, value_name = "PURPOSE")]
+        purpose: String,
+        /// The Uwazi collection's languages, its default first: en, km, fr (repeat the option or
+        /// separate by commas; default en,km,fr).
+        #[arg(long, value_name = "LANG", value_delimiter = ',')]
+        lang: Vec<String>,
+        /// Only this incident (repeat for several; default: all).
+        #[arg(long, value_name = "ID")]
+        incident: Vec<String>,
+        /// Also export incidents marked restricted.
+        #[arg(long)]
+        include_restricted: bool,
+        #[arg(long)]
+        json: bool,
     },
 }
 

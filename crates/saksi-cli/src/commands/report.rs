@@ -2,7 +2,9 @@
 //! report's data in JSON (`--json`), or as a whole report file (`--format json|csv|html`).
 
 use saksi_core::model::parse_id;
-use saksi_core::report::{CountsQuery, DetainedQuery, Dimension, Format, Lang, Report, Table};
+use saksi_core::report::{
+    CountsQuery, DetainedQuery, Dimension, Format, Lang, Purpose, Report, Table, UwaziOptions,
+};
 use saksi_core::vault::Vault;
 use serde::Serialize;
 
@@ -188,5 +190,75 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> anyhow::Result<()> {
             emit(bytes)?;
             lines.iter().try_for_each(line)
         }
+        ReportCmd::Uwazi {
+            out,
+            purpose,
+            lang,
+            incident,
+            include_restricted,
+            json,
+        } => uwazi(
+            ctx,
+            out,
+            purpose,
+            lang,
+            incident,
+            *include_restricted,
+            *json,
+        ),
     }
+}
+
+/// `saksi report uwazi`: the Uwazi zip, with what was left out and a plaintext warning.
+fn uwazi(
+    ctx: &Ctx,
+    out: &std::path::Path,
+    purpose: &str,
+    lang: &[String],
+    incident: &[String],
+    include_restricted: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    let opts = UwaziOptions {
+        out: out.to_path_buf(),
+        purpose: Purpose::parse(purpose)?,
+        langs: lang
+            .iter()
+            .map(|l| Lang::parse(l))
+            .collect::<Result<_, _>>()?,
+        incidents: incident
+            .iter()
+            .map(|i| parse_id("incident", i))
+            .collect::<Result<_, _>>()?,
+        include_restricted,
+    };
+    let s = ctx.with_vault(|v| Ok(v.export_uwazi(&opts)?))?;
+    output::note(
+        "note",
+        &format!(
+            "{} is not encrypted: it holds the exported records and files in plaintext; keep it safe or delete it once imported",
+            s.out
+        ),
+    );
+    output::show(json, &s, |s| {
+        line(format!(
+            "Uwazi zip written to {} ({} bytes, SHA-256 {})",
+            s.out, s.bytes, s.sha256
+        ))?;
+        line(format!(
+            "for {}: {} incidents, {} testimonies, {} attachments; languages {}",
+            s.purpose.as_str(),
+            s.incidents,
+            s.testimonies,
+            s.attachments,
+            s.langs.join(", ")
+        ))?;
+        for w in &s.withheld {
+            line(format!(
+                "left out: {} {} — {}",
+                w.count, w.record_type, w.reason
+            ))?;
+        }
+        Ok(())
+    })
 }

@@ -63,6 +63,10 @@ pub enum Action {
     RecoveryKeyRemoved,
     PassphraseReset,
     BackupMade,
+    /// An Uwazi zip was written (issue 10): without a subject, `content_hash` is the zip's
+    /// SHA-256 and `details` the purpose, counts and what was withheld; with an attachment as
+    /// subject, that attachment went into the zip (`details`: the zip's SHA-256).
+    UwaziExport,
 }
 
 impl Action {
@@ -88,6 +92,7 @@ impl Action {
             Action::RecoveryKeyRemoved => "recovery_key_removed",
             Action::PassphraseReset => "passphrase_reset",
             Action::BackupMade => "backup_made",
+            Action::UwaziExport => "uwazi_export",
         }
     }
 

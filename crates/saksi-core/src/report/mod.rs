@@ -24,6 +24,8 @@ mod tables;
 mod tests;
 pub mod text;
 pub mod timeline;
+// The Uwazi CSV+zip export (issue 10).
+pub mod uwazi;
 
 pub use counts::{CountRow, CountsQuery, CountsReport, Dimension, GroupReport, GroupVictims};
 pub use detained::{DetainedPerson, DetainedQuery, DetainedReport};
@@ -32,6 +34,7 @@ pub use series::{DetainedSeries, MonthCount};
 pub use tables::range as group_range_text;
 pub use text::Lang;
 pub use timeline::{Timeline, TimelineEntry};
+pub use uwazi::{Purpose, UwaziOptions, UwaziSummary};
 
 /// A report as it is shown, saved or printed: the data and what it rests on.
 #[derive(Debug, Clone, Serialize)]
