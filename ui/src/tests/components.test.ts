@@ -25,7 +25,7 @@ describe('Unlock screen', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('Wrong passphrase');
-    expect(invoke).toHaveBeenCalledWith('vault_unlock', { passphrase: 'not it at all' });
+    expect(invoke).toHaveBeenCalledWith('vault_unlock', { passphrase: 'not it at all', readOnly: false });
     expect(onunlocked).not.toHaveBeenCalled();
     expect((screen.getByLabelText('Passphrase') as HTMLInputElement).value, 'the field is cleared').toBe('');
   });

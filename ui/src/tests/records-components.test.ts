@@ -119,6 +119,7 @@ describe('PersonPage', () => {
     handlers.person_proceedings = () => [
       { id: 'r1', person_id: 'p1', incident_id: null, kind: 'arrest', date: { date: '2024-03-16', precision: 'day' }, detention_place: 'Prey Sar', notes: '' },
     ];
+    handlers.person_merge_group = () => ({ identity_id: 'p1', members: [{ id: 'p1', name: 'Sok Chan', device_id: 'd1', merged: null }] });
     const { container } = render(PersonPage, { id: 'p1', onback: () => {}, onopenincident: () => {} });
     const status = await screen.findByText('Detained now');
     expect(status.closest('#detention-status')?.textContent).toContain('Arrest on 2024-03-16');
@@ -127,6 +128,7 @@ describe('PersonPage', () => {
     expect(screen.getByText('Free Trade Union')).toBeTruthy();
     expect(screen.getByText('Victim')).toBeTruthy();
     expect(container.querySelector('img'), 'names are text, never HTML').toBeNull();
+    expect(container.querySelector('#person-merge-group'), 'a person never merged shows no merge group').toBeNull();
   });
 });
 
