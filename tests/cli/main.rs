@@ -74,3 +74,8 @@ mod scenario;
 // `incident|person|testimony add --jsonl`: JSON Lines in batches of 1,000 per transaction, one
 // custody entry per record, errors naming the line, a refused batch storing nothing.
 mod jsonl;
+
+// `saksi case` (issue 11): case files and court folders; the folder is byte-identical for the
+// same case, and every command of its VERIFY.txt passes with the real sha256sum, minisign and
+// jq, and fails once one byte of one exhibit changes.
+mod case;

@@ -25,6 +25,9 @@ pub enum CaseError {
     #[error("this case has no exhibits yet: add items to it first")]
     NoExhibits,
 
+    #[error("no exhibit of this case belongs to an incident, so there is nothing to put in a bundle; nothing was written")]
+    NoIncidents,
+
     #[error(
         "the folder {0} exists and is not empty: choose a new or empty folder; nothing was written"
     )]
@@ -48,6 +51,7 @@ impl CaseError {
             CaseError::NothingToAdd { .. } => "case_nothing_to_add",
             CaseError::TooManyExhibits { .. } => "case_too_many_exhibits",
             CaseError::NoExhibits => "case_no_exhibits",
+            CaseError::NoIncidents => "case_no_incidents",
             CaseError::FolderNotEmpty(_) => "case_folder_not_empty",
             CaseError::ExhibitGone { .. } => "case_exhibit_gone",
             CaseError::ExhibitAltered { .. } => "case_exhibit_altered",

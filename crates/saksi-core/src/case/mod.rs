@@ -8,6 +8,7 @@
 //! `verify_text.rs`: the folder's `VERIFY.txt`.
 
 mod error;
+mod export;
 mod folder;
 mod html;
 mod list;
