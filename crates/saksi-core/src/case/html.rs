@@ -31,6 +31,9 @@ const L_CHECK: (&str, &str) = (
 );
 
 fn both(l: (&str, &str)) -> String {
+    if l.0 == l.1 {
+        return escape(l.0);
+    }
     format!("{} <span lang=\"km\">{}</span>", escape(l.0), escape(l.1))
 }
 

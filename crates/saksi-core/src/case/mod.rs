@@ -73,6 +73,7 @@ pub fn exhibit_label(number: i64) -> String {
 impl Vault {
     /// Makes a new, empty case file; logs `case_created`.
     pub fn case_create(&mut self, title: &str) -> Result<CaseFile> {
+        self.writable()?;
         let title = title.trim();
         if title.is_empty() || title.chars().count() > MAX_TITLE {
             return Err(CaseError::BadTitle { max: MAX_TITLE }.into());
@@ -113,6 +114,7 @@ impl Vault {
         id: &Uuid,
         description: Option<&str>,
     ) -> Result<Vec<Exhibit>> {
+        self.writable()?;
         let case_id = case.to_string();
         case_file(self, case)?;
         let description = description.map(str::trim).map(str::to_string);

@@ -192,3 +192,74 @@ fn case_entries_stay_in_this_vault_when_a_bundle_is_made() {
         "a lawyer's case entries are never carried in a bundle"
     );
 }
+
+#[test]
+fn a_case_bundle_holds_the_incidents_of_its_exhibits_and_no_other() {
+    let testutil::World {
+        tmp,
+        mut mon,
+        mut hq,
+    } = testutil::world();
+    let inc = testutil::incident(&mut mon, "arrest");
+    let a = photo(&mut mon, &inc, "a.jpg", b"photo");
+    let other = testutil::incident(&mut mon, "not in the case");
+    photo(&mut mon, &other, "b.jpg", b"other photo");
+    let cid = id(&mon.case_create("Case").unwrap().id);
+    let err = mon
+        .case_export(&cid, &["hq".into()], tmp.path().join("empty.saksi"))
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        "case_no_exhibits",
+        "an empty case exports nothing: {err}"
+    );
+    mon.case_add(&cid, &id(&a), None).unwrap();
+    let out = tmp.path().join("case.saksi");
+    mon.case_export(&cid, &["hq".into()], out.clone()).unwrap();
+    crate::bundle::import::import(&mut hq, &out, None).unwrap();
+    assert!(
+        hq.incidents().get(&inc).is_ok(),
+        "the case's incident travels in its bundle"
+    );
+    assert!(
+        hq.incidents().get(&other).is_err(),
+        "an incident with no exhibit in the case stays out of its bundle"
+    );
+    assert_eq!(
+        evidence::get(&hq, &id(&a)).unwrap().sha256,
+        evidence::get(&mon, &id(&a)).unwrap().sha256,
+        "the exhibit's item arrives byte for byte"
+    );
+}
+
+#[test]
+fn every_case_write_is_refused_read_only_and_writes_no_folder() {
+    let (t, mut v) = testutil::vault();
+    let inc = testutil::incident(&mut v, "arrest");
+    let a = photo(&mut v, &inc, "a.jpg", b"photo");
+    let cid = id(&v.case_create("Case").unwrap().id);
+    v.case_add(&cid, &id(&a), None).unwrap();
+    let dir = v.dir().to_path_buf();
+    v.lock().unwrap();
+    let mut ro = Vault::open_read_only(&dir, &testutil::pass()).unwrap();
+    assert_eq!(
+        ro.case_create("Another").unwrap_err().kind(),
+        "vault_read_only"
+    );
+    assert_eq!(
+        ro.case_add(&cid, &inc, None).unwrap_err().kind(),
+        "vault_read_only"
+    );
+    let out = t.path().join("court");
+    assert_eq!(
+        ro.case_court_folder(&cid, &out).unwrap_err().kind(),
+        "vault_read_only",
+        "a court folder is refused read-only: its extractions could not be logged"
+    );
+    assert!(!out.exists(), "a refused court folder writes nothing");
+    assert_eq!(
+        ro.case_show(&cid).unwrap().exhibits.len(),
+        1,
+        "a case can still be read"
+    );
+}
