@@ -25,6 +25,7 @@
 //! - [`model`]: one module per record type and the vocabularies; `records.rs`: the handles and
 //!   `Vault::write`, the one transaction helper.
 //! - [`search`], [`evidence`], [`custody`], [`device`], [`report`], [`verify`], [`prefs`].
+//! - [`case`]: case files for a court: exhibits, the exhibit list, the court folder.
 //! - [`history`]: every version of every record (snapshots named by their custody entries) and
 //!   field diffs; `vault/read_only.rs`: opening a vault so that no byte of it changes.
 //! - [`crypto`]: cryptographic encodings in one place ([`crypto::minisign`]).
