@@ -78,3 +78,7 @@ mod jsonl;
 // `saksi report uwazi` (issue 10): the Uwazi import zip read back, its CSV conventions, consent
 // per purpose (canaries), restricted incidents.
 mod uwazi;
+// `saksi case` (issue 11): case files and court folders; the folder is byte-identical for the
+// same case, and every command of its VERIFY.txt passes with the real sha256sum, minisign and
+// jq, and fails once one byte of one exhibit changes.
+mod case;

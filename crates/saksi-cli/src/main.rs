@@ -94,5 +94,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             json,
         } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
         Command::History { id, json } => history::history(ctx, id, *json),
+        // Case files (issue 11).
+        Command::Case(c) => commands::case::run(ctx, c),
     }
 }

@@ -143,6 +143,11 @@ pub enum Error {
     /// Merging persons: see [`crate::model::person_merge::MergeError`].
     #[error(transparent)]
     Merge(#[from] crate::model::person_merge::MergeError),
+
+    // Case files (issue 11).
+    /// Case files and court folders: see [`crate::case::CaseError`].
+    #[error(transparent)]
+    Case(#[from] crate::case::CaseError),
 }
 
 impl Error {
@@ -183,6 +188,7 @@ impl Error {
             Error::Export(e) => e.kind(),
             Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
+            Error::Case(e) => e.kind(),
         }
     }
 

@@ -97,6 +97,8 @@ pub mod verify;
 // Issue 10a: name matching and duplicate suggestions; text folding for matching.
 pub mod names;
 pub mod text;
+// Issue 11: case files and court folders.
+pub mod case;
 
 pub use error::{Error, Result};
 pub use records::*;

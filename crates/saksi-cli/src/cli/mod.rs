@@ -7,8 +7,11 @@ use clap::{Args, Parser, Subcommand};
 
 mod bundle;
 mod report;
+// Case files (issue 11).
+mod case;
 
 pub use bundle::*;
+pub use case::*;
 pub use report::*;
 #[derive(Parser)]
 #[command(
@@ -163,6 +166,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    // Case files (issue 11).
+    /// Case files for a court: new, add, list, show, folder, export.
+    #[command(subcommand)]
+    Case(CaseCmd),
 }
 
 #[derive(Subcommand)]

@@ -17,6 +17,8 @@ pub mod vault;
 pub mod recovery;
 // Reports (issue 10c).
 pub mod report;
+// Case files (issue 11).
+pub mod case;
 
 use std::path::{Path, PathBuf};
 

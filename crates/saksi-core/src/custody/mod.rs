@@ -67,6 +67,14 @@ pub enum Action {
     /// SHA-256 and `details` the purpose, counts and what was withheld; with an attachment as
     /// subject, that attachment went into the zip (`details`: the zip's SHA-256).
     UwaziExport,
+    // Case files (issue 11). Case entries are a lawyer's work and stay in this vault.
+    /// A case file made (`content_hash`: SHA-256 of its id, title, time and device as JSON).
+    CaseCreated,
+    /// An item numbered as an exhibit of a case (`details`: the case id and exhibit number).
+    CaseExhibit,
+    /// An item written, decrypted and hash-checked, into a court folder (`details`: the case
+    /// and exhibit); left out of the folder's own `custody.jsonl` so that folders reproduce.
+    CaseFolderExtract,
 }
 
 impl Action {
@@ -93,14 +101,22 @@ impl Action {
             Action::PassphraseReset => "passphrase_reset",
             Action::BackupMade => "backup_made",
             Action::UwaziExport => "uwazi_export",
+            Action::CaseCreated => "case_created",
+            Action::CaseExhibit => "case_exhibit",
+            Action::CaseFolderExtract => "case_folder_extract",
         }
     }
 
     /// Whether entries of this action (named as stored) stay in this vault: person merges are
     /// HQ's own analysis, and their details name a second person who may be withheld from the
     /// bundle (consent) and a reason that may name them.
+    /// Case files are a lawyer's work product: they name what a lawyer chose for a court.
     pub(crate) fn stays_local(action: &str) -> bool {
-        action == Action::PersonMerge.as_str() || action == Action::PersonUnmerge.as_str()
+        action == Action::PersonMerge.as_str()
+            || action == Action::PersonUnmerge.as_str()
+            || action == Action::CaseCreated.as_str()
+            || action == Action::CaseExhibit.as_str()
+            || action == Action::CaseFolderExtract.as_str()
     }
 }
 

@@ -206,7 +206,19 @@ const FONTS: &[(&str, u16, &str, &[u8])] = &[
     ),
 ];
 
-const CSS: &str = "body{font-family:'Noto Sans','Noto Sans Khmer',sans-serif;font-size:11pt;color:#1d1b16;margin:2em;line-height:1.5}
+/// The `@font-face` rules of the bundled fonts, as data: URIs (also used by the exhibit list).
+pub(crate) fn font_faces() -> String {
+    let mut fonts = String::new();
+    for (family, weight, range, bytes) in FONTS {
+        fonts.push_str(&format!(
+            "@font-face{{font-family:'{family}';font-weight:{weight};font-style:normal;unicode-range:{range};src:url(data:font/woff2;base64,{}) format('woff2')}}\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ));
+    }
+    fonts
+}
+
+pub(crate) const CSS: &str = "body{font-family:'Noto Sans','Noto Sans Khmer',sans-serif;font-size:11pt;color:#1d1b16;margin:2em;line-height:1.5}
 h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.1em;margin:1.4em 0 .4em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #b9b3a5;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#eee9dd}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.total td{font-weight:700;border-top:2px solid #1d1b16}
@@ -216,13 +228,7 @@ code{font-size:.85em}ol.rules li{margin:.2em 0}
 
 fn html<T: Serialize>(report: &Report<T>, table: &dyn Table, tr: &Tr) -> String {
     let w = tr.w;
-    let mut fonts = String::new();
-    for (family, weight, range, bytes) in FONTS {
-        fonts.push_str(&format!(
-            "@font-face{{font-family:'{family}';font-weight:{weight};font-style:normal;unicode-range:{range};src:url(data:font/woff2;base64,{}) format('woff2')}}\n",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        ));
-    }
+    let fonts = font_faces();
     let filters = if report.filters.is_empty() {
         escape(w.none)
     } else {
