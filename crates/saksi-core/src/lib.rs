@@ -85,6 +85,8 @@ pub mod verify;
 // Issue 10a: name matching and duplicate suggestions; text folding for matching.
 pub mod names;
 pub mod text;
+// Issue 11: annotations and review mode.
+pub mod annotation;
 
 pub use error::{Error, Result};
 pub use records::*;

@@ -63,6 +63,11 @@ pub enum Action {
     RecoveryKeyRemoved,
     PassphraseReset,
     BackupMade,
+    // Annotations and review mode (issue 11).
+    /// Review mode switched on or off (`details`: `{"on": true|false}`).
+    ReviewMode,
+    /// A term added to a vocabulary (`details`: the vocabulary and code).
+    VocabAdded,
 }
 
 impl Action {
@@ -88,6 +93,8 @@ impl Action {
             Action::RecoveryKeyRemoved => "recovery_key_removed",
             Action::PassphraseReset => "passphrase_reset",
             Action::BackupMade => "backup_made",
+            Action::ReviewMode => "review_mode",
+            Action::VocabAdded => "vocab_added",
         }
     }
 
