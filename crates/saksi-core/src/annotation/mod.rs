@@ -26,6 +26,8 @@ mod provision;
 pub mod review;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bundle;
 
 pub use provision::ProvisionInput;
 
