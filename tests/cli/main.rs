@@ -74,3 +74,6 @@ mod scenario;
 // `incident|person|testimony add --jsonl`: JSON Lines in batches of 1,000 per transaction, one
 // custody entry per record, errors naming the line, a refused batch storing nothing.
 mod jsonl;
+
+// Annotations and review mode (issue 11).
+mod annotate;

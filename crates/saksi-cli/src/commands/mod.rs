@@ -17,6 +17,8 @@ pub mod vault;
 pub mod recovery;
 // Reports (issue 10c).
 pub mod report;
+// Annotations and review mode (issue 11).
+pub mod annotation;
 
 use std::path::{Path, PathBuf};
 

@@ -76,6 +76,11 @@ fn a_lawyers_annotation_reaches_hq_signed_by_the_lawyers_device_and_merges_like_
     let h = crate::history::history(&hq, &a).unwrap();
     assert_eq!(h.versions.len(), 1, "HQ keeps the version in its history");
     assert_eq!(h.versions[0].device_id, lawyer.device().id());
+    assert_eq!(
+        h.versions[0].custody,
+        crate::history::Custody::Agrees,
+        "the lawyer's signed custody entry for the version travelled with it and agrees"
+    );
 
     // The lawyer edits: a fast-forward at HQ.
     lawyer
