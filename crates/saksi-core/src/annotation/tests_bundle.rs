@@ -135,6 +135,78 @@ fn a_lawyers_annotation_reaches_hq_signed_by_the_lawyers_device_and_merges_like_
         "HQ's reading",
         "HQ's version stays until resolved"
     );
+    let c = bundle::conflicts(&hq).unwrap();
+    let c = c
+        .iter()
+        .find(|c| c.record_type == "annotation")
+        .expect("the conflict is listed");
+    bundle::conflict::resolve(&mut hq, &c.id, bundle::conflict::Resolution::TakeIncoming).unwrap();
+    let settled = hq.annotation(&a).unwrap();
+    assert_eq!(
+        settled.note, "The lawyer's reading",
+        "taking the incoming copy applies it"
+    );
+    assert!(
+        settled.tags.is_empty(),
+        "with the incoming copy's tags (none)"
+    );
+}
+
+#[test]
+fn an_annotation_on_an_attachment_travels_and_one_on_a_withheld_testimony_stays() {
+    let w = world();
+    let (tmp, mut mon, mut hq) = (w.tmp, w.mon, w.hq);
+    let inc = incident(&mut mon, "Eviction");
+    let f = tmp.path().join("photo.txt");
+    std::fs::write(&f, b"a photo").unwrap();
+    let att = crate::evidence::intake_path(&mut mon, RecordType::Incident, &inc, &f).unwrap();
+    let att = Subject::new(RecordType::Attachment, att.attachment.id.parse().unwrap()).unwrap();
+    let on_att = mon
+        .annotate(
+            &att,
+            &AnnotationInput {
+                note: "metadata checked".into(),
+                tags: vec!["iccpr_21".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let t = mon
+        .testimonies_mut()
+        .add(&crate::model::TestimonyInput {
+            incident_id: inc.to_string(),
+            body: "not for HQ".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let secret = Subject::new(RecordType::Testimony, t).unwrap();
+    mon.annotate(
+        &secret,
+        &AnnotationInput {
+            note: "stays here".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let s = send(&mut mon, &mut hq, "hq", tmp.path());
+    assert_eq!(
+        count(&s.added),
+        1,
+        "only the annotation whose subject travels is sent: {s:?}"
+    );
+    assert_eq!(
+        hq.annotations_for(&att)
+            .unwrap()
+            .iter()
+            .map(|a| a.id.clone())
+            .collect::<Vec<_>>(),
+        [on_att.to_string()],
+        "an annotation on an attachment arrives with it"
+    );
+    assert!(
+        hq.annotations_for(&secret).unwrap().is_empty(),
+        "the withheld testimony's annotation stays on the monitor"
+    );
 }
 
 #[test]
