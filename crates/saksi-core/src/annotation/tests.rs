@@ -348,4 +348,14 @@ fn a_read_only_vault_refuses_annotations() {
         ro.set_review_mode(true).unwrap_err().kind(),
         "vault_read_only"
     );
+    let p = ProvisionInput {
+        code: "kh_cc_523".into(),
+        label_en: "Art. 523".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        ro.add_legal_provision(&p).unwrap_err().kind(),
+        "vault_read_only",
+        "a read-only vault refuses new provisions too"
+    );
 }
