@@ -114,7 +114,7 @@ pub enum Command {
     },
     /// Every version kept of a record: who, when, which device, and what changed.
     History {
-        /// The id of an incident, person, testimony, proceeding or intervention.
+        /// The id of an incident, person, testimony, proceeding, intervention or annotation.
         id: String,
         #[arg(long)]
         json: bool,
