@@ -82,3 +82,5 @@ mod uwazi;
 // same case, and every command of its VERIFY.txt passes with the real sha256sum, minisign and
 // jq, and fails once one byte of one exhibit changes.
 mod case;
+// Annotations and review mode (issue 11).
+mod annotate;

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command};
-use commands::{bundle, evidence, history, records, recovery, vault, Ctx};
+use commands::{annotation, bundle, evidence, history, records, recovery, vault, Ctx};
 
 fn main() -> ExitCode {
     if let Err(e) = saksi_core::process::harden() {
@@ -96,5 +96,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::History { id, json } => history::history(ctx, id, *json),
         // Case files (issue 11).
         Command::Case(c) => commands::case::run(ctx, c),
+        // Annotations and review mode (issue 11).
+        Command::Annotate(a) => annotation::annotate(ctx, a),
+        Command::Annotations { id, json } => annotation::list(ctx, id, *json),
+        Command::ReviewMode { state, json } => {
+            annotation::review_mode(ctx, state.as_deref(), *json)
+        }
+        Command::VocabAdd(a) => annotation::vocab_add(ctx, a),
     }
 }

@@ -127,6 +127,7 @@ pub fn hint(e: &anyhow::Error) -> Option<&'static str> {
         "bundle_no_hq_key" => "run `saksi keygen`, or pass --identity FILE",
         "bundle_hq_key_exists" => "`saksi hq-key` prints it",
         "bundle_unknown_recipient" => "`saksi recipient add NAME --card FILE` registers it",
+        "vault_review_mode" => "`saksi review-mode off` switches review mode off",
         _ => return None,
     })
 }

@@ -115,6 +115,11 @@ pub enum Error {
     #[error("this vault is open read-only")]
     ReadOnly,
 
+    /// A change to a record or to evidence asked of a vault in review mode (issue 11): there
+    /// only annotations and custody entries are written.
+    #[error("this vault is in review mode: records and evidence cannot be changed here, only annotated; switch review mode off first (nothing was changed)")]
+    ReviewMode,
+
     /// A read-only open of a vault whose schema this Saksi would first have to upgrade (a write).
     #[error("this vault was made by an older Saksi (schema {found}, this one reads {supported}) and must be upgraded before it can be opened read-only: open it once normally; nothing was changed")]
     ReadOnlyNeedsUpgrade { found: i64, supported: i64 },
@@ -181,6 +186,7 @@ impl Error {
             Error::BadBackup(_) => "bad_backup",
             Error::WrongBackupSecret => "wrong_backup_secret",
             Error::ReadOnly => "vault_read_only",
+            Error::ReviewMode => "vault_review_mode",
             Error::ReadOnlyNeedsUpgrade { .. } => "vault_read_only_needs_upgrade",
             Error::ReadOnlyUnsettled => "vault_read_only_unsettled",
             Error::Bundle(e) => e.kind(),

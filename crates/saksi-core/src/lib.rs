@@ -99,6 +99,8 @@ pub mod names;
 pub mod text;
 // Issue 11: case files and court folders.
 pub mod case;
+// Issue 11: annotations and review mode.
+pub mod annotation;
 
 pub use error::{Error, Result};
 pub use records::*;

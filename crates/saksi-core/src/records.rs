@@ -164,7 +164,7 @@ impl Incidents<'_> {
 impl IncidentsMut<'_> {
     /// Adds an incident with the people, acts and proceedings in `input`, all or nothing.
     pub fn add(&mut self, input: &IncidentInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| add_incident(tx, dev, input))
+        self.0.write_records(|tx, dev| add_incident(tx, dev, input))
     }
 
     /// Applies a whole edit of a stored incident in one transaction: its own fields, kinds and
@@ -172,7 +172,7 @@ impl IncidentsMut<'_> {
     /// new people. One `record_edited` custody entry for the incident (plus `record_created` for
     /// each new person) and one version bump; all or nothing. A stale `version` is refused.
     pub fn edit(&mut self, id: &Uuid, edit: &IncidentEdit) -> Result<()> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             let people = model::incident::edit(tx, dev.id(), id, edit)?;
             for pid in people.values() {
                 let p = model::person::load(tx, pid)?;
@@ -185,7 +185,7 @@ impl IncidentsMut<'_> {
 
     /// Replaces the incident's own fields, kinds and links.
     pub fn update(&mut self, id: &Uuid, input: &IncidentInput) -> Result<()> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             model::incident::update(tx, dev.id(), id, input)?;
             let inc = model::incident::load(tx, id)?;
             log_created(tx, dev, "incident", id, &inc, Action::RecordEdited)
@@ -194,7 +194,7 @@ impl IncidentsMut<'_> {
 
     /// Removes an act from its incident (the person stays).
     pub fn remove_involvement(&mut self, involvement: &Uuid) -> Result<()> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             let incident: Option<String> = tx
                 .query_row(
                     "SELECT incident_id FROM involvement WHERE id = ?1",
@@ -224,7 +224,7 @@ impl IncidentsMut<'_> {
         person: Option<&Uuid>,
         input: &InvolvementInput,
     ) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             let id = model::incident::insert_involvement(tx, dev.id(), incident, person, input)?;
             let inc = model::incident::load(tx, incident)?;
             log_created(tx, dev, "incident", incident, &inc, Action::RecordEdited)?;
@@ -281,7 +281,7 @@ impl Persons<'_> {
 
 impl PersonsMut<'_> {
     pub fn add(&mut self, input: &PersonInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| add_person(tx, dev, input))
+        self.0.write_records(|tx, dev| add_person(tx, dev, input))
     }
     pub fn update(&mut self, id: &Uuid, input: &PersonInput) -> Result<()> {
         self.edit(id, None, input)
@@ -290,7 +290,7 @@ impl PersonsMut<'_> {
     /// Replaces all of the person's fields, refusing when `version` (the version the edit was
     /// made from) is given and is no longer the stored one.
     pub fn edit(&mut self, id: &Uuid, version: Option<i64>, input: &PersonInput) -> Result<()> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             check_version(tx, Stored::Person, id, version)?;
             model::person::update(tx, dev.id(), id, input)?;
             let p = model::person::load(tx, id)?;
@@ -313,7 +313,8 @@ impl Testimonies<'_> {
 
 impl TestimoniesMut<'_> {
     pub fn add(&mut self, input: &TestimonyInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| add_testimony(tx, dev, input))
+        self.0
+            .write_records(|tx, dev| add_testimony(tx, dev, input))
     }
 
     /// Replaces the testimony's fields, consent included.
@@ -324,7 +325,7 @@ impl TestimoniesMut<'_> {
     /// Replaces the testimony's fields, refusing when `version` (the version the edit was made
     /// from) is given and is no longer the stored one.
     pub fn edit(&mut self, id: &Uuid, version: Option<i64>, input: &TestimonyInput) -> Result<()> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             check_version(tx, Stored::Testimony, id, version)?;
             model::testimony::update(tx, dev.id(), id, input)?;
             let t = model::testimony::load(tx, id)?;
@@ -344,7 +345,7 @@ impl Proceedings<'_> {
 
 impl ProceedingsMut<'_> {
     pub fn add(&mut self, input: &ProceedingInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             let id = model::proceeding::insert_standalone(tx, dev.id(), input)?;
             let p = model::proceeding::load(tx, &id)?;
             log_created(tx, dev, "proceeding", &id, &p, Action::RecordCreated)?;
@@ -367,7 +368,7 @@ impl Interventions<'_> {
 
 impl InterventionsMut<'_> {
     pub fn add(&mut self, input: &InterventionInput) -> Result<Uuid> {
-        self.0.write(|tx, dev| {
+        self.0.write_records(|tx, dev| {
             let id = model::intervention::insert(tx, dev.id(), input)?;
             let i = model::intervention::load(tx, &id)?;
             log_created(tx, dev, "intervention", &id, &i, Action::RecordCreated)?;

@@ -66,7 +66,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Controlled vocabularies with their English, Khmer and French labels.
     Vocab {
-        /// incident_kind, role, proceeding_kind or intervention_kind
+        /// incident_kind, role, proceeding_kind, intervention_kind, person_category or
+        /// legal_provision
         name: String,
         #[arg(long)]
         json: bool,
@@ -116,11 +117,30 @@ pub enum Command {
     },
     /// Every version kept of a record: who, when, which device, and what changed.
     History {
-        /// The id of an incident, person, testimony, proceeding or intervention.
+        /// The id of an incident, person, testimony, proceeding, intervention or annotation.
         id: String,
         #[arg(long)]
         json: bool,
     },
+    // Annotations and review mode (issue 11).
+    /// Annotate a record or attachment: a note, legal-provision tags, the reviewed mark.
+    Annotate(AnnotateArgs),
+    /// The annotations on a record or attachment, oldest first.
+    Annotations {
+        /// The id of the record or attachment.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review mode: records and evidence cannot be changed, only annotated (no argument: show it).
+    ReviewMode {
+        #[arg(value_parser = ["on", "off"])]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a term to a vocabulary (legal_provision only).
+    VocabAdd(VocabAddArgs),
     /// Bundles: keygen, hq-key, recipient, trust, export, import, receipt, purge, conflict.
     #[command(flatten)]
     Bundle(BundleCmd),
@@ -371,4 +391,47 @@ pub enum RecoveryCmd {
     },
     /// Remove the recovery key: it no longer opens the vault.
     Remove,
+}
+
+// Annotations (issue 11).
+#[derive(Args)]
+pub struct AnnotateArgs {
+    /// The record or attachment to annotate (with --edit: the annotation to change).
+    pub id: String,
+    /// The note (free text).
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// A legal-provision code (`saksi vocab legal_provision`); repeat for several.
+    #[arg(long = "tag", value_name = "CODE")]
+    pub tags: Vec<String>,
+    /// Mark the record as reviewed (by --reviewer, else this device's name).
+    #[arg(long)]
+    pub reviewed: bool,
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
+    /// Replace the annotation ID's note, tags and mark instead of adding one.
+    #[arg(long)]
+    pub edit: bool,
+    /// With --edit: the version the edit was made from (refused if it is no longer the stored one).
+    #[arg(long, value_name = "N", requires = "edit")]
+    pub version: Option<i64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct VocabAddArgs {
+    /// The vocabulary: legal_provision.
+    pub vocabulary: String,
+    /// The new code: lowercase letters, digits and `_` (e.g. kh_cc_523).
+    pub code: String,
+    /// The English label.
+    #[arg(long)]
+    pub en: String,
+    /// The Khmer label (default: the English one).
+    #[arg(long, default_value = "")]
+    pub km: String,
+    /// The French label (default: the English one).
+    #[arg(long, default_value = "")]
+    pub fr: String,
 }

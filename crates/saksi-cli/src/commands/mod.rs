@@ -19,6 +19,8 @@ pub mod recovery;
 pub mod report;
 // Case files (issue 11).
 pub mod case;
+// Annotations and review mode (issue 11).
+pub mod annotation;
 
 use std::path::{Path, PathBuf};
 

@@ -42,7 +42,7 @@ impl Resolution {
 
 /// Resolves one open conflict, in one transaction.
 pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<()> {
-    vault.write(|tx, dev| {
+    vault.write_records(|tx, dev| {
         type Row = (String, String, String, Option<i64>, Option<i64>);
         let row: Option<Row> = tx
             .query_row(

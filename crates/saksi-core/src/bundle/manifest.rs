@@ -26,6 +26,7 @@ pub const RECORD_TYPES: &[&str] = &[
     "testimony",
     "intervention",
     "attachment",
+    "annotation",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -62,7 +63,7 @@ pub struct Withheld {
     pub record_type: String,
     pub count: u64,
     /// Stable, for programs and translations: `no_consent`, `witness_only`,
-    /// `attachment_of_withheld`, `contacts`.
+    /// `attachment_of_withheld`, `contacts`, `annotation_of_withheld`.
     pub code: String,
     /// For people reading the manifest.
     pub reason: String,
@@ -186,7 +187,7 @@ pub enum EntryName {
     File { id: Uuid },
 }
 
-fn canonical_uuid(s: &str) -> Option<Uuid> {
+pub(crate) fn canonical_uuid(s: &str) -> Option<Uuid> {
     let u = Uuid::parse_str(s).ok()?;
     (u.to_string() == s).then_some(u)
 }

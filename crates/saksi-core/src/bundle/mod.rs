@@ -26,7 +26,7 @@ pub mod keys;
 pub(crate) mod lineage;
 pub mod manifest;
 pub mod receipt;
-mod rows;
+pub(crate) mod rows;
 mod stream;
 #[cfg(test)]
 mod tests;

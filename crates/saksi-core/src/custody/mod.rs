@@ -75,6 +75,11 @@ pub enum Action {
     /// An item written, decrypted and hash-checked, into a court folder (`details`: the case
     /// and exhibit); left out of the folder's own `custody.jsonl` so that folders reproduce.
     CaseFolderExtract,
+    // Annotations and review mode (issue 11).
+    /// Review mode switched on or off (`details`: `{"on": true|false}`).
+    ReviewMode,
+    /// A term added to a vocabulary (`details`: the vocabulary and code).
+    VocabAdded,
 }
 
 impl Action {
@@ -104,6 +109,8 @@ impl Action {
             Action::CaseCreated => "case_created",
             Action::CaseExhibit => "case_exhibit",
             Action::CaseFolderExtract => "case_folder_extract",
+            Action::ReviewMode => "review_mode",
+            Action::VocabAdded => "vocab_added",
         }
     }
 

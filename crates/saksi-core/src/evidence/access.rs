@@ -121,7 +121,7 @@ fn log_access(vault: &Vault, action: Action, att: &Attachment) -> Result<()> {
 pub fn delete(vault: &mut Vault, id: &Uuid) -> Result<()> {
     let att = get(vault, id)?;
     let (path, _, _) = blob_of(vault, id)?;
-    vault.write(|tx, dev| {
+    vault.write_records(|tx, dev| {
         tx.execute("DELETE FROM attachment WHERE id = ?1", [id.to_string()])?;
         custody::append_on(
             tx,

@@ -94,7 +94,7 @@ pub fn intake_reader_with(
     progress: &mut dyn Progress,
 ) -> Result<Intake> {
     // The blob is written before the transaction that names it: refuse before either.
-    vault.writable()?;
+    vault.records_writable()?;
     record_exists(vault, record_type, record_id)?;
     let original_name = original_name.trim();
     if original_name.is_empty() || original_name.len() > 1024 {
@@ -168,7 +168,7 @@ pub fn intake_reader_with(
         .transpose()
         .map_err(|_| Error::Internal("exif"))?;
     let secret = new_blob.identity.to_string();
-    let res = vault.write(|tx, dev| {
+    let res = vault.write_records(|tx, dev| {
         tx.execute(
             "INSERT INTO attachment (id, record_type, record_id, blob_name, age_identity,
                 original_name, media_type, size, sha256, exif_json, thumbnail, thumbnail_note,

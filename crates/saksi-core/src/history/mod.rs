@@ -31,6 +31,7 @@ pub const TYPES: &[&str] = &[
     "testimony",
     "proceeding",
     "intervention",
+    "annotation",
 ];
 
 /// How a version came to be held here.
@@ -103,6 +104,7 @@ fn load_snapshot(conn: &Connection, record_type: &str, id: &Uuid) -> Result<Opti
         "testimony" => model::testimony::load(conn, id).and_then(|r| snapshot(&r)),
         "proceeding" => model::proceeding::load(conn, id).and_then(|r| snapshot(&r)),
         "intervention" => model::intervention::load(conn, id).and_then(|r| snapshot(&r)),
+        "annotation" => crate::annotation::load(conn, &id.to_string()).and_then(|r| snapshot(&r)),
         _ => return Ok(None),
     };
     match r {

@@ -20,11 +20,13 @@ pub enum RecordType {
     Testimony,
     Intervention,
     Attachment,
+    /// A note, tags or a reviewed mark on another record (issue 11).
+    Annotation,
 }
 
 impl RecordType {
     /// Every type, in the order a bundle carries them (referenced before referencing).
-    pub const ALL: [RecordType; 7] = [
+    pub const ALL: [RecordType; 8] = [
         RecordType::Person,
         RecordType::Incident,
         RecordType::Involvement,
@@ -32,6 +34,7 @@ impl RecordType {
         RecordType::Testimony,
         RecordType::Intervention,
         RecordType::Attachment,
+        RecordType::Annotation,
     ];
 
     /// The records that can hold evidence (an attachment belongs to one of these).
@@ -51,6 +54,7 @@ impl RecordType {
             RecordType::Testimony => "testimony",
             RecordType::Intervention => "intervention",
             RecordType::Attachment => "attachment",
+            RecordType::Annotation => "annotation",
         }
     }
 
@@ -93,6 +97,7 @@ impl FromStr for RecordType {
             "testimony" => Ok(RecordType::Testimony),
             "intervention" => Ok(RecordType::Intervention),
             "attachment" => Ok(RecordType::Attachment),
+            "annotation" => Ok(RecordType::Annotation),
             _ => Err(Error::invalid(format!("'{s}' is not a kind of record"))),
         }
     }

@@ -13,6 +13,8 @@ pub enum Vocab {
     ProceedingKind,
     InterventionKind,
     PersonCategory,
+    /// Legal provisions an annotation is tagged with (issue 11; users may add their own).
+    LegalProvision,
 }
 
 impl Vocab {
@@ -23,6 +25,7 @@ impl Vocab {
             Vocab::ProceedingKind => "vocab_proceeding_kind",
             Vocab::InterventionKind => "vocab_intervention_kind",
             Vocab::PersonCategory => "vocab_person_category",
+            Vocab::LegalProvision => "vocab_legal_provision",
         }
     }
 
@@ -33,6 +36,7 @@ impl Vocab {
             Vocab::ProceedingKind => "proceeding kind",
             Vocab::InterventionKind => "intervention kind",
             Vocab::PersonCategory => "person category",
+            Vocab::LegalProvision => "legal provision",
         }
     }
 
@@ -43,6 +47,7 @@ impl Vocab {
             "proceeding_kind" => Vocab::ProceedingKind,
             "intervention_kind" => Vocab::InterventionKind,
             "person_category" => Vocab::PersonCategory,
+            "legal_provision" => Vocab::LegalProvision,
             other => return Err(Error::invalid(format!("unknown vocabulary '{other}'"))),
         })
     }

@@ -24,7 +24,7 @@ fn all_or_nothing<T>(
     add: fn(&rusqlite::Transaction<'_>, &crate::device::DeviceIdentity, &T) -> crate::Result<Uuid>,
 ) -> Result<Vec<Uuid>, BatchFailure> {
     let mut failed: Option<usize> = None;
-    let out = vault.write(|tx, dev| {
+    let out = vault.write_records(|tx, dev| {
         let mut ids = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
             failed = Some(i);

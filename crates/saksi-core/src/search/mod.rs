@@ -67,7 +67,8 @@ pub struct SearchHit {
     pub id: String,
     #[serde(rename = "type")]
     pub record_type: String,
-    /// The incident title, the person's first name, or the start of the testimony.
+    /// The incident title, the person's first name, or the start of the testimony or of the
+    /// annotation's note.
     pub title: String,
     /// For testimony: the incident it belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -204,7 +205,8 @@ pub(crate) fn page(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>>
     } else {
         format!(
             "SELECT r.record_type, r.record_id,
-                    CASE r.record_type WHEN 'testimony' THEN substr(x.body, 1, 120) ELSE x.title END,
+                    CASE WHEN r.record_type IN ('testimony', 'annotation') THEN substr(x.body, 1, 120)
+                         ELSE x.title END,
                     (SELECT t.incident_id FROM testimony t
                      WHERE r.record_type = 'testimony' AND t.id = r.record_id)
              FROM ({page}) pg JOIN search_row r ON r.id = pg.rid

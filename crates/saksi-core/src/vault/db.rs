@@ -26,6 +26,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0009_person_merge.sql"),
     include_str!("../../../../migrations/0010_search_speed.sql"),
     include_str!("../../../../migrations/0011_history.sql"),
+    // Issue 11 (annotations).
+    include_str!("../../../../migrations/0012_annotations.sql"),
     // Case files (issue 11).
     include_str!("../../../../migrations/0013_cases.sql"),
 ];

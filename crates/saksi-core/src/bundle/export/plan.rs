@@ -233,7 +233,50 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
     by_type.insert(RecordType::Testimony, testimonies);
     by_type.insert(RecordType::Intervention, interventions);
     by_type.insert(RecordType::Attachment, attachments);
+    let (annotations, withheld_annotations) = annotations_of(conn, &by_type)?;
+    if full && withheld_annotations > 0 {
+        withheld.push(Withheld {
+            record_type: "annotation".into(),
+            count: withheld_annotations,
+            code: "annotation_of_withheld".into(),
+            reason: "about a record that is withheld or not in this bundle".into(),
+        });
+    }
+    by_type.insert(RecordType::Annotation, annotations);
     Ok(Selection { by_type, withheld })
+}
+
+/// The annotations about the records selected (issue 11): an annotation travels with its
+/// subject; one about a record that does not travel stays (counted as withheld in a full
+/// export, where that record was withheld or is not held here).
+fn annotations_of(
+    conn: &Connection,
+    by_type: &BTreeMap<RecordType, BTreeSet<String>>,
+) -> Result<(BTreeSet<String>, u64)> {
+    let mut out = BTreeSet::new();
+    let mut left = 0u64;
+    let mut stmt = conn.prepare("SELECT id, subject_type, subject_id FROM annotation")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, ty, sid) = row?;
+        let travels = ty
+            .parse::<RecordType>()
+            .ok()
+            .and_then(|t| by_type.get(&t))
+            .is_some_and(|set| set.contains(&sid));
+        if travels {
+            out.insert(id);
+        } else {
+            left += 1;
+        }
+    }
+    Ok((out, left))
 }
 
 pub(super) fn load_record(

@@ -103,8 +103,9 @@ pub fn import_with(
     identities: Option<Vec<age::x25519::Identity>>,
     progress: &mut dyn Progress,
 ) -> Result<ImportOutcome> {
-    // Importing stages a copy in the vault folder before anything is verified.
-    vault.writable()?;
+    // Importing stages a copy in the vault folder before anything is verified. It changes
+    // records, so review mode refuses it too.
+    vault.records_writable()?;
     let identities = match identities {
         Some(ids) => ids,
         None => {

@@ -133,7 +133,7 @@ pub fn purge_received(vault: &mut Vault) -> Result<PurgeSummary> {
     let vault = &*vault;
     let mut summary = PurgeSummary::default();
     let mut blobs = Vec::new();
-    vault.write(|conn, device| {
+    vault.write_records(|conn, device| {
         for rt in PURGE_ORDER {
             let ty = rt.as_str();
             let spec = rows::spec(ty).ok_or(Error::Internal("record spec"))?;

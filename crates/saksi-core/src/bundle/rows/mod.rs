@@ -114,6 +114,16 @@ pub(crate) const SPECS: &[Spec] = &[
         table: "attachment",
         children: &[],
     },
+    // Issue 11: annotations (their subject is any record above; see annotation/).
+    Spec {
+        record_type: "annotation",
+        table: "annotation",
+        children: &[Child {
+            table: "annotation_tag",
+            fk: "annotation_id",
+            order: "code",
+        }],
+    },
 ];
 
 /// The attachment columns that travel (not the blob name, the per-attachment key or the

@@ -62,6 +62,14 @@ pub(crate) fn validate(
             return Err(bad("row.size is not a size".into()));
         }
     }
+    if spec.table == "annotation"
+        && rec
+            .text("subject_id")
+            .and_then(crate::bundle::manifest::canonical_uuid)
+            .is_none()
+    {
+        return Err(bad("row.subject_id is not a record id".into()));
+    }
     if rec.device_id().is_none_or(|d| !is_device_id(d)) {
         return Err(bad("row.device_id is not a device id".into()));
     }

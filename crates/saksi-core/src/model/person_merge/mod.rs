@@ -328,7 +328,7 @@ impl Vault {
                 "the merge reason is longer than {MAX_REASON_BYTES} bytes"
             )));
         }
-        self.write(|tx, dev| {
+        self.write_records(|tx, dev| {
             let link = link(tx, dev.id(), a, b, reason)?;
             custody::append_on(
                 tx,
@@ -346,7 +346,7 @@ impl Vault {
     /// Undoes the merge that linked `id` into another person: one transaction, one
     /// `person_unmerge` custody entry. Records merged into `id` stay merged with it.
     pub fn unmerge_person(&mut self, id: &Uuid) -> Result<Unmerged> {
-        self.write(|tx, dev| {
+        self.write_records(|tx, dev| {
             let removed = unlink(tx, id)?;
             custody::append_on(
                 tx,
