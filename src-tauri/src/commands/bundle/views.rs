@@ -16,6 +16,7 @@ pub fn reason_code(code: &str) -> &'static str {
         "contacts" => "contacts",
         "witness_only" => "witness_only",
         "attachment_of_withheld" => "attachment_of_withheld",
+        "annotation_of_withheld" => "annotation_of_withheld",
         "no_consent" => "no_consent",
         _ => "other",
     }
@@ -139,6 +140,7 @@ mod tests {
             "no_consent",
             "witness_only",
             "attachment_of_withheld",
+            "annotation_of_withheld",
             "contacts",
         ] {
             assert_eq!(reason_code(code), code);
