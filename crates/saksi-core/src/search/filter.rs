@@ -91,11 +91,14 @@ pub(super) fn incident_filter(
             "(i.start_date <= ?{n} AND substr(i.start_date || '-01-01', 1, 10) <= ?{n})"
         ));
     }
-    if let Some(p) = q.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        params.push(Value::Text(like_pattern(p)));
+    // Place and area are matched folded, like search text (see the module documentation).
+    let place = q.place.as_deref().map(super::prepare_query_text);
+    if let Some(p) = place.filter(|p| !p.is_empty()) {
+        params.push(Value::Text(like_pattern(&p)));
         let n = params.len();
         conds.push(format!(
-            "(i.place_name LIKE ?{n} ESCAPE '\\' OR i.admin_area LIKE ?{n} ESCAPE '\\')"
+            "(saksi_fold(i.place_name) LIKE ?{n} ESCAPE '\\'
+              OR saksi_fold(i.admin_area) LIKE ?{n} ESCAPE '\\')"
         ));
     }
     let role_param = match &q.role {
