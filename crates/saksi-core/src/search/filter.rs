@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::{like_pattern, SearchQuery};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::parse_id;
 use crate::model::vocab::{check, Vocab};
 
@@ -18,28 +18,13 @@ pub(super) struct IncidentFilter {
     role_param: Option<usize>,
 }
 
+/// Date filter bounds as stored text (ASCII digits, padded), whatever digits were typed.
 fn lower_bound(d: &str, field: &str) -> Result<String> {
-    let fd = crate::model::FuzzyDate {
-        date: Some(d.to_string()),
-        precision: None,
-    };
-    let (Some(d), _) = fd.normalise(field)? else {
-        return Err(Error::invalid(format!("{field} is empty")));
-    };
-    Ok(match d.len() {
-        4 => format!("{d}-01-01"),
-        7 => format!("{d}-01"),
-        _ => d,
-    })
+    crate::report::date_bound(d, field, true)
 }
 
 fn upper_bound(d: &str, field: &str) -> Result<String> {
-    let lb = lower_bound(d, field)?;
-    Ok(match d.trim().len() {
-        4 => format!("{}-12-31", &lb[..4]),
-        7 => format!("{}-31", &lb[..7]),
-        _ => lb,
-    })
+    crate::report::date_bound(d, field, false)
 }
 
 /// How the filtered incidents are read: `Page` walks incidents newest first (index

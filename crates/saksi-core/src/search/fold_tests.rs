@@ -207,3 +207,49 @@ fn a_vault_migrated_to_folded_search_finds_what_a_new_one_finds() {
         "migration 0014 must rebuild the index folded, and the hit must show the stored title"
     );
 }
+
+#[test]
+fn a_date_filter_typed_in_khmer_digits_selects_like_the_same_in_ascii() {
+    let (_d, mut v) = testutil::vault();
+    for (title, date) in [
+        ("old", "2014-12-31"),
+        ("in", "2015-03-29"),
+        ("late", "2016-01-01"),
+    ] {
+        v.incidents_mut()
+            .add(&IncidentInput {
+                title: title.into(),
+                start: crate::model::FuzzyDate {
+                    date: Some(date.into()),
+                    precision: None,
+                },
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let found = |from: &str, to: &str| {
+        let mut t: Vec<String> = v
+            .search(&SearchQuery {
+                date_from: Some(from.into()),
+                date_to: Some(to.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|h| h.title)
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(found("2015", "2015-12"), vec!["in".to_string()]);
+    assert_eq!(
+        found("២០១៥", "២០១៥-១២"),
+        found("2015", "2015-12"),
+        "a date filter in Khmer digits must select what the same filter in ASCII digits selects"
+    );
+    assert_eq!(
+        found("២០១៥-៣-២៩", "២០១៥-០៣-២៩"),
+        vec!["in".to_string()],
+        "a Khmer-digit day filter (one-digit month too) must select that day"
+    );
+}
