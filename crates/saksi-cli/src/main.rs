@@ -94,5 +94,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             json,
         } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
         Command::History { id, json } => history::history(ctx, id, *json),
+        Command::Passphrase(cli::PassphraseCmd::Suggest { json }) => {
+            vault::suggest_passphrase(*json)
+        }
     }
 }

@@ -57,6 +57,14 @@ pub enum Error {
     #[error("the passphrase is too short: use at least {0} characters")]
     WeakPassphrase(usize),
 
+    /// Long enough, but a strength estimator finds it easy to guess (vault::strength).
+    #[error(
+        "the passphrase is too easy to guess: names, places, years and dates, common words and \
+         keyboard patterns are the first things an attacker tries. Use five or six random words \
+         (a suggested passphrase of six random words is strong and easy to type)"
+    )]
+    GuessablePassphrase,
+
     #[error("{what} {id} was not found")]
     NotFound { what: &'static str, id: String },
 
@@ -160,7 +168,7 @@ impl Error {
             Error::Corrupt(_) => "corrupt",
             Error::Busy => "busy",
             Error::DiskFull => "disk_full",
-            Error::WeakPassphrase(_) => "weak_passphrase",
+            Error::WeakPassphrase(_) | Error::GuessablePassphrase => "weak_passphrase",
             Error::NotFound { .. } => "not_found",
             Error::InvalidInput(_) => "invalid_input",
             Error::StaleEdit { .. } => "stale_edit",
