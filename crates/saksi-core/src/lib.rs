@@ -86,7 +86,7 @@ pub mod verify;
 pub mod names;
 pub mod text;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, ALL_KINDS};
 pub use records::*;
 pub use secrecy::SecretString;
 pub use uuid::Uuid;
