@@ -126,3 +126,47 @@ fn passphrase_file_is_read_from_its_first_line() {
     let out = v.run(&["--passphrase-file", "/nonexistent/pass.txt", "device"]);
     out.expect_error("cannot read the passphrase file");
 }
+
+#[test]
+fn a_guessable_passphrase_is_refused_saying_why_and_the_vault_is_not_made() {
+    let v = TestVault::empty();
+    for weak in ["sokha2015", "phnom penh 2024", "Chanthy1990!"] {
+        let mut c = v.cmd(&["init"]);
+        c.env("SAKSI_PASSPHRASE", weak);
+        let msg = crate::util::run_cmd(c, None).expect_error("too easy to guess");
+        assert!(
+            msg.contains("random words") && !msg.contains(weak),
+            "the refusal must suggest random words and not repeat the passphrase: {msg}"
+        );
+        assert!(
+            !v.vault.exists(),
+            "a refused init must not create the vault folder"
+        );
+    }
+}
+
+#[test]
+fn passphrase_suggest_prints_six_random_words_that_init_accepts() {
+    let v = TestVault::empty();
+    let out = v.cmd(&["passphrase", "suggest"]);
+    let out = crate::util::run_cmd(out, None);
+    assert!(out.success(), "passphrase suggest needs no vault: {out:?}");
+    let suggested = out.stdout.trim_end_matches('\n').to_string();
+    assert_eq!(
+        suggested.split(' ').count(),
+        6,
+        "a suggestion is six words on one line: {suggested:?}"
+    );
+    let again = crate::util::run_cmd(v.cmd(&["passphrase", "suggest", "--json"]), None);
+    let again: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    let again = again["passphrase"].as_str().unwrap_or_default().to_string();
+    assert_eq!(again.split(' ').count(), 6, "--json gives the same shape");
+    assert_ne!(again, suggested, "each suggestion is new");
+    let mut c = v.cmd(&["init"]);
+    c.env("SAKSI_PASSPHRASE", &suggested);
+    let out = crate::util::run_cmd(c, None);
+    assert!(
+        out.success(),
+        "a suggested passphrase must pass the strength rule: {out:?}"
+    );
+}

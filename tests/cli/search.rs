@@ -365,3 +365,32 @@ fn search_pages_split_the_hits_without_losing_or_repeating_one() {
         );
     }
 }
+
+#[test]
+fn khmer_digits_and_zero_width_spaces_are_matched_as_monitors_type_them() {
+    let f = fixture();
+    f.expect(
+        &["--from", "២០២៤-០១-១៨", "--to", "២០២៤-១-១៩"],
+        &[&f.b],
+        &[&f.a, &f.c],
+        "a date range typed in Khmer digits selects what the ASCII one selects",
+    );
+    // KM_TITLE with a zero-width space between its words, as some Khmer keyboards type it.
+    let typed = "សកម្មជន\u{200B}បរិស្ថាន";
+    f.expect(
+        &[typed],
+        &[&f.a],
+        &[&f.b, &f.c],
+        "a query with a zero-width space finds the title written without one",
+    );
+    let zwsp = f.v.add(
+        "incident",
+        &json!({"title": "ការ\u{200B}វាយ\u{200B} ឆ្នាំ ២០១៥", "kinds": ["assault"]}),
+    );
+    f.expect(
+        &["ការវាយ 2015"],
+        &[&zwsp],
+        &[&f.a, &f.b, &f.c],
+        "a plain query with ASCII digits finds a title with zero-width spaces and Khmer digits",
+    );
+}

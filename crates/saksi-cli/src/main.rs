@@ -103,5 +103,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             annotation::review_mode(ctx, state.as_deref(), *json)
         }
         Command::VocabAdd(a) => annotation::vocab_add(ctx, a),
+        Command::Passphrase(cli::PassphraseCmd::Suggest { json }) => {
+            vault::suggest_passphrase(*json)
+        }
     }
 }

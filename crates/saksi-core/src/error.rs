@@ -57,6 +57,14 @@ pub enum Error {
     #[error("the passphrase is too short: use at least {0} characters")]
     WeakPassphrase(usize),
 
+    /// Long enough, but a strength estimator finds it easy to guess (vault::strength).
+    #[error(
+        "the passphrase is too easy to guess: names, places, years and dates, common words and \
+         keyboard patterns are the first things an attacker tries. Use five or six random words \
+         (a suggested passphrase of six random words is strong and easy to type)"
+    )]
+    GuessablePassphrase,
+
     #[error("{what} {id} was not found")]
     NotFound { what: &'static str, id: String },
 
@@ -155,6 +163,99 @@ pub enum Error {
     Case(#[from] crate::case::CaseError),
 }
 
+/// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
+/// translation of each (`errors.<kind>`, or `import.reject.<kind>` for bundle kinds). Kept
+/// complete by `error_kinds_tests`, which makes one error of every variant.
+pub const ALL_KINDS: &[&str] = &[
+    "wrong_passphrase",
+    "no_vault",
+    "vault_exists",
+    "not_empty",
+    "bad_key_file",
+    "key_file_out_of_range",
+    "key_file_too_new",
+    "schema_too_new",
+    "corrupt",
+    "busy",
+    "disk_full",
+    "weak_passphrase",
+    "not_found",
+    "invalid_input",
+    "stale_edit",
+    "migration",
+    "database",
+    "io",
+    "crypto",
+    "cancelled",
+    "internal",
+    "wrong_recovery_key",
+    "recovery_key_malformed",
+    "recovery_key_exists",
+    "bad_backup",
+    "wrong_backup_secret",
+    "vault_read_only",
+    "vault_read_only_needs_upgrade",
+    "vault_read_only_unsettled",
+    "bundle_not_age",
+    "bundle_passphrase",
+    "bundle_not_for_us",
+    "bundle_damaged",
+    "bundle_not_a_bundle",
+    "bundle_unsigned",
+    "bundle_bad_signature",
+    "bundle_unknown_signer",
+    "bundle_revoked_signer",
+    "bundle_not_addressed_to_us",
+    "bundle_unknown_version",
+    "bundle_missing_file",
+    "bundle_extra_file",
+    "bundle_hash_mismatch",
+    "bundle_bad_entry_name",
+    "bundle_too_large",
+    "bundle_malformed",
+    "bundle_replayed",
+    "bundle_inconsistent",
+    "bundle_unproven_author",
+    "bundle_custody_broken",
+    "bundle_bad_sums_signature",
+    "bundle_attachment_immutable",
+    "bundle_header_too_large",
+    "bundle_too_many_recipients",
+    "bundle_unlisted_recipients",
+    "bundle_no_space",
+    "bundle_no_hq_key",
+    "bundle_hq_key_exists",
+    "bundle_bad_recipient",
+    "bundle_bad_identity",
+    "bundle_unknown_recipient",
+    "bundle_recipient_exists",
+    "bundle_key_changed",
+    "bundle_bad_card",
+    "bundle_unknown_device",
+    "bundle_output_exists",
+    "bundle_nothing_to_export",
+    "bundle_attachment_altered",
+    "bundle_no_imported_bundle",
+    "bundle_bad_receipt",
+    "merge_self",
+    "merge_already_merged",
+    "merge_cycle",
+    "merge_both_in_groups",
+    "merge_not_merged",
+    "vault_review_mode",
+    "case_bad_title",
+    "case_description_too_long",
+    "case_not_an_item",
+    "case_already_exhibit",
+    "case_nothing_to_add",
+    "case_too_many_exhibits",
+    "case_no_exhibits",
+    "case_no_incidents",
+    "case_folder_not_empty",
+    "case_exhibit_gone",
+    "case_exhibit_altered",
+];
+
 impl Error {
     /// A stable, machine-readable name for the error, used by the desktop UI and scripts.
     pub fn kind(&self) -> &'static str {
@@ -170,7 +271,7 @@ impl Error {
             Error::Corrupt(_) => "corrupt",
             Error::Busy => "busy",
             Error::DiskFull => "disk_full",
-            Error::WeakPassphrase(_) => "weak_passphrase",
+            Error::WeakPassphrase(_) | Error::GuessablePassphrase => "weak_passphrase",
             Error::NotFound { .. } => "not_found",
             Error::InvalidInput(_) => "invalid_input",
             Error::StaleEdit { .. } => "stale_edit",
@@ -238,3 +339,7 @@ impl From<rusqlite::Error> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+#[path = "error_kinds_tests.rs"]
+mod error_kinds_tests;

@@ -102,7 +102,7 @@ pub mod case;
 // Issue 11: annotations and review mode.
 pub mod annotation;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, ALL_KINDS};
 pub use records::*;
 pub use secrecy::SecretString;
 pub use uuid::Uuid;

@@ -1,6 +1,7 @@
 //! Text as it is compared, not as it is shown: one folding for matching (Unicode NFC, invisible
 //! characters dropped, Khmer digits as ASCII, lower case, single spaces), shared by the
-//! duplicate finder and, later, search. Stored text is never rewritten with it.
+//! duplicate finder and search (index and query, migration 0014). Stored text is never
+//! rewritten with it.
 
 use std::borrow::Cow;
 

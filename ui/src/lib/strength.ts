@@ -1,14 +1,15 @@
 // Passphrase strength feedback for the create-vault and change-passphrase forms.
 // A rough entropy estimate with penalties for the patterns people under stress fall back on
-// (repeats, keyboard/number runs, common words). It is advice, not a guarantee; the shell
-// separately enforces the minimum length.
+// (repeats, keyboard/number runs, common words, local names). It is advice; the core decides
+// (saksi_core::vault::strength: zxcvbn score >= 3 with the same local words, checked with and
+// without spaces) and its refusal (kind weak_passphrase) is shown when the two disagree.
 
 export type Score = 0 | 1 | 2 | 3 | 4;
 export type Tip = 'common' | 'repeat' | 'longer';
 
 export interface Strength {
   score: Score;
-  /** Long enough and score >= 2: the form may be submitted. */
+  /** Long enough and score >= MIN_SCORE: the form may be submitted. */
   acceptable: boolean;
   tooShort: boolean;
   tips: Tip[];
@@ -17,11 +18,19 @@ export interface Strength {
 
 // The core's minimum (saksi_core::vault::keyfile::MIN_PASSPHRASE_CHARS); the shell reports it too.
 export const MIN_CHARS = 8;
+// The core's minimum score (saksi_core::vault::strength::MIN_SCORE).
+export const MIN_SCORE = 3;
 
 const COMMON = [
   'password', 'passw0rd', 'p@ssw0rd', 'motdepasse', '123456', '12345678', '123456789',
   'qwerty', 'azerty', 'letmein', 'welcome', 'admin', 'iloveyou', 'saksi', 'secret',
   'abc123', 'cambodia', 'kampuchea', 'phnompenh',
+  // As in the core (vault/strength.rs LOCAL_WORDS): Khmer names as romanised, places, the work.
+  'sokha', 'dara', 'sophea', 'chanthy', 'vanna', 'sothea', 'bopha', 'sophal', 'vannak', 'visal',
+  'rithy', 'pisey', 'sopheap', 'kosal', 'channa', 'piseth', 'rotha', 'vuthy', 'sambath', 'sokun',
+  'thida', 'chenda', 'kunthea', 'malis', 'sopheak', 'veasna', 'sovann', 'sreymom', 'samnang',
+  'sokhom', 'khmer', 'siemreap', 'battambang', 'kampot', 'kandal', 'takeo', 'kampong', 'mekong',
+  'angkor', 'sihanoukville', 'ខ្មែរ', 'កម្ពុជា', 'ភ្នំពេញ', 'licadho', 'humanrights', 'evidence',
 ];
 
 function poolSize(chars: string[]): number {
@@ -57,7 +66,9 @@ export function assess(passphrase: string, minChars: number = MIN_CHARS): Streng
   let bits = effective * Math.log2(poolSize(chars));
 
   const lower = passphrase.toLowerCase();
-  const common = COMMON.filter((w) => lower.includes(w));
+  // With and without spaces: "phnom penh" is "phnompenh" to an attacker.
+  const joined = lower.replace(/\s+/g, '');
+  const common = COMMON.filter((w) => lower.includes(w) || joined.includes(w));
   if (common.length > 0) {
     // The common word is worth a handful of bits, not length × pool.
     const covered = common.reduce((n, w) => n + w.length, 0);
@@ -77,5 +88,5 @@ export function assess(passphrase: string, minChars: number = MIN_CHARS): Streng
   const tooShort = chars.length < minChars;
   if (tooShort && score > 1) score = 1;
   if (score < 3) tips.push('longer');
-  return { score, acceptable: !tooShort && score >= 2, tooShort, tips, bits };
+  return { score, acceptable: !tooShort && score >= MIN_SCORE, tooShort, tips, bits };
 }

@@ -50,4 +50,12 @@ describe('passphrase strength', () => {
       prev = s;
     }
   });
+
+  it('names, places and years as people here choose them are refused, as the core refuses them', () => {
+    for (const p of ['sokha2015', 'phnom penh 2024', 'Chanthy1990!', 'Kampuchea1979']) {
+      const s = assess(p);
+      expect(s.acceptable, `"${p}" must not be accepted`).toBe(false);
+      expect(s.tips).toContain('common');
+    }
+  });
 });

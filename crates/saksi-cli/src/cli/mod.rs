@@ -190,6 +190,19 @@ pub enum Command {
     /// Case files for a court: new, add, list, show, folder, export.
     #[command(subcommand)]
     Case(CaseCmd),
+    // Passphrases (issue 12).
+    /// Passphrases: `saksi passphrase suggest` prints a strong new one (six random words).
+    #[command(subcommand)]
+    Passphrase(PassphraseCmd),
+}
+
+#[derive(Subcommand)]
+pub enum PassphraseCmd {
+    /// Print a new passphrase of six random words (needs no vault).
+    Suggest {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -149,3 +149,14 @@ pub fn log(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+/// `saksi passphrase suggest`: a new passphrase of six random words, made by the core.
+pub fn suggest_passphrase(json: bool) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let p = Vault::suggest_passphrase();
+    output::show(
+        json,
+        &serde_json::json!({ "passphrase": p.expose_secret() }),
+        |_| line(p.expose_secret()),
+    )
+}

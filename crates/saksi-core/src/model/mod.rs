@@ -9,11 +9,13 @@ pub mod person_merge;
 pub mod proceeding;
 pub mod record_type;
 pub mod testimony;
+pub mod typed;
 pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use typed::DateShape;
 
 pub use incident::{Incident, IncidentEdit, IncidentInput, InvolvementInput, PersonRef};
 pub use intervention::{Intervention, InterventionInput};
@@ -92,28 +94,11 @@ pub struct FuzzyDate {
     pub precision: Option<Precision>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum DateShape {
-    Day,
-    Month,
-    Year,
-}
-
-fn date_shape(s: &str) -> Option<DateShape> {
-    use chrono::NaiveDate;
-    match s.len() {
-        10 if NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => Some(DateShape::Day),
-        7 if NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").is_ok() => {
-            Some(DateShape::Month)
-        }
-        4 if s.bytes().all(|b| b.is_ascii_digit()) => Some(DateShape::Year),
-        _ => None,
-    }
-}
-
 impl FuzzyDate {
     /// Checks the date against its precision; fills in the precision from the date's shape when
-    /// it was left out. Returns what is stored: (date, precision).
+    /// it was left out. Returns what is stored: (date, precision). The date may be typed in
+    /// Khmer digits and with one-digit months and days; it is stored as YYYY[-MM[-DD]] in ASCII
+    /// digits (see [`typed`]).
     pub fn normalise(&self, field: &str) -> Result<(Option<String>, Precision)> {
         let date = self
             .date
@@ -129,11 +114,8 @@ impl FuzzyDate {
                 ))),
             };
         };
-        let shape = date_shape(date).ok_or_else(|| {
-            Error::invalid(format!(
-                "{field}: '{date}' is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
-            ))
-        })?;
+        let typed = date;
+        let (date, shape) = typed::parse_date(field, typed)?;
         let precision = match (self.precision, shape) {
             (None, DateShape::Day) => Precision::Day,
             (None, DateShape::Month) => Precision::Month,
@@ -148,13 +130,18 @@ impl FuzzyDate {
                 )))
             }
             (Some(p), _) => {
+                let form = match p {
+                    Precision::Day => "a full date, YYYY-MM-DD",
+                    Precision::Month => "a month, YYYY-MM",
+                    _ => "a year, YYYY",
+                };
                 return Err(Error::invalid(format!(
-                    "{field}: '{date}' does not match precision '{}'",
+                    "{field}: '{typed}' does not match precision '{}' (it needs {form})",
                     p.as_str()
-                )))
+                )));
             }
         };
-        Ok((Some(date.to_string()), precision))
+        Ok((Some(date), precision))
     }
 
     pub(crate) fn from_stored(date: Option<String>, precision: &str) -> Self {

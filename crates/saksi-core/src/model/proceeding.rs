@@ -37,7 +37,8 @@ pub struct ProceedingInput {
     pub charges: Option<String>,
     #[serde(default)]
     pub law_cited: Option<String>,
-    #[serde(default)]
+    /// A number, or text in ASCII or Khmer digits.
+    #[serde(default, deserialize_with = "super::typed::opt_number")]
     pub sentence_months: Option<i64>,
     #[serde(default)]
     pub in_absentia: bool,
@@ -53,9 +54,9 @@ pub struct ProceedingInput {
 #[serde(deny_unknown_fields)]
 pub struct Group {
     pub description: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::typed::opt_number")]
     pub size_min: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::typed::opt_number")]
     pub size_max: Option<i64>,
 }
 

@@ -90,6 +90,9 @@ struct Checked {
     incident: Uuid,
     witness: Option<Uuid>,
     body: String,
+    /// Checked, in ASCII digits.
+    interviewed_at: Option<String>,
+    given_at: Option<String>,
 }
 
 fn check(conn: &Connection, t: &TestimonyInput) -> Result<Checked> {
@@ -119,16 +122,17 @@ fn check(conn: &Connection, t: &TestimonyInput) -> Result<Checked> {
             "an anonymous testimony cannot have consent to publication with the name",
         ));
     }
-    if let Some(at) = &t.interviewed_at {
-        check_timestamp("interviewed_at", at)?;
-    }
-    if let Some(at) = &t.consent.given_at {
-        check_timestamp("consent given_at", at)?;
-    }
+    let stamp = |field, at: &Option<String>| -> Result<Option<String>> {
+        at.as_deref()
+            .map(|a| super::typed::timestamp(field, a))
+            .transpose()
+    };
     Ok(Checked {
         incident,
         witness,
         body,
+        interviewed_at: stamp("interviewed_at", &t.interviewed_at)?,
+        given_at: stamp("consent given_at", &t.consent.given_at)?,
     })
 }
 
@@ -176,7 +180,7 @@ fn upsert(conn: &Connection, device_id: &str, id: &Uuid, t: &TestimonyInput) -> 
             c.witness.map(|w| w.to_string()),
             (t.anonymous || c.witness.is_none()) as i64,
             opt_text("interviewer", &t.interviewer)?,
-            opt_text("interviewed_at", &t.interviewed_at)?,
+            opt_text("interviewed_at", &c.interviewed_at)?,
             opt_text("interview_place", &t.interview_place)?,
             opt_text("language", &t.language)?,
             c.body,
@@ -185,27 +189,12 @@ fn upsert(conn: &Connection, device_id: &str, id: &Uuid, t: &TestimonyInput) -> 
             t.consent.legal_proceedings as i64,
             t.consent.publication,
             opt_text("consent method", &t.consent.method)?,
-            opt_text("consent given_at", &t.consent.given_at)?,
+            opt_text("consent given_at", &c.given_at)?,
             super::now(),
             device_id
         ],
     )?;
     Ok(())
-}
-
-/// Accepts a date (YYYY-MM-DD) or an RFC 3339 date-time.
-fn check_timestamp(field: &str, s: &str) -> Result<()> {
-    let s = s.trim();
-    if chrono::DateTime::parse_from_rfc3339(s).is_ok()
-        || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
-        || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").is_ok()
-    {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "{field}: '{s}' is not a date or date-time (YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
-        )))
-    }
 }
 
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Testimony> {

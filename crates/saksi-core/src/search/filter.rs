@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 
 use super::{like_pattern, SearchQuery};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::parse_id;
 use crate::model::vocab::{check, Vocab};
 
@@ -18,28 +18,13 @@ pub(super) struct IncidentFilter {
     role_param: Option<usize>,
 }
 
+/// Date filter bounds as stored text (ASCII digits, padded), whatever digits were typed.
 fn lower_bound(d: &str, field: &str) -> Result<String> {
-    let fd = crate::model::FuzzyDate {
-        date: Some(d.to_string()),
-        precision: None,
-    };
-    let (Some(d), _) = fd.normalise(field)? else {
-        return Err(Error::invalid(format!("{field} is empty")));
-    };
-    Ok(match d.len() {
-        4 => format!("{d}-01-01"),
-        7 => format!("{d}-01"),
-        _ => d,
-    })
+    crate::report::date_bound(d, field, true)
 }
 
 fn upper_bound(d: &str, field: &str) -> Result<String> {
-    let lb = lower_bound(d, field)?;
-    Ok(match d.trim().len() {
-        4 => format!("{}-12-31", &lb[..4]),
-        7 => format!("{}-31", &lb[..7]),
-        _ => lb,
-    })
+    crate::report::date_bound(d, field, false)
 }
 
 /// How the filtered incidents are read: `Page` walks incidents newest first (index
@@ -91,11 +76,14 @@ pub(super) fn incident_filter(
             "(i.start_date <= ?{n} AND substr(i.start_date || '-01-01', 1, 10) <= ?{n})"
         ));
     }
-    if let Some(p) = q.place.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        params.push(Value::Text(like_pattern(p)));
+    // Place and area are matched folded, like search text (see the module documentation).
+    let place = q.place.as_deref().map(super::prepare_query_text);
+    if let Some(p) = place.filter(|p| !p.is_empty()) {
+        params.push(Value::Text(like_pattern(&p)));
         let n = params.len();
         conds.push(format!(
-            "(i.place_name LIKE ?{n} ESCAPE '\\' OR i.admin_area LIKE ?{n} ESCAPE '\\')"
+            "(saksi_fold(i.place_name) LIKE ?{n} ESCAPE '\\'
+              OR saksi_fold(i.admin_area) LIKE ?{n} ESCAPE '\\')"
         ));
     }
     let role_param = match &q.role {

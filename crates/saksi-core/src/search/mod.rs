@@ -17,11 +17,14 @@
 //!   involved in one. With no text, a page of the newest matching incidents.
 //! - [`Vault::search_count`] counts apart, up to a cap, so a page never waits for a full count.
 //!
-//! Normalisation hooks: [`prepare_query_text`] prepares what the user typed; the SQL view
-//! `search_source` (migration 0010) is the one definition of the indexed text. Both are the
-//! identity today; folding (Khmer zero-width characters, digits) must change both together.
-
-use std::borrow::Cow;
+//! Normalisation: text is matched in its folded form ([`crate::text::fold`]: NFC, invisible
+//! characters such as the zero-width space dropped, Khmer digits as ASCII, lower case). The SQL
+//! view `search_source` (migration 0014) folds the indexed text with the application function
+//! `saksi_fold`, and [`prepare_query_text`] folds what the user typed, with the same function:
+//! "ការវាយ" finds "ការ\u{200B}វាយ", "2015" finds "២០១៥", and the other way round. The index
+//! holds folded text only; the titles and snippets a search returns are read from the records.
+//! Indexed: incident title, description, place and area; testimony text, interviewer and
+//! interview place; every name of a person.
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -31,6 +34,8 @@ use crate::error::{Error, Result};
 use crate::vault::Vault;
 
 mod filter;
+#[cfg(test)]
+mod fold_tests;
 #[cfg(test)]
 mod legacy;
 #[cfg(test)]
@@ -90,10 +95,10 @@ pub const MAX_PAGE: u32 = 500;
 const MAX_TERMS: usize = 16;
 const MAX_OFFSET: u32 = 100_000;
 
-/// The hook where query text is prepared before matching (the identity for now; see the module
-/// documentation: it must match how `search_source` prepares indexed text).
-pub fn prepare_query_text(text: &str) -> Cow<'_, str> {
-    Cow::Borrowed(text)
+/// What the user typed, in the form the index holds (see the module documentation): the fold
+/// `search_source` applies to indexed text.
+pub fn prepare_query_text(text: &str) -> String {
+    crate::text::fold(text)
 }
 
 pub(crate) fn like_pattern(term: &str) -> String {
@@ -120,14 +125,16 @@ struct Plan {
 }
 
 fn plan(conn: &Connection, q: &SearchQuery) -> Result<Plan> {
-    let text = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    if let Some(t) = text {
-        if t.chars().count() > MAX_QUERY_CHARS {
+    if let Some(t) = q.text.as_deref() {
+        if t.trim().chars().count() > MAX_QUERY_CHARS {
             return Err(Error::invalid(format!(
                 "the search text is longer than {MAX_QUERY_CHARS} characters"
             )));
         }
     }
+    // Text that folds to nothing (only spaces or invisible characters) is no text.
+    let folded = q.text.as_deref().map(prepare_query_text);
+    let text = folded.as_deref().filter(|t| !t.is_empty());
     let mut params: Vec<Value> = Vec::new();
     let shape = if text.is_some() {
         filter::Shape::Set
@@ -148,7 +155,6 @@ fn plan(conn: &Connection, q: &SearchQuery) -> Result<Plan> {
             incidents_only: true,
         });
     };
-    let text = prepare_query_text(text);
     let mut conds = Vec::new();
     let mut long_terms = Vec::new();
     for term in text.split_whitespace().take(MAX_TERMS) {
@@ -205,12 +211,16 @@ pub(crate) fn page(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>>
     } else {
         format!(
             "SELECT r.record_type, r.record_id,
-                    CASE WHEN r.record_type IN ('testimony', 'annotation') THEN substr(x.body, 1, 120)
-                         ELSE x.title END,
+                    CASE r.record_type
+                        WHEN 'incident' THEN (SELECT i.title FROM incident i WHERE i.id = r.record_id)
+                        WHEN 'testimony' THEN (SELECT substr(t.body, 1, 120) FROM testimony t
+                                               WHERE t.id = r.record_id)
+                        WHEN 'annotation' THEN (SELECT substr(a.note, 1, 120) FROM annotation a
+                                                WHERE a.id = r.record_id)
+                        ELSE (SELECT p.primary_name FROM person p WHERE p.id = r.record_id) END,
                     (SELECT t.incident_id FROM testimony t
                      WHERE r.record_type = 'testimony' AND t.id = r.record_id)
              FROM ({page}) pg JOIN search_row r ON r.id = pg.rid
-                  JOIN search_index x ON x.rowid = pg.rid
              ORDER BY {}",
             p.outer_order
         )

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 use super::{count, legacy, page, SearchHit, SearchQuery};
+use crate::text::fold;
 use crate::vault::{migrate_to, SCHEMA_VERSION};
 
 /// The schema before migration 0010.
@@ -301,6 +302,32 @@ fn index_rows(c: &Connection) -> Vec<(String, String, String, String)> {
     rows.collect::<rusqlite::Result<_>>().unwrap()
 }
 
+/// What the search must find for `q`: what the old search found for it in lower case and in
+/// upper case together. Folded text is lower case, so the search ignores the case of every
+/// letter; the old one ignored it for ASCII letters only in short terms (SQL LIKE), so "é"
+/// missed the person named "É". Any other difference is a failure.
+fn old_search_any_case(c: &Connection, q: &SearchQuery) -> Vec<Key> {
+    let mut want = keys(&legacy::search(c, q).unwrap());
+    if let Some(t) = &q.text {
+        for t in [t.to_lowercase(), t.to_uppercase()] {
+            let q = SearchQuery {
+                text: Some(t),
+                ..q.clone()
+            };
+            want.extend(keys(&legacy::search(c, &q).unwrap()));
+        }
+    }
+    want.sort();
+    want.dedup();
+    want
+}
+
+fn folded(rows: Vec<(String, String, String, String)>) -> Vec<(String, String, String, String)> {
+    rows.into_iter()
+        .map(|(t, id, title, body)| (t, id, fold(&title), fold(&body)))
+        .collect()
+}
+
 #[test]
 fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
     // Before: the old schema, its triggers and the old search.
@@ -308,11 +335,16 @@ fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
     add_corpus(&old);
     edit_corpus(&old);
     let qs = queries();
-    let before: Vec<Vec<Key>> = qs
-        .iter()
-        .map(|q| keys(&legacy::search(&old, q).unwrap()))
-        .collect();
-    let old_index = index_rows(&old);
+    let before: Vec<Vec<Key>> = qs.iter().map(|q| old_search_any_case(&old, q)).collect();
+    assert!(
+        qs.iter()
+            .zip(&before)
+            .any(|(q, any_case)| keys(&legacy::search(&old, q).unwrap()) != *any_case),
+        "the corpus must hold a non-ASCII capital the old search missed (or the case rule is untested)"
+    );
+    // Migration 0014 folds the indexed text (crate::text::fold); the old index, folded, is
+    // what the new one must hold.
+    let old_index = folded(index_rows(&old));
     let mut migrated = old;
     // After (1): the same vault migrated (the index rebuilt from the records).
     migrate_to(&mut migrated, SCHEMA_VERSION as usize).unwrap();
@@ -333,13 +365,14 @@ fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
         assert_eq!(
             index_rows(c),
             old_index,
-            "{name}: the index must hold exactly the text the old triggers indexed"
+            "{name}: the index must hold exactly the text the old triggers indexed, folded"
         );
-        for (q, want) in qs.iter().zip(&before) {
+        for (q, old_hits) in qs.iter().zip(&before) {
             let got = keys(&page(c, q).unwrap());
+            let want = old_hits;
             assert_eq!(
                 &got, want,
-                "{name}: a search must find what it found before the rewrite: {q:?}"
+                "{name}: a search must find what the old one found, in any letter case: {q:?}"
             );
             let n = count(c, q, 1_000).unwrap();
             assert_eq!(

@@ -30,6 +30,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0012_annotations.sql"),
     // Case files (issue 11).
     include_str!("../../../../migrations/0013_cases.sql"),
+    include_str!("../../../../migrations/0014_search_fold.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -95,6 +96,7 @@ pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Co
         other => other,
     })?;
     conn.busy_timeout(Duration::from_secs(2))?;
+    register_functions(&conn)?;
     // EXCLUSIVE locking keeps the WAL index in process memory (no -shm file on disk) and stops a
     // second process from opening the vault while it is in use.
     conn.execute_batch(
@@ -118,6 +120,30 @@ pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Co
     // Take the exclusive lock now, so a second program gets a clear "in use" error at unlock.
     conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
     Ok(conn)
+}
+
+/// Registers the application SQL functions the schema's views and triggers call (migration
+/// 0014): `saksi_fold(text)` is [`crate::text::fold`], the matching form of search text
+/// (NULL stays NULL). Every connection needs them before it writes a record.
+pub(crate) fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "saksi_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            use rusqlite::types::ValueRef;
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(b) => Some(crate::text::fold(&String::from_utf8_lossy(b))),
+                ValueRef::Integer(i) => Some(i.to_string()),
+                ValueRef::Real(f) => Some(f.to_string()),
+                ValueRef::Null | ValueRef::Blob(_) => None,
+            })
+        },
+    )?;
+    Ok(())
 }
 
 /// The `PRAGMA key` statement for `master`'s SQLCipher key. The hex digits go straight from a
@@ -163,6 +189,9 @@ pub(super) fn check_current(conn: &Connection) -> Result<()> {
 }
 
 fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Result<()> {
+    // Migrations (0014) call the application functions; a connection not made by `open` (tests,
+    // tools) gets them here.
+    register_functions(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > supported {
         return Err(Error::SchemaTooNew { found, supported });

@@ -14,6 +14,7 @@ pub mod keyfile;
 mod read_only;
 pub mod recovery;
 mod slots;
+pub mod strength;
 
 use std::fs;
 use std::io::Write;
@@ -29,7 +30,7 @@ use crate::error::{Error, Result};
 pub(crate) use db::migrate_to;
 pub use db::SCHEMA_VERSION;
 pub use keyfile::{KdfParams, KdfProfile};
-use keyfile::{KeyFile, MasterKey, Parsed, MIN_PASSPHRASE_CHARS};
+use keyfile::{KeyFile, MasterKey, Parsed};
 pub use recovery::RecoveryKey;
 
 pub(crate) const KEY_FILE: &str = "vault.key";
@@ -336,13 +337,17 @@ impl Vault {
     pub fn check_database(&self) -> Result<Vec<String>> {
         db::integrity_problems(&self.conn)
     }
+
+    /// A strong new passphrase to offer: six random words (see [`strength::suggest`]). Needs no
+    /// vault: it is offered before one exists.
+    pub fn suggest_passphrase() -> SecretString {
+        strength::suggest()
+    }
 }
 
+/// A new passphrase must be long enough and hard to guess: see [`strength`].
 pub(crate) fn check_strength(passphrase: &SecretString) -> Result<()> {
-    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(Error::WeakPassphrase(MIN_PASSPHRASE_CHARS));
-    }
-    Ok(())
+    strength::check(passphrase)
 }
 
 fn default_device_name() -> String {

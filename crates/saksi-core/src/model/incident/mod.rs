@@ -56,9 +56,10 @@ pub struct Counting {
     /// individual | group
     #[serde(default = "individual")]
     pub unit: String,
-    #[serde(default)]
+    /// A number, or text in ASCII or Khmer digits.
+    #[serde(default, deserialize_with = "crate::model::typed::opt_number")]
     pub min: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::model::typed::opt_number")]
     pub max: Option<i64>,
     #[serde(default)]
     pub description: Option<String>,
