@@ -188,8 +188,8 @@ fn a_vault_migrated_to_folded_search_finds_what_a_new_one_finds() {
         .unwrap();
     };
     let mut old = Connection::open_in_memory().unwrap();
-    // Schema 11 (0011_history): the last one before search folding.
-    migrate_to(&mut old, 11).unwrap();
+    // Schema 13 (0013_cases): the last one before search folding (0014).
+    migrate_to(&mut old, 13).unwrap();
     add(&old);
     let q = SearchQuery {
         text: Some("ការវាយ 2015".into()),
