@@ -80,18 +80,15 @@ impl Vault {
                 .into_iter()
                 .filter(|p| p.date.date.is_some())
                 .collect();
+            // `for_identity` is in date order, so the steps known at a month's end are a prefix.
             for (i, mo) in months.iter().enumerate() {
-                let known: Vec<_> = dated
-                    .iter()
-                    .filter(|p| {
-                        p.date
-                            .date
-                            .as_deref()
-                            .is_some_and(|d| &d[..d.len().min(7)] <= mo.as_str())
-                    })
-                    .cloned()
-                    .collect();
-                if present_custody(&effects, &known).is_some() {
+                let known = dated.partition_point(|p| {
+                    p.date
+                        .date
+                        .as_deref()
+                        .is_some_and(|d| &d[..d.len().min(7)] <= mo.as_str())
+                });
+                if present_custody(&effects, &dated[..known]).is_some() {
                     counts[i] += 1;
                 }
             }
