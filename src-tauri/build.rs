@@ -64,6 +64,8 @@ const COMMANDS: &[&str] = &[
     "import_run",
     "conflict_list",
     "conflict_resolve",
+    "conflict_detail",
+    "conflict_resolve_fields",
     "vault_verify",
     "recipient_list",
     "recipient_add",

@@ -183,6 +183,8 @@ fn main() {
             commands::bundle::import_run,
             commands::bundle::conflict_list,
             commands::bundle::conflict_resolve,
+            commands::bundle::conflict_detail,
+            commands::bundle::conflict_resolve_fields,
             commands::vault::vault_verify,
             commands::bundle::keys::recipient_list,
             commands::bundle::keys::recipient_add,

@@ -10,6 +10,14 @@ import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
 import { openIncident } from './lib/evidence-flows.mjs';
 
+async function waitPrinted(s) {
+  for (let i = 0; i < 50; i++) {
+    if ((await s.execute('return window.__printed;')) === 1) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail('the Print button did not call the print dialog');
+}
+
 test('counts by kind drill down to the incidents and save as one printable page', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saksi-e2e-reports-'));
   const pick = join(dir, 'pick.txt');
@@ -50,6 +58,14 @@ test('counts by kind drill down to the incidents and save as one printable page'
     assert.match(html, /MPs beaten|assault|Assault/i, 'the page holds the figures');
     assert.doesNotMatch(html, /<script\b/i, 'the saved page runs no script');
     assert.doesNotMatch(html, /(src|href)=["']https?:/i, 'the saved page loads nothing from outside');
+
+    // Print: the system's print dialog (paper, or a PDF file) gets the figures with the rules
+    // opened. The dialog itself is the toolkit's; here window.print is watched instead.
+    await s.execute('window.__printed = 0; window.print = () => { window.__printed += 1; };');
+    await s.click('#reports-print');
+    await waitPrinted(s);
+    assert.equal(await s.execute('return document.querySelector("#reports-rules").open;'), true,
+      'the rules are opened for printing');
 
     await s.click('#reports-tab-detained');
     await s.waitForText('#detained-count', '0', { what: 'nobody detained' });

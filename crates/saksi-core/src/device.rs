@@ -97,3 +97,19 @@ pub fn fingerprint(public: &VerifyingKey) -> String {
 pub fn public_key_hex(public: &VerifyingKey) -> String {
     hex::encode(public.as_bytes())
 }
+
+/// The name a device is known by in `vault`: this device's own, or a trusted device's; `None`
+/// for a device this vault does not know.
+pub(crate) fn known_name(vault: &crate::vault::Vault, device_id: &str) -> Result<Option<String>> {
+    if device_id == vault.device().id() {
+        return Ok(Some(vault.device().name().to_string()));
+    }
+    Ok(vault
+        .conn
+        .query_row(
+            "SELECT name FROM trusted_device WHERE id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}

@@ -37,6 +37,14 @@ pub struct CountsIn {
     pub nationality: Option<String>,
 }
 
+/// The window's language for the counting rules (English when the window sends none).
+fn ui_lang(lang: &Option<String>) -> CmdResult<Lang> {
+    Ok(match some(lang) {
+        Some(l) => Lang::parse(&l)?,
+        None => Lang::En,
+    })
+}
+
 fn some(s: &Option<String>) -> Option<String> {
     s.as_deref()
         .map(str::trim)
@@ -62,9 +70,11 @@ impl CountsIn {
 pub fn report_counts(
     state: State<'_, AppState>,
     query: CountsIn,
+    lang: Option<String>,
 ) -> CmdResult<Report<CountsReport>> {
     let q = query.query()?;
-    state.with_vault(|v| v.report_counts(&q))
+    let lang = ui_lang(&lang)?;
+    state.with_vault(|v| Ok(v.report_counts(&q)?.in_lang(lang)))
 }
 
 #[tauri::command(async)]
@@ -72,12 +82,14 @@ pub fn report_detained(
     state: State<'_, AppState>,
     affiliation: Option<String>,
     category: Option<String>,
+    lang: Option<String>,
 ) -> CmdResult<Report<DetainedReport>> {
     let q = DetainedQuery {
         affiliation: some(&affiliation),
         category: some(&category),
     };
-    state.with_vault(|v| v.detained_report(&q))
+    let lang = ui_lang(&lang)?;
+    state.with_vault(|v| Ok(v.detained_report(&q)?.in_lang(lang)))
 }
 
 /// How many people were detained at the end of each month from `from` to `to` (YYYY-MM).
@@ -87,9 +99,14 @@ pub fn report_detained_series(
     from: String,
     to: String,
     category: Option<String>,
+    lang: Option<String>,
 ) -> CmdResult<DetainedSeries> {
     let category = some(&category);
-    state.with_vault(|v| v.detained_over_time(&from, &to, category.as_deref()))
+    let lang = ui_lang(&lang)?;
+    state.with_vault(|v| {
+        Ok(v.detained_over_time(&from, &to, category.as_deref())?
+            .in_lang(lang))
+    })
 }
 
 /// The timeline of a person, or of an incident and the incidents linked to it.
@@ -98,15 +115,17 @@ pub fn report_timeline(
     state: State<'_, AppState>,
     person: Option<String>,
     incident: Option<String>,
+    lang: Option<String>,
 ) -> CmdResult<Report<Timeline>> {
+    let lang = ui_lang(&lang)?;
     match (person, incident) {
         (Some(p), None) => {
             let id = parse_id(&p)?;
-            state.with_vault(|v| v.person_timeline(&id))
+            state.with_vault(|v| Ok(v.person_timeline(&id)?.in_lang(lang)))
         }
         (None, Some(i)) => {
             let id = parse_id(&i)?;
-            state.with_vault(|v| v.incident_timeline(&id))
+            state.with_vault(|v| Ok(v.incident_timeline(&id)?.in_lang(lang)))
         }
         _ => Err(CmdError::invalid(
             "a timeline is of one person or one incident",

@@ -38,3 +38,21 @@ export function dateMatchesPrecision(date: string, precision: Precision): boolea
       return any;
   }
 }
+
+const LOCALES: Record<string, string> = { en: 'en-GB', km: 'km-KH', fr: 'fr-FR' };
+
+/**
+ * A stored time (RFC 3339, UTC) as the user reads it: local time, in the UI language, with that
+ * language's digits (Khmer digits in Khmer). Unreadable input is shown as it is.
+ */
+export function localTime(iso: string | null | undefined, lang: string): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const locale = LOCALES[lang] ?? 'en-GB';
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    numberingSystem: lang === 'km' ? 'khmr' : 'latn',
+  }).format(d);
+}

@@ -2,7 +2,7 @@
 // crates/saksi-core/src/report/): counts with drill-down, who is detained now, saved as a
 // printable HTML page or a CSV file.
 import { call } from './api';
-import type { Lang } from './i18n.svelte';
+import { lang, type Lang } from './i18n.svelte';
 
 export type Dimension =
   | 'kind'
@@ -127,13 +127,18 @@ export function lastMonths(n: number, now = new Date()): { from: string; to: str
 }
 
 export const reports = {
-  counts: (query: CountsQuery) => call<Report<CountsData>>('report_counts', { query }),
+  // The counting rules come back in the window's language.
+  counts: (query: CountsQuery) => call<Report<CountsData>>('report_counts', { query, lang: lang() }),
   detained: (affiliation: string | null, category: string | null) =>
-    call<Report<DetainedData>>('report_detained', { affiliation, category }),
+    call<Report<DetainedData>>('report_detained', { affiliation, category, lang: lang() }),
   detainedSeries: (from: string, to: string, category: string | null) =>
-    call<DetainedSeries>('report_detained_series', { from, to, category }),
+    call<DetainedSeries>('report_detained_series', { from, to, category, lang: lang() }),
   timeline: (subject: { person?: string; incident?: string }) =>
-    call<Report<TimelineData>>('report_timeline', { person: subject.person ?? null, incident: subject.incident ?? null }),
+    call<Report<TimelineData>>('report_timeline', {
+      person: subject.person ?? null,
+      incident: subject.incident ?? null,
+      lang: lang(),
+    }),
   save: (request: SaveRequest, format: 'html' | 'csv', lang: Lang, title: string) =>
     call<string | null>('report_save', { request, format, lang, title }),
 };

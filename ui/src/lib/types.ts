@@ -66,6 +66,7 @@ export interface SearchQuery {
   place?: string | null;
   person_id?: string | null;
   role?: string | null;
+  category?: string | null;
 }
 
 export interface SearchHit {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import en from '../i18n/en.json';
 import { BUNDLE_KINDS, exchangeErrorKey } from '../lib/bundle/errors';
 import { countEntries, total, TYPE_ORDER, withheldKey } from '../lib/bundle/summary';
+import { fieldsToTake, initialChoice, shown } from '../lib/bundle/merge';
 
 describe('bundle errors', () => {
   it('every bundle error kind of the core has its own translated message', () => {
@@ -37,5 +38,36 @@ describe('export summary', () => {
     for (const s of ['export', 'import', 'conflicts', 'keys']) expect(`export.tab_${s}` in en).toBe(true);
     for (const g of ['added', 'updated', 'unchanged', 'stale', 'conflicts']) expect(`import.${g}` in en).toBe(true);
     expect('shell.exchange' in en).toBe(true);
+  });
+});
+
+describe('field-by-field conflict merge', () => {
+  const fields = [
+    { field: 'title', columns: ['title'], local: 'HQ title', incoming: 'monitor title', differs: true },
+    { field: 'description', columns: ['description'], local: 'a', incoming: 'b', differs: true },
+    { field: 'place_name', columns: ['place_name'], local: 'Phnom Penh', incoming: 'Phnom Penh', differs: false },
+    {
+      field: 'start_date', columns: ['start_date', 'start_precision'],
+      local: { start_date: null, start_precision: 'unknown' },
+      incoming: { start_date: '2015-10-26', start_precision: 'day' }, differs: true,
+    },
+    { field: 'children.incident_kind', columns: ['incident_kind'], local: [{ kind: 'assault' }], incoming: [{ kind: 'assault' }, { kind: 'threat' }], differs: true },
+  ];
+
+  it('starts every differing field on this vault side, and takes only what the user moved', () => {
+    const choice = initialChoice(fields);
+    expect(choice).toEqual({ title: 'local', description: 'local', start_date: 'local', 'children.incident_kind': 'local' });
+    expect(fieldsToTake(fields, choice)).toEqual([]);
+    choice.description = 'incoming';
+    choice['children.incident_kind'] = 'incoming';
+    choice.place_name = 'incoming';
+    expect(fieldsToTake(fields, choice), 'equal fields are never sent').toEqual(['description', 'children.incident_kind']);
+  });
+
+  it('shows values as plain text', () => {
+    expect(shown(fields[3].incoming)).toBe('2015-10-26 · day');
+    expect(shown(fields[3].local)).toBe('—');
+    expect(shown(fields[4].incoming)).toBe('assault, threat');
+    expect(shown('')).toBe('—');
   });
 });

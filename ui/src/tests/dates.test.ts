@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateMatchesPrecision } from '../lib/dates';
+import { dateMatchesPrecision, localTime } from '../lib/dates';
 
 describe('date and precision (mirrors the core rules)', () => {
   it('accepts matching shapes', () => {
@@ -15,5 +15,16 @@ describe('date and precision (mirrors the core rules)', () => {
     expect(dateMatchesPrecision('2024-13', 'month')).toBe(false);
     expect(dateMatchesPrecision('2024', 'unknown')).toBe(false);
     expect(dateMatchesPrecision('15/03/2024', 'approximate')).toBe(false);
+  });
+});
+
+describe('local time', () => {
+  it('shows a stored UTC time in the UI language, with Khmer digits in Khmer', () => {
+    const km = localTime('2026-12-02T04:51:00Z', 'km');
+    expect(km).toMatch(/[០-៩]/);
+    expect(km).not.toMatch(/[0-9]/);
+    expect(localTime('2026-12-02T04:51:00Z', 'en')).toMatch(/2026/);
+    expect(localTime(null, 'en')).toBe('—');
+    expect(localTime('not a time', 'fr')).toBe('not a time');
   });
 });

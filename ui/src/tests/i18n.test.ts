@@ -45,6 +45,15 @@ describe('translations', () => {
     expect(notKhmer.map(([k]) => k)).toEqual([]);
   });
 
+  it('Khmer and French sentences carry no English date pattern', () => {
+    // "YYYY-MM-DD" inside a Khmer sentence is English to a Khmer reader (issue 12); French
+    // writes AAAA-MM-JJ.
+    const khmerLeaks = Object.entries(km).filter(([, v]) => /YYYY|\b(MM|DD)\b/.test(v));
+    expect(khmerLeaks.map(([k]) => k), 'km strings with an English date pattern').toEqual([]);
+    const frenchLeaks = Object.entries(fr).filter(([, v]) => /YYYY|\bDD\b/.test(v));
+    expect(frenchLeaks.map(([k]) => k), 'fr strings with an English date pattern').toEqual([]);
+  });
+
   it('every key used in the source exists in en.json', () => {
     expect(Object.keys(sources).length, 'the source files were found').toBeGreaterThan(10);
     const missing = keysUsedInSource().filter((k) => !(k in en));

@@ -119,16 +119,26 @@ pub enum ConflictCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Settle one conflict: keep this vault's version, or take the incoming one.
+    /// One conflict field by field: both values, what differs, who made each side and when.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settle one conflict: keep this vault's version, take the incoming one, or keep this
+    /// vault's version except the fields taken from the incoming one (`--take FIELD`, repeated;
+    /// field names as `conflict show` prints them).
     Resolve {
         id: String,
         #[arg(
             long,
-            conflicts_with = "take_incoming",
-            required_unless_present = "take_incoming"
+            conflicts_with_all = ["take_incoming", "take"],
+            required_unless_present_any = ["take_incoming", "take"]
         )]
         keep_local: bool,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "take")]
         take_incoming: bool,
+        #[arg(long, value_name = "FIELD")]
+        take: Vec<String>,
     },
 }

@@ -372,6 +372,10 @@ pub struct SearchArgs {
     pub person: Option<String>,
     #[arg(long)]
     pub role: Option<String>,
+    /// Incidents naming a person in this person category (code, e.g. land_environment_defender);
+    /// with --role, the person in that role.
+    #[arg(long)]
+    pub category: Option<String>,
     #[arg(long)]
     pub json: bool,
     /// Page size: at most 500 hits (the default).

@@ -363,9 +363,24 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                 Ok(())
             })?;
         }
+        BundleCmd::Conflict(ConflictCmd::Show { id, json }) => {
+            let d = ctx.with_vault(|v| Ok(bundle::conflict_view::conflict_detail(v, id)?))?;
+            output::show(*json, &d, conflict_lines)?;
+        }
         BundleCmd::Conflict(ConflictCmd::Resolve {
-            id, take_incoming, ..
+            id,
+            take_incoming,
+            take,
+            ..
         }) => {
+            if !take.is_empty() {
+                ctx.with_vault(|v| Ok(bundle::conflict::resolve_fields(v, id, take)?))?;
+                line(format!(
+                    "resolved {id}: took {} from the incoming version",
+                    take.join(", ")
+                ))?;
+                return Ok(());
+            }
             let how = if *take_incoming {
                 bundle::conflict::Resolution::TakeIncoming
             } else {
@@ -473,6 +488,49 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `conflict show`: who made each side, then one line per field (`*` where they differ).
+fn conflict_lines(d: &bundle::conflict_view::ConflictDetail) -> anyhow::Result<()> {
+    let who = |s: &bundle::conflict_view::ConflictSide| {
+        format!(
+            "{} (device {}), v{}, {}",
+            s.device_name.as_deref().unwrap_or("unknown device"),
+            s.device_id.as_deref().unwrap_or("?"),
+            s.version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "?".into()),
+            s.updated_at.as_deref().unwrap_or("?")
+        )
+    };
+    line(format!(
+        "{} {}  {}",
+        d.record_type,
+        d.record_id,
+        d.title.as_deref().unwrap_or("")
+    ))?;
+    line(format!("local:    {}", who(&d.local)))?;
+    line(format!("incoming: {}", who(&d.incoming)))?;
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for f in &d.fields {
+        if f.differs {
+            line(format!(
+                "* {}: {} -> {}",
+                f.field,
+                shown(&f.local),
+                shown(&f.incoming)
+            ))?;
+        } else {
+            line(format!("  {}: {}", f.field, shown(&f.local)))?;
+        }
+    }
+    if !d.mergeable {
+        line("an attachment cannot be merged: only --keep-local settles it")?;
     }
     Ok(())
 }

@@ -376,6 +376,7 @@ pub fn search(ctx: &Ctx, a: &SearchArgs) -> anyhow::Result<()> {
         place: a.place.clone(),
         person_id: a.person.clone(),
         role: a.role.clone(),
+        category: a.category.clone(),
         limit: a.limit,
         offset: a.offset,
     };

@@ -1,6 +1,7 @@
 //! Resolving the concurrent edits an import kept side by side (see [`super::conflicts`]).
 //!
-//! A person chooses, per conflict, to keep this vault's version or to take the incoming one.
+//! A person chooses, per conflict, to keep this vault's version, to take the incoming one, or to
+//! take chosen fields from the incoming one (see [`super::conflict_view`]).
 //! Either way the choice is final for that pair of versions: the result is a new version made
 //! here whose lineage descends from both, so neither copy comes back as a conflict from a later
 //! bundle (it is now an ancestor), and the custody log says who chose what.
@@ -42,6 +43,48 @@ impl Resolution {
 
 /// Resolves one open conflict, in one transaction.
 pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<()> {
+    settle(
+        vault,
+        conflict_id,
+        match how {
+            Resolution::KeepLocal => Choice::Local,
+            Resolution::TakeIncoming => Choice::Incoming,
+        },
+    )
+}
+
+/// Resolves one open conflict field by field: the fields named (see
+/// [`super::conflict_view::conflict_detail`] for their names) are taken from the incoming version,
+/// every other field stays as this vault has it. The result is a new version that descends from
+/// both, like any resolution, in one transaction. Taking every differing field is the same as
+/// taking the incoming version; taking none, the same as keeping this vault's.
+pub fn resolve_fields(
+    vault: &mut Vault,
+    conflict_id: &str,
+    take_incoming: &[String],
+) -> Result<()> {
+    settle(vault, conflict_id, Choice::Fields(take_incoming))
+}
+
+/// How a conflict is settled: one side whole, or chosen fields from the incoming side.
+#[derive(Clone, Copy)]
+enum Choice<'a> {
+    Local,
+    Incoming,
+    Fields(&'a [String]),
+}
+
+impl Choice<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Choice::Local => "keep_local",
+            Choice::Incoming => "take_incoming",
+            Choice::Fields(_) => "fields",
+        }
+    }
+}
+
+fn settle(vault: &mut Vault, conflict_id: &str, how: Choice<'_>) -> Result<()> {
     vault.write_records(|tx, dev| {
         type Row = (String, String, String, Option<i64>, Option<i64>);
         let row: Option<Row> = tx
@@ -69,7 +112,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
         }
         let now = crate::model::now();
         if spec.table == "attachment" {
-            if how == Resolution::TakeIncoming {
+            if !matches!(how, Choice::Local) {
                 return Err(BundleError::AttachmentImmutable(record_id).into());
             }
             let sha: String = tx.query_row(
@@ -80,7 +123,7 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             mark_resolved(tx, &record_type, &record_id, &now)?;
             let details = serde_json::json!({
                 "conflict": conflict_id,
-                "resolution": how,
+                "resolution": how.name(),
                 "incoming_sha256": incoming.text("sha256"),
             })
             .to_string();
@@ -96,9 +139,16 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
         let local = rows::load(tx, spec, &record_id, true)?
             .ok_or_else(|| Error::not_found("record", &record_id))?;
         let held = lineage::refresh(tx, &local)?;
-        if how == Resolution::TakeIncoming {
+        let taken = match how {
+            Choice::Local => None,
+            Choice::Incoming => Some(incoming.clone()),
+            Choice::Fields(fields) => Some(super::conflict_view::merge(
+                tx, spec, &local, &incoming, fields,
+            )?),
+        };
+        if let Some(taken) = &taken {
             tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-            for link in rows::update(tx, spec, &incoming)? {
+            for link in rows::update(tx, spec, taken)? {
                 rows::insert_link(tx, &link)?;
             }
         }
@@ -148,14 +198,17 @@ pub fn resolve(vault: &mut Vault, conflict_id: &str, how: Resolution) -> Result<
             .iter()
             .find(|(t, i, _)| *t == record_type && *i == record_id)
             .map(|(_, _, h)| h.clone());
-        let details = serde_json::json!({
+        let mut details = serde_json::json!({
             "conflict": conflict_id,
-            "resolution": how,
+            "resolution": how.name(),
             "local_version": lv,
             "incoming_version": iv,
             "history_sha256": history_sha256,
-        })
-        .to_string();
+        });
+        if let (Choice::Fields(f), Some(map)) = (how, details.as_object_mut()) {
+            map.insert("fields_taken".into(), serde_json::json!(f));
+        }
+        let details = details.to_string();
         custody::append_on(
             tx,
             dev,

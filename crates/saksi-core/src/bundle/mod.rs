@@ -18,6 +18,9 @@
 
 mod blobs;
 pub mod conflict;
+pub mod conflict_view;
+#[cfg(test)]
+mod conflict_view_tests;
 mod error;
 pub mod export;
 mod header;

@@ -433,17 +433,7 @@ fn named_by_custody(
 }
 
 fn device_name(vault: &Vault, device_id: &str) -> Result<Option<String>> {
-    if device_id == vault.device().id() {
-        return Ok(Some(vault.device().name().to_string()));
-    }
-    Ok(vault
-        .conn
-        .query_row(
-            "SELECT name FROM trusted_device WHERE id = ?1",
-            [device_id],
-            |r| r.get(0),
-        )
-        .optional()?)
+    crate::device::known_name(vault, device_id)
 }
 
 #[cfg(test)]

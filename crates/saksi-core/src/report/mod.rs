@@ -18,6 +18,7 @@ pub mod counts;
 pub mod detained;
 mod facts;
 pub mod render;
+pub mod rules_text;
 pub mod series;
 mod tables;
 #[cfg(test)]
@@ -64,6 +65,13 @@ pub struct VaultStamp {
 }
 
 impl<T: Serialize> Report<T> {
+    /// The same report with its counting rules stated in `lang` (the data and its hash are
+    /// unchanged: they do not depend on the language).
+    pub fn in_lang(mut self, lang: Lang) -> Self {
+        self.rules = rules_text::rules_in(&self.rules, lang);
+        self
+    }
+
     pub(crate) fn new(
         vault: &Vault,
         report: &'static str,

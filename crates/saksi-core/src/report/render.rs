@@ -283,6 +283,7 @@ fn html<T: Serialize>(report: &Report<T>, table: &dyn Table, tr: &Tr) -> String 
     body.push_str(&table.more_html(tr));
     body.push_str(&format!("<h2>{}</h2>\n<ol class=\"rules\">\n", w.rules));
     for r in &report.rules {
+        let r = super::rules_text::rule_in(r, tr.lang);
         body.push_str(&format!("<li>{}</li>\n", escape(r)));
     }
     body.push_str("</ol>\n");

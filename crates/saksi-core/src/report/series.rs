@@ -24,6 +24,14 @@ pub struct DetainedSeries {
     pub months: Vec<MonthCount>,
 }
 
+impl DetainedSeries {
+    /// The same series with its rules stated in `lang`.
+    pub fn in_lang(mut self, lang: super::Lang) -> Self {
+        self.rules = super::rules_text::rules_in(&self.rules, lang);
+        self
+    }
+}
+
 pub(crate) const SERIES_RULES: &[&str] = &[
     "A person counts in a month when, by the proceedings dated up to that month's end, their present custody had begun and not ended (the rule of 'detained now').",
     "A date known only to the year counts from January of that year, one known to the month from that month; proceedings without a date are left out of the series.",

@@ -14,8 +14,9 @@ pub(super) struct IncidentFilter {
     pub conds: String,
     /// False when no filter is set (every incident passes, text hits are not scoped).
     pub active: bool,
-    /// The role filter's parameter number, when set: person hits need that role.
-    role_param: Option<usize>,
+    /// What a person hit's involvement in a filtered incident must meet (role, category), as
+    /// ` AND …` conditions on `involvement v`; empty when neither is set.
+    person_cond: String,
 }
 
 /// Date filter bounds as stored text (ASCII digits, padded), whatever digits were typed.
@@ -93,15 +94,36 @@ pub(super) fn incident_filter(
         }
         None => None,
     };
-    let role_cond = role_param
-        .map(|n| format!(" AND v.role = ?{n}"))
-        .unwrap_or_default();
+    // The involvement conditions (on `involvement v`) that a person hit must meet too: the role,
+    // and a person category held by the person or by anyone merged with them (a merged person
+    // is one person with every category either record gives).
+    let mut person_conds: Vec<String> = Vec::new();
+    if let Some(n) = role_param {
+        person_conds.push(format!("v.role = ?{n}"));
+    }
+    if let Some(c) = &q.category {
+        params.push(Value::Text(check(conn, Vocab::PersonCategory, c)?));
+        person_conds.push(format!(
+            "v.person_id IN (SELECT pi.person_id FROM person_identity pi WHERE pi.identity_id IN
+               (SELECT g.identity_id FROM person_identity g
+                  JOIN person_category pc ON pc.person_id = g.person_id
+                 WHERE pc.code = ?{}))",
+            params.len()
+        ));
+    }
+    let person_cond: String = person_conds.iter().map(|c| format!(" AND {c}")).collect();
     if let Some(p) = &q.person_id {
         let pid = parse_id("person", p)?;
         params.push(Value::Text(pid.to_string()));
         conds.push(format!(
-            "i.id IN (SELECT v.incident_id FROM involvement v WHERE v.person_id = ?{}{role_cond})",
+            "i.id IN (SELECT v.incident_id FROM involvement v WHERE v.person_id = ?{}{person_cond})",
             params.len()
+        ));
+    } else if q.category.is_some() {
+        // A category is held by few people: read their involvements (index
+        // `person_category_code`, then the person's involvements), whatever the shape.
+        conds.push(format!(
+            "i.id IN (SELECT v.incident_id FROM involvement v WHERE 1{person_cond})"
         ));
     } else if let Some(n) = role_param {
         conds.push(match shape {
@@ -121,16 +143,12 @@ pub(super) fn incident_filter(
             "1".into()
         },
         active,
-        role_param,
+        person_cond,
     })
 }
 
 /// The condition on `search_row r` that keeps text hits inside the filtered incidents.
 pub(super) fn scope(f: &IncidentFilter) -> String {
-    let role = f
-        .role_param
-        .map(|n| format!(" AND v.role = ?{n}"))
-        .unwrap_or_default();
     format!(
         "((r.record_type = 'incident' AND r.record_id IN (SELECT i.id FROM incident i WHERE {f}))
           OR (r.record_type = 'testimony' AND r.record_id IN
@@ -139,6 +157,7 @@ pub(super) fn scope(f: &IncidentFilter) -> String {
           OR (r.record_type = 'person' AND r.record_id IN
                (SELECT v.person_id FROM involvement v WHERE v.incident_id IN
                  (SELECT i.id FROM incident i WHERE {f}){role})))",
-        f = f.conds
+        f = f.conds,
+        role = f.person_cond
     )
 }

@@ -12,7 +12,7 @@
 //!   index is read newest first and the scan stops as soon as the page is full: a short term
 //!   that matches often (the usual case) is fast; a rare one reads every row (see
 //!   docs/benchmarks.md for the figures and the index design that would remove that scan).
-//! - Filters (kind, date range, place, person, role) select incidents through indexes
+//! - Filters (kind, date range, place, person, role, person category) select incidents through indexes
 //!   (migration 0010); testimony hits must belong to a selected incident and person hits must be
 //!   involved in one. With no text, a page of the newest matching incidents.
 //! - [`Vault::search_count`] counts apart, up to a cap, so a page never waits for a full count.
@@ -33,6 +33,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::vault::Vault;
 
+#[cfg(test)]
+mod category_tests;
 mod filter;
 #[cfg(test)]
 mod fold_tests;
@@ -59,6 +61,10 @@ pub struct SearchQuery {
     pub person_id: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    /// A person category (vocabulary code): incidents naming a person who holds it (merged
+    /// persons count as one), and only such persons among person hits.
+    #[serde(default)]
+    pub category: Option<String>,
     /// Page size: at most [`MAX_PAGE`]; [`MAX_PAGE`] when absent.
     #[serde(default)]
     pub limit: Option<u32>,

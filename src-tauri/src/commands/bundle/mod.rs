@@ -125,6 +125,28 @@ pub fn conflict_resolve(
     state.with_vault(|v| bundle::conflict::resolve(v, &id, how))
 }
 
+/// One conflict field by field (both values, what differs, who made each side and when).
+#[tauri::command(async)]
+pub fn conflict_detail(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<bundle::conflict_view::ConflictDetail> {
+    let id = parse_id(&id)?.to_string();
+    state.with_vault(|v| bundle::conflict_view::conflict_detail(v, &id))
+}
+
+/// Settles one conflict with the fields named taken from the incoming version, every other
+/// field kept as this vault has it.
+#[tauri::command(async)]
+pub fn conflict_resolve_fields(
+    state: State<'_, AppState>,
+    id: String,
+    take: Vec<String>,
+) -> CmdResult<()> {
+    let id = parse_id(&id)?.to_string();
+    state.with_vault(|v| bundle::conflict::resolve_fields(v, &id, &take))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

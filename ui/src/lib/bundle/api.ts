@@ -3,6 +3,7 @@ import { call } from '../api';
 import { startJob, type Job, type Progress } from '../jobs';
 import type {
   Conflict,
+  ConflictDetail,
   DeviceCard,
   ExportRequest,
   ExportResult,
@@ -21,6 +22,9 @@ export const bundleApi = {
   conflicts: () => call<Conflict[]>('conflict_list'),
   resolveConflict: (id: string, resolution: 'keep_local' | 'take_incoming') =>
     call<void>('conflict_resolve', { id, resolution }),
+  conflictDetail: (id: string) => call<ConflictDetail>('conflict_detail', { id }),
+  /** Keeps this vault's version except the fields named, taken from the incoming one. */
+  resolveFields: (id: string, take: string[]) => call<void>('conflict_resolve_fields', { id, take }),
   recipients: () => call<Recipient[]>('recipient_list'),
   addRecipient: (name: string, recipient: string) => call<Recipient>('recipient_add', { name, recipient }),
   addRecipientFromCard: (name: string, title: string) =>

@@ -65,6 +65,35 @@ export interface Conflict {
   detected_at: string;
 }
 
+/** Who made one side of a conflict, and when. */
+export interface ConflictSide {
+  device_id: string | null;
+  device_name: string | null;
+  updated_at: string | null;
+  version: number | null;
+}
+
+/** One field of a conflict: a column, a group of columns (a date and its precision) or a child
+ * table (`children.incident_kind`). */
+export interface ConflictField {
+  field: string;
+  columns: string[];
+  local: unknown;
+  incoming: unknown;
+  differs: boolean;
+}
+
+export interface ConflictDetail {
+  id: string;
+  record_type: string;
+  record_id: string;
+  title: string | null;
+  local: ConflictSide;
+  incoming: ConflictSide;
+  fields: ConflictField[];
+  mergeable: boolean;
+}
+
 export interface Recipient {
   name: string;
   recipient: string;

@@ -10,10 +10,12 @@ export interface Filters {
   date_to: string;
   place: string;
   person_id: string;
+  /** A person category code: incidents naming a person who holds it. */
+  category: string;
 }
 
 export function emptyFilters(): Filters {
-  return { kind: '', date_from: '', date_to: '', place: '', person_id: '' };
+  return { kind: '', date_from: '', date_to: '', place: '', person_id: '', category: '' };
 }
 
 export function activeFilters(f: Filters): number {
@@ -32,10 +34,12 @@ export function toQuery(text: string, f: Filters): SearchQuery {
   put('date_to', f.date_to);
   put('place', f.place);
   put('person_id', f.person_id);
+  put('category', f.category);
   return q;
 }
 
-const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+// Latin or Khmer digits (the core reads both).
+const DATE = /^[0-9០-៩]{4}(-[0-9០-៩]{2}(-[0-9០-៩]{2})?)?$/;
 export function validFilterDate(d: string): boolean {
   return d.trim() === '' || DATE.test(d.trim());
 }

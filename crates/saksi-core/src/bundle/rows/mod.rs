@@ -156,7 +156,7 @@ fn is_late_column(table: &str, column: &str) -> bool {
     LATE_COLUMNS.contains(&(table, column))
 }
 
-fn is_late_child(table: &str) -> bool {
+pub(crate) fn is_late_child(table: &str) -> bool {
     LATE_CHILDREN.contains(&table)
 }
 
@@ -258,7 +258,7 @@ impl RecordFile {
     }
 }
 
-fn columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
+pub(crate) fn columns(conn: &Connection, table: &str) -> Result<Vec<String>> {
     if table == "attachment" {
         return Ok(ATTACHMENT_COLS.iter().map(|s| s.to_string()).collect());
     }
