@@ -77,6 +77,8 @@ const COMMANDS: &[&str] = &[
     "trust_list",
     "trust_add_pick",
     "trust_revoke",
+    "trust_rename",
+    "device_rename",
 ];
 
 fn main() {

@@ -196,6 +196,8 @@ fn main() {
             commands::bundle::keys::trust_list,
             commands::bundle::keys::trust_add_pick,
             commands::bundle::keys::trust_revoke,
+            commands::bundle::keys::trust_rename,
+            commands::bundle::keys::device_rename,
         ])
         .build(tauri::generate_context!());
 

@@ -1071,3 +1071,80 @@ fn jammer_an_import_that_cannot_fit_on_the_disk_is_refused_before_staging() {
         "nothing may be staged when the disk is too small"
     );
 }
+
+#[test]
+fn a_conflict_is_shown_field_by_field_and_merged_by_choosing_fields() {
+    let w = world();
+    ok(&w.hq, &["import", w.bundle.to_str().unwrap()]);
+    ok_stdin(
+        &w.hq,
+        &["incident", "update", &w.incident],
+        r#"{"title": "MPs beaten outside the National Assembly", "description": "first report"}"#,
+    );
+    ok_stdin(
+        &w.mon,
+        &["incident", "update", &w.incident],
+        r#"{"title": "Beating", "description": "two MPs beaten by three bodyguards", "start": {"date": "2015-10-26"}}"#,
+    );
+    let b2 = w.root.join("b2.saksi");
+    ok(
+        &w.mon,
+        &[
+            "export",
+            "--to",
+            "hq",
+            "--since-last",
+            "--out",
+            b2.to_str().unwrap(),
+        ],
+    );
+    ok(&w.hq, &["import", b2.to_str().unwrap()]);
+    let conflicts = json(&ok(&w.hq, &["conflict", "list", "--json"]));
+    let cid = conflicts[0]["id"].as_str().unwrap().to_string();
+
+    let shown = ok(&w.hq, &["conflict", "show", &cid]);
+    assert!(
+        shown.contains("* title: MPs beaten outside the National Assembly -> Beating"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("* description: first report -> two MPs beaten"),
+        "{shown}"
+    );
+    assert!(shown.lines().any(|l| l.starts_with("local:")), "{shown}");
+    let detail = json(&ok(&w.hq, &["conflict", "show", &cid, "--json"]));
+    assert_eq!(detail["local"]["device_id"], detail["local"]["device_id"]);
+    assert!(detail["incoming"]["device_name"].is_string(), "{detail}");
+
+    let bad = saksi(&w.hq, &["conflict", "resolve", &cid, "--take", "colour"]);
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a field"));
+    ok(
+        &w.hq,
+        &[
+            "conflict",
+            "resolve",
+            &cid,
+            "--take",
+            "description",
+            "--take",
+            "start_date",
+        ],
+    );
+    let inc = json(&ok(&w.hq, &["incident", "show", &w.incident, "--json"]));
+    assert_eq!(
+        inc["title"], "MPs beaten outside the National Assembly",
+        "HQ's title kept"
+    );
+    assert_eq!(inc["description"], "two MPs beaten by three bodyguards");
+    assert_eq!(inc["start"]["date"], "2015-10-26");
+    let open = json(&ok(&w.hq, &["conflict", "list", "--json"]));
+    assert_eq!(open.as_array().unwrap().len(), 0);
+    ok(&w.hq, &["verify"]);
+    let log = json(&ok(&w.hq, &["log", "--json"]));
+    let last = &log.as_array().unwrap().last().unwrap()["details"];
+    assert!(
+        last.as_str().unwrap_or("").contains("fields_taken"),
+        "{last}"
+    );
+}

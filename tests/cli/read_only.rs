@@ -286,6 +286,16 @@ fn every_kind_of_write_is_refused_read_only_and_changes_nothing() {
         ),
         ("trust revoke", vec!["trust", "revoke", "0000"], None),
         (
+            "trust rename",
+            vec!["trust", "rename", "0000", "Kampot monitor"],
+            None,
+        ),
+        (
+            "device name",
+            vec!["device", "name", "Sokha's laptop"],
+            None,
+        ),
+        (
             "recipient add",
             vec!["recipient", "add", "lawyer", "age1qqqq"],
             None,

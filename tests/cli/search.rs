@@ -394,3 +394,28 @@ fn khmer_digits_and_zero_width_spaces_are_matched_as_monitors_type_them() {
         "a plain query with ASCII digits finds a title with zero-width spaces and Khmer digits",
     );
 }
+
+#[test]
+fn search_by_person_category_finds_the_incidents_of_defenders() {
+    let v = TestVault::new();
+    let defender = v.add(
+        "person",
+        &json!({"name": "Tep Vanny", "categories": ["land_environment_defender"]}),
+    );
+    v.add(
+        "incident",
+        &json!({"title": "Boeung Kak arrest", "kinds": ["arbitrary_arrest"],
+                "involvements": [{"person": defender, "role": "victim"}]}),
+    );
+    v.add("incident", &json!({"title": "Unrelated arrest"}));
+    let hits = v.ok(&["search", "--category", "land_environment_defender"]);
+    assert!(hits.contains("Boeung Kak arrest"), "{hits}");
+    assert!(!hits.contains("Unrelated"), "{hits}");
+    let bad = v.run(&["search", "--category", "astronaut"]);
+    assert_ne!(bad.code, Some(0));
+    assert!(
+        bad.stderr.contains("unknown person category"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -67,6 +67,11 @@ impl DeviceIdentity {
         &self.name
     }
 
+    /// After the stored name changed (see `device_names`).
+    pub(crate) fn set_name(&mut self, name: String) {
+        self.name = name;
+    }
+
     pub fn public_key(&self) -> VerifyingKey {
         self.signing.verifying_key()
     }

@@ -80,6 +80,7 @@ pub mod backup;
 pub mod crypto;
 pub mod custody;
 pub mod device;
+pub mod device_names;
 mod error;
 pub mod evidence;
 pub mod history;

@@ -111,6 +111,13 @@ pub enum TrustCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Call a trusted device by another name here (e.g. "Kampot monitor").
+    Rename {
+        id: String,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -394,6 +394,9 @@ pub enum DeviceCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Give this device a name people recognise (1–64 characters), shown in its card, bundles,
+    /// history and conflicts.
+    Name { name: String },
 }
 
 #[derive(Subcommand)]

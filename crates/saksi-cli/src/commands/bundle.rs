@@ -45,6 +45,13 @@ fn counts(m: &std::collections::BTreeMap<String, u64>) -> String {
 
 pub fn device(ctx: &Ctx, cmd: &DeviceCmd) -> anyhow::Result<()> {
     match cmd {
+        DeviceCmd::Name { name } => {
+            let name = ctx.with_vault(|v| {
+                v.rename_device(name)?;
+                Ok(v.device().name().to_string())
+            })?;
+            line(format!("this device is now called {name}"))?;
+        }
         DeviceCmd::Card { out } => {
             let card = ctx.with_vault(|v| Ok(keys::device_card(v)?))?;
             let mut json = serde_json::to_vec_pretty(&card)?;
@@ -202,6 +209,12 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                     ))?;
                 }
                 Ok(())
+            })?;
+        }
+        BundleCmd::Trust(TrustCmd::Rename { id, name, json }) => {
+            let d = ctx.with_vault(|v| Ok(v.rename_trusted_device(id, name)?))?;
+            output::show(*json, &d, |d| {
+                line(format!("device {} is now called {}", d.id, d.name))
             })?;
         }
         BundleCmd::Trust(TrustCmd::Revoke { id, json }) => {
@@ -513,24 +526,47 @@ fn conflict_lines(d: &bundle::conflict_view::ConflictDetail) -> anyhow::Result<(
     ))?;
     line(format!("local:    {}", who(&d.local)))?;
     line(format!("incoming: {}", who(&d.incoming)))?;
-    let shown = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     for f in &d.fields {
+        let (l, i) = (field_text(&f.local), field_text(&f.incoming));
         if f.differs {
-            line(format!(
-                "* {}: {} -> {}",
-                f.field,
-                shown(&f.local),
-                shown(&f.incoming)
-            ))?;
+            line(format!("* {}: {l} -> {i}", f.field))?;
         } else {
-            line(format!("  {}: {}", f.field, shown(&f.local)))?;
+            line(format!("  {}: {l}", f.field))?;
         }
     }
     if !d.mergeable {
         line("an attachment cannot be merged: only --keep-local settles it")?;
     }
     Ok(())
+}
+
+/// A field's value as one line: text as it is, a group (a date and its precision) by its known
+/// parts, a child table by its rows' telling column, nothing as "-".
+fn field_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    let scalar = |v: &Value| match v {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() || s == "unknown" => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    };
+    let text = match v {
+        Value::Object(m) => m.values().filter_map(scalar).collect::<Vec<_>>().join(" "),
+        Value::Array(rows) => rows
+            .iter()
+            .map(|r| {
+                ["kind", "code", "name", "to_id", "organisation", "value"]
+                    .iter()
+                    .find_map(|k| r.get(*k).and_then(Value::as_str).map(str::to_string))
+                    .unwrap_or_else(|| r.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => scalar(other).unwrap_or_default(),
+    };
+    if text.is_empty() {
+        "-".into()
+    } else {
+        text
+    }
 }

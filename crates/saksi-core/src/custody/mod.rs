@@ -80,6 +80,8 @@ pub enum Action {
     ReviewMode,
     /// A term added to a vocabulary (`details`: the vocabulary and code).
     VocabAdded,
+    /// This device, or a trusted device, given a name (`details`: the device id and the name).
+    DeviceRenamed,
 }
 
 impl Action {
@@ -111,6 +113,7 @@ impl Action {
             Action::CaseFolderExtract => "case_folder_extract",
             Action::ReviewMode => "review_mode",
             Action::VocabAdded => "vocab_added",
+            Action::DeviceRenamed => "device_renamed",
         }
     }
 

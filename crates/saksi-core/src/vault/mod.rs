@@ -323,6 +323,10 @@ impl Vault {
         &self.device
     }
 
+    pub(crate) fn device_mut(&mut self) -> &mut DeviceIdentity {
+        &mut self.device
+    }
+
     pub(crate) fn attachments_dir(&self) -> PathBuf {
         self.dir.join(ATTACHMENTS_DIR)
     }

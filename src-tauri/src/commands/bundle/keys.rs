@@ -114,3 +114,19 @@ pub fn trust_add_pick(
 pub fn trust_revoke(state: State<'_, AppState>, id: String) -> CmdResult<keys::TrustedDevice> {
     state.with_vault(|v| keys::trust_revoke(v, id.trim()))
 }
+
+/// Calls a trusted device by another name in this vault.
+#[tauri::command(async)]
+pub fn trust_rename(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> CmdResult<keys::TrustedDevice> {
+    state.with_vault(|v| v.rename_trusted_device(&id, &name))
+}
+
+/// Names this device (its card and bundles carry the name).
+#[tauri::command(async)]
+pub fn device_rename(state: State<'_, AppState>, name: String) -> CmdResult<()> {
+    state.with_vault(|v| v.rename_device(&name))
+}

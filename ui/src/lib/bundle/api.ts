@@ -36,4 +36,6 @@ export const bundleApi = {
   trusted: () => call<TrustedDevice[]>('trust_list'),
   trustFromFile: (title: string) => call<TrustedDevice | null>('trust_add_pick', { title }),
   revoke: (id: string) => call<TrustedDevice>('trust_revoke', { id }),
+  renameTrusted: (id: string, name: string) => call<TrustedDevice>('trust_rename', { id, name }),
+  renameDevice: (name: string) => call<void>('device_rename', { name }),
 };
