@@ -55,6 +55,7 @@ test('back up, restore into a fresh data folder: records present; wrong secret, 
   }
 
   // A new laptop: the first-run screen restores the backup.
+  const restoredCopy = join(dir, 'restored-copy');
   const fresh = await Session.start({ args: ['--e2e-pick', pick] });
   try {
     await fresh.click('#restore-open');
@@ -67,31 +68,32 @@ test('back up, restore into a fresh data folder: records present; wrong secret, 
     await fresh.waitForText('#incident-list', title);
     await fresh.click('#lock-button');
     await fresh.waitFor('#unlock-passphrase');
-
-    // Damaged: the backup cut in half is refused with how much could be checked.
-    const damaged = join(dir, 'damaged.age');
-    const bytes = readFileSync(out);
-    writeFileSync(damaged, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    writeFileSync(pick, `${damaged}\n`);
-    const other = await Session.start({ args: ['--e2e-pick', pick] });
-    try {
-      await other.click('#restore-open');
-      await restore(other, BACKUP_PASSPHRASE);
-      const bad = await other.waitFor('#restore-panel [data-error-kind="bad_backup"]', { timeout: 60_000 });
-      assert.match(await other.text(bad), /checked/, 'a damaged backup says how much of it could be checked');
-      assert.ok(!existsSync(join(other.vaultDir, 'vault.key')), 'a damaged backup restores nothing');
-
-      // A vault appears in this folder meanwhile (copied in): restoring over it is refused.
-      cpSync(fresh.vaultDir, other.vaultDir, { recursive: true });
-      const keyBefore = sha(join(other.vaultDir, 'vault.key'));
-      writeFileSync(pick, `${out}\n`);
-      await restore(other, BACKUP_PASSPHRASE);
-      await other.waitFor('#restore-panel [data-error-kind="vault_exists"]', { timeout: 60_000 });
-      assert.equal(sha(join(other.vaultDir, 'vault.key')), keyBefore, 'the existing vault is left as it was');
-    } finally {
-      await other.close();
-    }
+    cpSync(fresh.vaultDir, restoredCopy, { recursive: true });
   } finally {
     await fresh.close();
+  }
+
+  // Damaged: the backup cut in half is refused with how much could be checked.
+  const damaged = join(dir, 'damaged.age');
+  const bytes = readFileSync(out);
+  writeFileSync(damaged, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  writeFileSync(pick, `${damaged}\n`);
+  const other = await Session.start({ args: ['--e2e-pick', pick] });
+  try {
+    await other.click('#restore-open');
+    await restore(other, BACKUP_PASSPHRASE);
+    const bad = await other.waitFor('#restore-panel [data-error-kind="bad_backup"]', { timeout: 60_000 });
+    assert.match(await other.text(bad), /checked/, 'a damaged backup says how much of it could be checked');
+    assert.ok(!existsSync(join(other.vaultDir, 'vault.key')), 'a damaged backup restores nothing');
+
+    // A vault appears in this folder meanwhile (copied in): restoring over it is refused.
+    cpSync(restoredCopy, other.vaultDir, { recursive: true });
+    const keyBefore = sha(join(other.vaultDir, 'vault.key'));
+    writeFileSync(pick, `${out}\n`);
+    await restore(other, BACKUP_PASSPHRASE);
+    await other.waitFor('#restore-panel [data-error-kind="vault_exists"]', { timeout: 60_000 });
+    assert.equal(sha(join(other.vaultDir, 'vault.key')), keyBefore, 'the existing vault is left as it was');
+  } finally {
+    await other.close();
   }
 });

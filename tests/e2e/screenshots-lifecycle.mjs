@@ -51,7 +51,7 @@ for (const lang of ['en', 'km']) {
     await shoot(s, `backup-${lang}`);
     await s.click('#lock-button');
     await s.click('#unlock-forgot');
-    await s.type('#recovery-key-input', key);
+    await s.fill('#recovery-key-input', key);
     await shoot(s, `recovery-unlock-${lang}`);
   } finally {
     await s.close();

@@ -61,11 +61,12 @@ pub fn recovery_add(
     replace: bool,
 ) -> CmdResult<NewRecoveryKey> {
     let current = secret::take(current)?;
-    state.with_vault(|v| {
-        v.check_passphrase(&current)?;
-        v.add_recovery_key(replace)
-    })
-    .map(NewRecoveryKey::from)
+    state
+        .with_vault(|v| {
+            v.check_passphrase(&current)?;
+            v.add_recovery_key(replace)
+        })
+        .map(NewRecoveryKey::from)
 }
 
 /// Removes the recovery key (it no longer opens the vault); the current passphrase is checked
