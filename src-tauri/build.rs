@@ -79,6 +79,14 @@ const COMMANDS: &[&str] = &[
     "trust_revoke",
     "trust_rename",
     "device_rename",
+    // Recovery key, backup and restore (issue 16).
+    "recovery_status",
+    "recovery_add",
+    "recovery_remove",
+    "recovery_key_check",
+    "vault_unlock_recovery",
+    "backup_run",
+    "restore_run",
 ];
 
 fn main() {

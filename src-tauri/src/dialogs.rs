@@ -150,7 +150,10 @@ pub fn save_replacing<R: Runtime>(
     Ok(out)
 }
 
-fn save_file<R: Runtime>(
+/// Lets the person choose where to save a new file. `None` when the dialog was cancelled. An
+/// existing file is left alone (the core then refuses it): used for backups, so that an older
+/// backup is never removed before the new one has been written and checked.
+pub fn save_file<R: Runtime>(
     app: &AppHandle<R>,
     title: &str,
     suggested_name: &str,

@@ -198,6 +198,14 @@ fn main() {
             commands::bundle::keys::trust_revoke,
             commands::bundle::keys::trust_rename,
             commands::bundle::keys::device_rename,
+            // Recovery key, backup and restore (issue 16).
+            commands::lifecycle::recovery_status,
+            commands::lifecycle::recovery_add,
+            commands::lifecycle::recovery_remove,
+            commands::lifecycle::recovery_key_check,
+            commands::lifecycle::vault_unlock_recovery,
+            commands::lifecycle::backup_run,
+            commands::lifecycle::restore_run,
         ])
         .build(tauri::generate_context!());
 

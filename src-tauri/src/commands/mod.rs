@@ -1,9 +1,11 @@
 //! IPC commands: each one validates its arguments, calls one core function and maps the error.
-//! Every command except `vault_status`, `vault_create` and `vault_unlock` refuses with kind
-//! "locked" while the vault is locked (see `AppState::with_vault`).
+//! Every command except `vault_status`, `vault_create`, `vault_unlock`, `vault_unlock_recovery`,
+//! `recovery_key_check` and `restore_run` refuses with kind "locked" while the vault is locked
+//! (see `AppState::with_vault`).
 
 pub mod bundle;
 pub mod evidence;
+pub mod lifecycle;
 pub mod persons;
 pub mod records;
 pub mod reports;

@@ -41,16 +41,27 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
 // Every command is `async`: it runs off the main thread, so the window stays responsive while
 // Argon2id runs (up to a second or more) and the UI shows "deriving key…".
 
+/// Creates the vault and, with `recovery_key`, its recovery key in the same core operation.
+/// Answers the key to show once, or nothing when the person chose to go without one.
 #[tauri::command(async)]
-pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> CmdResult<()> {
+pub fn vault_create(
+    state: State<'_, AppState>,
+    passphrase: String,
+    recovery_key: Option<bool>,
+) -> CmdResult<Option<super::lifecycle::NewRecoveryKey>> {
     let passphrase = secret::take_new(passphrase)?;
     let dir = state.dir()?;
     let mut slot = state.slot();
     if slot.is_some() || Vault::exists(dir) {
         return Err(CmdError::new("vault_exists", "a vault already exists here"));
     }
+    if recovery_key == Some(true) {
+        let (v, key) = Vault::create_with_recovery_key(dir, &passphrase, state.kdf)?;
+        *slot = Some(v);
+        return Ok(Some(key.into()));
+    }
     *slot = Some(Vault::create(dir, &passphrase, state.kdf)?);
-    Ok(())
+    Ok(None)
 }
 
 #[tauri::command(async)]

@@ -2,11 +2,41 @@
 
 export const PASSPHRASE = 'river lantern copper meadow';
 
+/** Creates the vault, skipping the recovery key offered after the passphrase. */
 export async function createVault(s, passphrase = PASSPHRASE) {
   await s.type('#new-passphrase', passphrase);
   await s.type('#confirm-passphrase', passphrase);
   await s.click('#create-submit');
+  await s.click('#recovery-skip');
   await s.waitFor('#lock-button', { timeout: 60_000, what: 'the main screen after creating the vault' });
+}
+
+/** The recovery key on the screen (shown once), as its groups joined by dashes. */
+export async function shownRecoveryKey(s) {
+  await s.waitFor('#recovery-key-text', { timeout: 60_000, what: 'the recovery key shown once' });
+  const groups = await s.execute(
+    `return [...document.querySelectorAll('#recovery-key-text .g')].map((g) => g.textContent.trim())`,
+  );
+  return groups.join('-');
+}
+
+/** Confirms a shown recovery key as a person would: "written down", then its last group. */
+export async function confirmRecoveryKey(s, key) {
+  await s.click('#recovery-written');
+  await s.type('#recovery-confirm-last', key.split('-').at(-1));
+  await s.click('#recovery-confirm-submit');
+}
+
+/** Creates the vault with a recovery key; returns the key as it was shown. */
+export async function createVaultWithRecoveryKey(s, passphrase = PASSPHRASE) {
+  await s.type('#new-passphrase', passphrase);
+  await s.type('#confirm-passphrase', passphrase);
+  await s.click('#create-submit');
+  await s.click('#recovery-make');
+  const key = await shownRecoveryKey(s);
+  await confirmRecoveryKey(s, key);
+  await s.waitFor('#lock-button', { timeout: 60_000, what: 'the main screen after creating the vault' });
+  return key;
 }
 
 export async function unlock(s, passphrase = PASSPHRASE) {

@@ -7,7 +7,8 @@ export function errorKey(err: ApiError): string {
   return key in dictionaries.en ? key : 'errors.unknown';
 }
 
-/** Kinds whose English detail from the core helps the person fix the input. */
+/** Kinds whose English detail from the core helps the person fix the input (a damaged backup's
+ * says how much of it could be checked; a malformed recovery key's, which group is wrong). */
 export function showsDetail(err: ApiError): boolean {
-  return ['invalid_input', 'unknown', 'io'].includes(err.kind) && err.message.length > 0;
+  return ['invalid_input', 'unknown', 'io', 'bad_backup', 'recovery_key_malformed'].includes(err.kind) && err.message.length > 0;
 }

@@ -40,6 +40,14 @@ const MINIMUM_LOG_N: u8 = 10;
 /// A recovery key has 175 random bits: scrypt adds nothing but time.
 const RECOVERY_KEY_LOG_N: u8 = 10;
 
+/// The file name a save dialog suggests for a new backup: the day, e.g.
+/// `saksi-backup-2026-12-02.age` (nothing about the vault's content).
+pub fn suggested_file_name() -> String {
+    chrono::Utc::now()
+        .format("saksi-backup-%Y-%m-%d.age")
+        .to_string()
+}
+
 /// What a backup is encrypted to.
 pub enum BackupSecret {
     /// A passphrase chosen for backups (scrypt, calibrated).

@@ -116,6 +116,25 @@ impl Vault {
         Ok(key)
     }
 
+    /// Creates a vault at `dir` and gives it a recovery key at once: the first-run choice "make
+    /// a recovery key" as one operation. The key is returned to be shown once. If the key cannot
+    /// be added, the new vault is locked and the error returned: it opens with its passphrase,
+    /// and a recovery key can be added later.
+    pub fn create_with_recovery_key(
+        dir: &Path,
+        passphrase: &SecretString,
+        kdf: super::KdfProfile,
+    ) -> Result<(Vault, RecoveryKey)> {
+        let mut v = Vault::create(dir, passphrase, kdf)?;
+        match v.add_recovery_key(false) {
+            Ok(key) => Ok((v, key)),
+            Err(e) => {
+                let _ = v.lock();
+                Err(e)
+            }
+        }
+    }
+
     /// Overwrites the recovery slot with random bytes: the recovery key no longer opens the
     /// vault. Done whether or not a key was set (the slot looks the same either way).
     pub fn remove_recovery_key(&mut self) -> Result<()> {

@@ -180,6 +180,37 @@ fn the_recovery_key_opens_the_vault_and_replaces_the_forgotten_passphrase() {
 }
 
 #[test]
+fn a_vault_created_with_a_recovery_key_opens_with_that_key_and_logs_it_once() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("v");
+    let (v, key) = Vault::create_with_recovery_key(&dir, &testutil::pass(), KdfProfile::Minimum)
+        .expect("create with a recovery key");
+    assert!(
+        v.has_recovery_key().unwrap(),
+        "the new vault must know it has a recovery key"
+    );
+    assert_eq!(
+        count(&v, "recovery_key_added"),
+        1,
+        "the key is custody-logged once"
+    );
+    let paper = SecretString::from(key.display().to_string());
+    v.lock().unwrap();
+    let new = SecretString::from("a fresh passphrase after loss".to_string());
+    Vault::open_with_recovery_key(&dir, &RecoveryKey::parse(&paper).unwrap(), &new)
+        .expect("the key shown at creation opens the vault")
+        .lock()
+        .unwrap();
+    assert_eq!(
+        Vault::create_with_recovery_key(&dir, &testutil::pass(), KdfProfile::Minimum)
+            .err()
+            .map(|e| e.kind()),
+        Some("vault_exists"),
+        "creating over an existing vault is refused"
+    );
+}
+
+#[test]
 fn a_wrong_recovery_key_is_refused_and_changes_no_byte() {
     let (_d, mut v) = testutil::vault();
     let dir = v.dir().to_path_buf();
