@@ -432,7 +432,7 @@ fn named_by_custody(
     Ok(received > 0)
 }
 
-fn device_name(vault: &Vault, device_id: &str) -> Result<Option<String>> {
+pub(crate) fn device_name(vault: &Vault, device_id: &str) -> Result<Option<String>> {
     if device_id == vault.device().id() {
         return Ok(Some(vault.device().name().to_string()));
     }
