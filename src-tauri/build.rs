@@ -75,6 +75,16 @@ const COMMANDS: &[&str] = &[
     "trust_list",
     "trust_add_pick",
     "trust_revoke",
+    "annotation_list",
+    "annotation_get",
+    "annotation_add",
+    "review_mode_set",
+    "case_list",
+    "case_create",
+    "case_add",
+    "case_show",
+    "case_folder",
+    "case_export",
 ];
 
 fn main() {

@@ -2,7 +2,9 @@
 //! Every command except `vault_status`, `vault_create` and `vault_unlock` refuses with kind
 //! "locked" while the vault is locked (see `AppState::with_vault`).
 
+pub mod annotations;
 pub mod bundle;
+pub mod cases;
 pub mod evidence;
 pub mod persons;
 pub mod records;
