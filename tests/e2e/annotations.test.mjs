@@ -67,8 +67,8 @@ test('annotate an incident with a note, a provision chosen by keyboard and the r
       'annotating never changes the annotated record: it keeps its one version',
     );
 
-    await s.click('#nav-incidents');
-    await s.fill('#search-text', 'seventy-two');
+    await s.click('.detail-view > button.link'); // back to the list
+    await s.fill('#search-text', 'charge');
     const hit = await s.waitFor('#search-results .annotation-hit', { what: 'the annotation found by search' });
     assert.match(await s.text(hit), new RegExp(en['hit.annotation']));
     await s.cmd('POST', `/element/${hit}/click`, {});
