@@ -39,6 +39,8 @@ async function attach(s, pick, title, ...photos) {
   await s.click('#evidence-add');
   await s.waitFor('#evidence-result');
   await imageLoaded(s, '#evidence-grid img.thumb', 'a thumbnail');
+  await s.click('.detail-view > button.link'); // back to the list
+  await s.waitFor('#incident-list');
 }
 
 test('a case: exhibits chosen by checkbox, the court folder verified with standard tools, a bundle for another lawyer', { timeout: 300_000 }, async (t) => {
