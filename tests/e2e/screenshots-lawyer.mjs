@@ -10,9 +10,9 @@ import { answerDialog, imageLoaded, makePhoto, openIncident, scratch } from './l
 const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
 mkdirSync(OUT, { recursive: true });
 
-async function shoot(s, name, scrollTo = null) {
+async function shoot(s, name, scrollTo = null, { keepFocus = false } = {}) {
   await s.execute('return document.fonts.ready.then(() => true)');
-  await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
+  if (!keepFocus) await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
   await s.execute(
     `const el = arguments[0] && document.querySelector(arguments[0]); if (el) el.scrollIntoView({ block: 'start' }); else window.scrollTo(0, 0); return true`,
     [scrollTo],
@@ -55,12 +55,15 @@ for (const lang of ['en', 'km']) {
     await s.click('#annotation-tag-input');
     await s.fill('#annotation-tag-input', x.search);
     await s.waitFor('#annotation-tag-options');
-    await shoot(s, `annotations-${lang}`, '#annotations');
+    // The type-ahead stays open (focus kept) to show the provisions offered.
+    await shoot(s, `annotations-${lang}`, '#annotations', { keepFocus: true });
 
     await s.click('#nav-settings');
     await s.click('#review-mode-toggle');
     await s.waitFor('#review-mode-banner');
-    await shoot(s, `review-mode-${lang}`, '#review-mode-panel');
+    await shoot(s, `review-mode-settings-${lang}`, '#review-mode-panel');
+    await openIncident(s, x.title);
+    await shoot(s, `review-mode-${lang}`);
 
     await s.click('#nav-cases');
     await s.fill('#case-title', x.caseTitle);
@@ -73,6 +76,7 @@ for (const lang of ['en', 'km']) {
     await s.click('#case-folder');
     await s.waitFor('#case-folder-result', { timeout: 60_000 });
     await shoot(s, `case-${lang}`);
+    await shoot(s, `case-folder-${lang}`, '#case-folder-panel');
   } finally {
     await s.close();
   }
