@@ -87,6 +87,16 @@ const COMMANDS: &[&str] = &[
     "vault_unlock_recovery",
     "backup_run",
     "restore_run",
+    "annotation_list",
+    "annotation_get",
+    "annotation_add",
+    "review_mode_set",
+    "case_list",
+    "case_create",
+    "case_add",
+    "case_show",
+    "case_folder",
+    "case_export",
 ];
 
 fn main() {

@@ -128,6 +128,21 @@ pub fn pick_one<R: Runtime>(
     Ok(pick_files(app, title, false, filter)?.and_then(|p| p.into_iter().next()))
 }
 
+/// Lets the person choose (or make, in the dialog) a folder to write into. `None` when the
+/// dialog was cancelled.
+pub fn pick_folder<R: Runtime>(app: &AppHandle<R>, title: &str) -> CmdResult<Option<PathBuf>> {
+    if let Some(answer) = e2e_answer() {
+        return Ok(answer.into_iter().next());
+    }
+    let Some(chosen) = app.dialog().file().set_title(title).blocking_pick_folder() else {
+        return Ok(None);
+    };
+    chosen
+        .into_path()
+        .map(Some)
+        .map_err(|_| CmdError::invalid("the chosen folder is not a local folder"))
+}
+
 /// A path's file name (never its folder), for messages to the window.
 pub fn file_name(p: &std::path::Path) -> String {
     p.file_name()

@@ -206,6 +206,16 @@ fn main() {
             commands::lifecycle::vault_unlock_recovery,
             commands::lifecycle::backup_run,
             commands::lifecycle::restore_run,
+            commands::annotations::annotation_list,
+            commands::annotations::annotation_get,
+            commands::annotations::annotation_add,
+            commands::annotations::review_mode_set,
+            commands::cases::case_list,
+            commands::cases::case_create,
+            commands::cases::case_add,
+            commands::cases::case_show,
+            commands::cases::case_folder,
+            commands::cases::case_export,
         ])
         .build(tauri::generate_context!());
 

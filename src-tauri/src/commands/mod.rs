@@ -3,7 +3,9 @@
 //! `recovery_key_check` and `restore_run` refuses with kind "locked" while the vault is locked
 //! (see `AppState::with_vault`).
 
+pub mod annotations;
 pub mod bundle;
+pub mod cases;
 pub mod evidence;
 pub mod lifecycle;
 pub mod persons;

@@ -20,6 +20,8 @@ pub struct VaultStatus {
     pub min_passphrase_chars: usize,
     /// The open vault was opened read-only (for review): every write is refused by the core.
     pub read_only: bool,
+    /// The open vault is in review mode: records and evidence cannot be changed, only annotated.
+    pub review_mode: bool,
 }
 
 #[tauri::command(async)]
@@ -35,6 +37,9 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
         read_only: slot
             .as_ref()
             .is_some_and(|v| v.mode() == OpenMode::ReadOnly),
+        review_mode: slot
+            .as_ref()
+            .is_some_and(|v| v.review_mode().unwrap_or(false)),
     })
 }
 

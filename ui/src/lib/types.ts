@@ -7,6 +7,8 @@ export interface VaultStatus {
   min_passphrase_chars: number;
   /** Opened read-only for review: every write is refused. */
   read_only: boolean;
+  /** Review mode: records and evidence cannot be changed, only annotated. */
+  review_mode: boolean;
 }
 
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';

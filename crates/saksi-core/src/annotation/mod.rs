@@ -24,12 +24,14 @@ use crate::vault::Vault;
 
 mod provision;
 pub mod review;
+mod shown;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_bundle;
 
 pub use provision::ProvisionInput;
+pub use shown::AnnotationShown;
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 20_000;

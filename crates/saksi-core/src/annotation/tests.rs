@@ -359,3 +359,26 @@ fn a_read_only_vault_refuses_annotations() {
         "a read-only vault refuses new provisions too"
     );
 }
+
+#[test]
+fn annotations_are_listed_with_the_name_of_the_device_that_wrote_them() {
+    let (_d, mut v) = vault();
+    let id = incident(&mut v, "Arrest at the market");
+    let s = Subject::new(RecordType::Incident, id).unwrap();
+    v.annotate(&s, &note("Held 72 hours", &["iccpr_9"]))
+        .unwrap();
+    let shown = v.annotations_shown(&s).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].annotation.note, "Held 72 hours");
+    assert_eq!(
+        shown[0].device_name.as_deref(),
+        Some(v.device().name()),
+        "an annotation written here is shown with this device's name"
+    );
+    let json = serde_json::to_value(&shown[0]).unwrap();
+    assert_eq!(
+        json["tags"],
+        serde_json::json!(["iccpr_9"]),
+        "the annotation's fields are flattened beside the device name for the shells"
+    );
+}

@@ -12,6 +12,7 @@ use super::{case_file, exhibits, CaseError};
 use crate::bundle::export::{self, ExportOptions, ExportSummary};
 use crate::error::Result;
 use crate::evidence;
+use crate::progress::Progress;
 use crate::vault::Vault;
 
 impl Vault {
@@ -41,13 +42,10 @@ impl Vault {
         Ok(out.into_iter().collect())
     }
 
-    /// Exports the case's incidents to `to` as one bundle at `out` (see the module doc).
-    pub fn case_export(
-        &mut self,
-        case: &Uuid,
-        to: &[String],
-        out: PathBuf,
-    ) -> Result<ExportSummary> {
+    /// The incidents a bundle of the case would hold; refused when there are none
+    /// ([`CaseError::NoExhibits`], [`CaseError::NoIncidents`]), so that a shell can say so
+    /// before it asks where to save.
+    pub fn case_export_scope(&self, case: &Uuid) -> Result<Vec<Uuid>> {
         let incidents = self.case_incidents(case)?;
         if incidents.is_empty() {
             return Err(if exhibits(self, &case.to_string())?.is_empty() {
@@ -57,6 +55,29 @@ impl Vault {
             }
             .into());
         }
+        Ok(incidents)
+    }
+
+    /// Exports the case's incidents to `to` as one bundle at `out` (see the module doc).
+    pub fn case_export(
+        &mut self,
+        case: &Uuid,
+        to: &[String],
+        out: PathBuf,
+    ) -> Result<ExportSummary> {
+        self.case_export_with(case, to, out, &mut ())
+    }
+
+    /// [`Vault::case_export`] reporting progress as the ordinary export does (cancelling
+    /// removes the partial file and records nothing).
+    pub fn case_export_with(
+        &mut self,
+        case: &Uuid,
+        to: &[String],
+        out: PathBuf,
+        progress: &mut dyn Progress,
+    ) -> Result<ExportSummary> {
+        let incidents = self.case_export_scope(case)?;
         let opts = ExportOptions {
             to: to.to_vec(),
             out,
@@ -64,6 +85,6 @@ impl Vault {
             incidents,
             include_contacts: false,
         };
-        export::export(self, &opts)
+        export::export_with(self, &opts, progress)
     }
 }

@@ -114,10 +114,27 @@ impl Vault {
         id: &Uuid,
         description: Option<&str>,
     ) -> Result<Vec<Exhibit>> {
+        self.case_add_many(case, std::slice::from_ref(id), description)
+    }
+
+    /// [`Vault::case_add`] for several items and incidents chosen at once (the desktop's
+    /// checkboxes), in the order given, all in one transaction: either every one is numbered or
+    /// none is. An item named twice (itself, and through its incident) is numbered once; an item
+    /// named itself that is already an exhibit is refused ([`CaseError::AlreadyExhibit`]), and
+    /// a choice that adds nothing at all is [`CaseError::NothingToAdd`].
+    pub fn case_add_many(
+        &mut self,
+        case: &Uuid,
+        ids: &[Uuid],
+        description: Option<&str>,
+    ) -> Result<Vec<Exhibit>> {
         self.writable()?;
         let case_id = case.to_string();
         case_file(self, case)?;
-        let description = description.map(str::trim).map(str::to_string);
+        let description = description
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string);
         if description
             .as_ref()
             .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
@@ -127,23 +144,33 @@ impl Vault {
             }
             .into());
         }
-        let items = items_of(self, id)?;
-        let mut fresh = Vec::new();
-        for att in items {
-            match exhibit_of(self, &case_id, &att.id)? {
-                Some(n) if att.id == id.to_string() => {
-                    return Err(CaseError::AlreadyExhibit {
-                        item: att.id,
-                        exhibit: exhibit_label(n),
+        let mut fresh: Vec<Attachment> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            for att in items_of(self, id)? {
+                match exhibit_of(self, &case_id, &att.id)? {
+                    Some(n) if att.id == id.to_string() => {
+                        return Err(CaseError::AlreadyExhibit {
+                            item: att.id,
+                            exhibit: exhibit_label(n),
+                        }
+                        .into())
                     }
-                    .into())
+                    Some(_) => {}
+                    None => {
+                        if seen.insert(att.id.clone()) {
+                            fresh.push(att);
+                        }
+                    }
                 }
-                Some(_) => {}
-                None => fresh.push(att),
             }
         }
         if fresh.is_empty() {
-            return Err(CaseError::NothingToAdd { id: id.to_string() }.into());
+            let id = match ids {
+                [one] => one.to_string(),
+                _ => String::from("the items chosen"),
+            };
+            return Err(CaseError::NothingToAdd { id }.into());
         }
         let described: Vec<(Attachment, String)> = fresh
             .into_iter()

@@ -263,3 +263,56 @@ fn every_case_write_is_refused_read_only_and_writes_no_folder() {
         "a case can still be read"
     );
 }
+
+#[test]
+fn items_and_incidents_chosen_together_are_numbered_once_each_in_one_transaction() {
+    let (_t, mut v) = testutil::vault();
+    let inc = testutil::incident(&mut v, "arrest at the market");
+    let a = photo(&mut v, &inc, "a.jpg", b"first photo");
+    let b = photo(&mut v, &inc, "b.jpg", b"second photo");
+    let other = testutil::incident(&mut v, "beating at the checkpoint");
+    let c = photo(&mut v, &other, "c.jpg", b"third photo");
+    let cid = id(&v.case_create("Prosecutor v. X").unwrap().id);
+
+    let added = v
+        .case_add_many(&cid, &[id(&c), inc, id(&a)], Some("  "))
+        .unwrap();
+    let labels: Vec<(&str, &str)> = added
+        .iter()
+        .map(|e| (e.label.as_str(), e.attachment_id.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("E-001", c.as_str()),
+            ("E-002", a.as_str()),
+            ("E-003", b.as_str())
+        ],
+        "choices are numbered in the order given, and an item named twice (itself and through \
+         its incident) only once"
+    );
+    assert_eq!(
+        added[0].description, "beating at the checkpoint",
+        "a blank description is no description: the incident's title describes the exhibit"
+    );
+
+    let before = custody::entries(&v).unwrap().len();
+    let d = testutil::incident(&mut v, "detention");
+    let e = photo(&mut v, &d, "e.jpg", b"fresh photo");
+    let logged = custody::entries(&v).unwrap().len();
+    let err = v.case_add_many(&cid, &[id(&e), id(&b)], None).unwrap_err();
+    assert_eq!(err.kind(), "case_already_exhibit", "{err}");
+    assert_eq!(
+        custody::entries(&v).unwrap().len(),
+        logged,
+        "one refused choice refuses them all: nothing is numbered or logged"
+    );
+    assert_eq!(v.case_show(&cid).unwrap().exhibits.len(), 3);
+    assert!(logged > before);
+    let err = v.case_add_many(&cid, &[], None).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        "case_nothing_to_add",
+        "choosing nothing adds nothing: {err}"
+    );
+}

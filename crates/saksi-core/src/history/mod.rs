@@ -432,7 +432,7 @@ fn named_by_custody(
     Ok(received > 0)
 }
 
-fn device_name(vault: &Vault, device_id: &str) -> Result<Option<String>> {
+pub(crate) fn device_name(vault: &Vault, device_id: &str) -> Result<Option<String>> {
     crate::device::known_name(vault, device_id)
 }
 

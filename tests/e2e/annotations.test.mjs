@@ -1,0 +1,138 @@
+// Annotations and review mode in the real window. A lawyer annotates an incident: a note, a
+// legal provision chosen with the keyboard from the type-ahead, then the "reviewed" mark; the list
+// shows the provision by its name (in Khmer once the language is Khmer), the record keeps its one
+// version, and search finds the note and opens the incident. Then review mode: switched on in
+// Settings, the banner shows, every edit control of records and evidence is gone, a write that
+// reaches the core is refused (vault_review_mode) and nothing is stored, annotating still works;
+// switched off, the controls come back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Session } from './lib/webdriver.mjs';
+import { addIncident, createVault } from './lib/flows.mjs';
+import { openIncident } from './lib/evidence-flows.mjs';
+import en from '../../ui/src/i18n/en.json' with { type: 'json' };
+
+const ARROW_DOWN = '\uE015';
+const ENTER = '\uE007';
+
+/** Sends keystrokes to a field without clearing it. */
+async function keys(s, css, text) {
+  const el = await s.waitFor(css);
+  await s.cmd('POST', `/element/${el}/value`, { text });
+}
+
+const TITLE = 'Arrest of the union leader';
+const NOTE = 'Held seventy-two hours without charge';
+
+test('annotate an incident with a note, a provision chosen by keyboard and the reviewed mark', { timeout: 240_000 }, async () => {
+  const s = await Session.start();
+  try {
+    await createVault(s);
+    await addIncident(s, { title: TITLE, kinds: ['arbitrary_arrest'] });
+    await openIncident(s, TITLE);
+    await s.waitFor('#annotation-empty', { what: 'an empty annotations panel' });
+
+    await s.fill('#annotation-note', NOTE);
+    await s.click('#annotation-tag-input');
+    // "iccpr" offers ICCPR art. 7 first, then art. 9: one arrow down, then Enter.
+    await keys(s, '#annotation-tag-input', 'iccpr');
+    await s.waitForText('#annotation-tag-options', 'ICCPR art. 9');
+    await keys(s, '#annotation-tag-input', ARROW_DOWN);
+    await s.waitFor('#annotation-tag-option-iccpr_9[aria-selected="true"]', { what: 'art. 9 highlighted by the arrow key' });
+    await keys(s, '#annotation-tag-input', ENTER);
+    await s.waitFor('#annotation-tags [data-tag="iccpr_9"]', { what: 'the provision chosen with Enter' });
+    // A second provision, found by a word of its label: the first match, chosen with Enter alone.
+    await keys(s, '#annotation-tag-input', 'incitement to commit');
+    await s.waitForText('#annotation-tag-options', 'art. 495');
+    await keys(s, '#annotation-tag-input', ENTER);
+    await s.waitFor('#annotation-tags [data-tag="kh_cc_495"]');
+    await s.click('#annotation-save');
+
+    const list = await s.waitForText('#annotation-list', NOTE);
+    const text = await s.text(list);
+    assert.match(text, /ICCPR art\. 9: liberty and security of person/, 'a tag is shown by its provision name');
+    assert.match(text, /Cambodian Criminal Code art\. 495/, 'both tags are kept');
+    assert.doesNotMatch(text, /Reviewed by/, 'not reviewed yet');
+
+    await s.click('#annotation-mark-reviewed');
+    const summary = await s.waitFor('#annotation-reviewed-summary', { what: 'the reviewed mark' });
+    assert.match(await s.text(summary), /Reviewed by .+, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/, 'the mark says who and when');
+    assert.equal((await s.findAll('#annotation-list li[data-annotation-id]')).length, 2, 'the mark is an annotation of its own');
+
+    await s.click('#history-toggle');
+    await s.waitFor('#history-panel');
+    assert.equal(
+      (await s.findAll('#history-panel li[data-version]')).length,
+      1,
+      'annotating never changes the annotated record: it keeps its one version',
+    );
+
+    await s.click('.detail-view > button.link'); // back to the list
+    await s.fill('#search-text', 'charge');
+    const hit = await s.waitFor('#search-results .annotation-hit', { what: 'the annotation found by search' });
+    assert.match(await s.text(hit), new RegExp(en['hit.annotation']));
+    await s.cmd('POST', `/element/${hit}/click`, {});
+    await s.waitForText('#incident-detail-title', TITLE);
+
+    await s.click('#nav-settings');
+    await s.select('#settings-language', 'km');
+    await s.waitFor('#language-saved');
+    await openIncident(s, TITLE);
+    const chip = await s.waitFor('#annotation-list [data-tag="iccpr_9"]');
+    assert.match(await s.text(chip), /[\u1780-\u17FF]/, 'in Khmer, the provision is shown by its Khmer name');
+  } finally {
+    await s.close();
+  }
+});
+
+test('review mode hides every edit control, refuses record writes in the core, and still allows annotations', { timeout: 240_000 }, async () => {
+  const s = await Session.start();
+  try {
+    await createVault(s);
+    await addIncident(s, { title: TITLE });
+    await s.click('#nav-settings');
+    await s.waitFor('#review-mode-panel');
+    assert.equal((await s.findAll('#review-mode-banner')).length, 0, 'no banner before review mode is on');
+    await s.click('#review-mode-toggle');
+    await s.waitFor('#review-mode-banner', { what: 'the review-mode banner' });
+    await s.waitFor('#review-mode-changed');
+
+    await s.click('#nav-incidents');
+    await s.waitForText('#incident-list', TITLE);
+    assert.equal((await s.findAll('#add-incident')).length, 0, 'no "add incident" in review mode');
+    await openIncident(s, TITLE);
+    for (const css of ['#incident-edit', '#evidence-add', '#add-testimony']) {
+      assert.equal((await s.findAll(css)).length, 0, `${css} is hidden in review mode`);
+    }
+    await s.click('#nav-persons');
+    await s.waitFor('#nav-persons[aria-current="page"]');
+    assert.equal((await s.findAll('#add-person')).length, 0, 'no "add person" in review mode');
+    await s.click('#nav-exchange');
+    await s.click('#exchange-tab-import');
+    await s.waitFor('#import-review-mode');
+    assert.equal(await s.property(await s.waitFor('#import-start'), 'disabled'), true, 'import is off in review mode');
+
+    // A write that gets past the window anyway is refused by the core, with its own kind.
+    const refused = await s.execute(
+      `return window.__TAURI_INTERNALS__.invoke('incident_add', { input: { title: 'Must not be stored', description: '', kinds: [] } })
+         .then(() => 'stored', (e) => e.kind);`,
+    );
+    assert.equal(refused, 'vault_review_mode', 'the core refuses a record write in review mode');
+    assert.ok(en['errors.vault_review_mode'], 'and the window has a translation for it');
+
+    await openIncident(s, TITLE);
+    await s.fill('#annotation-note', 'Reviewed in review mode');
+    await s.click('#annotation-save');
+    await s.waitForText('#annotation-list', 'Reviewed in review mode');
+
+    await s.click('#nav-settings');
+    await s.click('#review-mode-toggle');
+    await s.waitGone('#review-mode-banner');
+    await s.click('#nav-incidents');
+    await s.waitFor('#add-incident', { what: '"add incident" back once review mode is off' });
+    const list = await s.waitFor('#incident-list');
+    assert.doesNotMatch(await s.text(list), /Must not be stored/, 'the refused write left nothing');
+  } finally {
+    await s.close();
+  }
+});
