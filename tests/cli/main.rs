@@ -58,6 +58,9 @@ mod merge;
 mod duplicates;
 // Recovery key, backup and restore (issue 16).
 mod recovery;
+// Voice and video evidence (issue 13): duration and codecs shown, a test-tone recording stored
+// encrypted with its hash, no plaintext audio on disk.
+mod media;
 
 // `saksi --read-only`: a whole review session leaves every byte of the vault folder as it was;
 // every kind of write is refused with one clear error and changes nothing.

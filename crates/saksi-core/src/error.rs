@@ -161,6 +161,11 @@ pub enum Error {
     /// Case files and court folders: see [`crate::case::CaseError`].
     #[error(transparent)]
     Case(#[from] crate::case::CaseError),
+
+    // Voice and video evidence (issue 13).
+    /// Audio and video that cannot be read, recordings that fail: [`crate::evidence::media::MediaError`].
+    #[error(transparent)]
+    Media(#[from] crate::evidence::media::MediaError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -254,6 +259,11 @@ pub const ALL_KINDS: &[&str] = &[
     "case_folder_not_empty",
     "case_exhibit_gone",
     "case_exhibit_altered",
+    // Voice and video evidence (issue 13).
+    "media_corrupt",
+    "media_too_large",
+    "media_capture",
+    "media_too_long",
 ];
 
 impl Error {
@@ -296,6 +306,7 @@ impl Error {
             Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
             Error::Case(e) => e.kind(),
+            Error::Media(e) => e.kind(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{Error, ALL_KINDS};
 use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
+use crate::evidence::media::MediaError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -172,6 +173,13 @@ fn one_of_each() -> Vec<Error> {
         },
     ];
     all.extend(case.into_iter().map(Error::Case));
+    let media = [
+        MediaError::Corrupt(s()),
+        MediaError::TooLarge(s()),
+        MediaError::Capture(s()),
+        MediaError::TooLong(1),
+    ];
+    all.extend(media.into_iter().map(Error::Media));
     for e in &all {
         listed_here(e);
     }
@@ -272,6 +280,12 @@ fn listed_here(e: &Error) {
         },
         Error::Receipt(r) => match r {
             ReceiptError::NoImportedBundle(_) | ReceiptError::BadReceipt(_) => {}
+        },
+        Error::Media(m) => match m {
+            MediaError::Corrupt(_)
+            | MediaError::TooLarge(_)
+            | MediaError::Capture(_)
+            | MediaError::TooLong(_) => {}
         },
         Error::Merge(m) => match m {
             MergeError::SelfMerge(_)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import en from '../i18n/en.json';
-import { fileKind, formatBytes, formatGps, groupHash, thumbUrl, viewUrl } from '../lib/evidence/format';
+import { fileKind, formatBytes, formatDuration, formatGps, groupHash, mediaUrl, thumbUrl, viewUrl, waveformBars } from '../lib/evidence/format';
 import { newJobId, percent } from '../lib/jobs';
 
 const ID = '0190b7a2-3c4d-7e8f-9a0b-1c2d3e4f5a6b';
@@ -67,5 +67,26 @@ describe('jobs', () => {
     for (const id of [a, b, newJobId('x'.repeat(100))]) {
       expect(id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     }
+  });
+});
+
+describe('audio and video play only from the in-memory saksi: media scheme', () => {
+  it('builds media URLs for attachment ids of playable types only', () => {
+    expect(mediaUrl({ id: ID, media_type: 'audio/x-wav' })).toBe(`saksi://localhost/media/${ID}`);
+    expect(mediaUrl({ id: ID, media_type: 'video/webm' })).toBe(`saksi://localhost/media/${ID}`);
+    expect(mediaUrl({ id: ID, media_type: 'text/html' }), 'a document is never served as media').toBeNull();
+    expect(mediaUrl({ id: '../x', media_type: 'video/mp4' })).toBeNull();
+  });
+
+  it('formats durations and waveform bars', () => {
+    expect(formatDuration(1008)).toBe('0:01.0');
+    expect(formatDuration(65_000)).toBe('1:05');
+    expect(formatDuration(3_723_000)).toBe('1:02:03');
+    expect(formatDuration(null)).toBe('—');
+    const bars = waveformBars([0, 255]);
+    expect(bars).toHaveLength(2);
+    expect(bars[1].h).toBe(40);
+    expect(bars[0].h).toBeGreaterThan(0);
+    expect(waveformBars(null)).toEqual([]);
   });
 });

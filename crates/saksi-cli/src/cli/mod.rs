@@ -306,6 +306,17 @@ pub enum TestimonyCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Record a voice testimony straight into the vault as an encrypted WAV attachment. The CLI
+    /// records only the built-in test tone (a diagnostic and test source: 440 Hz, 16 kHz mono);
+    /// the desktop app records from the microphone.
+    Record {
+        id: String,
+        /// Record this many seconds of the test tone (1 to 14400).
+        #[arg(long, value_name = "SECONDS")]
+        test_tone: u32,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -90,6 +90,11 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                 line(format!("sha256 {}", a.sha256))?;
                 line(format!("size {}", a.size))?;
                 line(format!("type {}", a.media_type))?;
+                if let Some(m) = &a.media {
+                    for l in media_lines(m) {
+                        line(l)?;
+                    }
+                }
                 if let Some(g) = a.exif.as_ref().and_then(|e| e.gps.as_ref()) {
                     line(format!(
                         "GPS (sensitive) {:.6}, {:.6}",
@@ -134,4 +139,75 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// `saksi testimony record ID --test-tone SECONDS`: the test source recorded into the vault.
+pub fn record(ctx: &Ctx, testimony_id: &str, seconds: u32, json: bool) -> anyhow::Result<()> {
+    let tid = parse_id("testimony", testimony_id)?;
+    let max = evidence::media::record::MAX_RECORDING_SECONDS;
+    if seconds == 0 || u64::from(seconds) > max {
+        anyhow::bail!("--test-tone takes 1 to {max} seconds, not {seconds}");
+    }
+    let mut tone = evidence::media::record::TestTone::new(seconds);
+    let intake =
+        ctx.with_vault(|v| Ok(evidence::record_testimony(v, &tid, &mut tone, &mut ())?))?;
+    if let Some(w) = &intake.warning {
+        output::note("warning", w);
+    }
+    let a = &intake.attachment;
+    output::show(json, a, |a| {
+        let duration = a
+            .media
+            .as_ref()
+            .and_then(|m| m.duration_ms)
+            .map(format_duration)
+            .unwrap_or_else(|| "unknown".into());
+        line(format!(
+            "{}  {}  {}  {}",
+            a.id, a.sha256, duration, a.original_name
+        ))
+    })
+}
+
+/// `1:02.500`: minutes, seconds and milliseconds (hours when there are some).
+pub fn format_duration(ms: u64) -> String {
+    let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}.{milli:03}")
+    } else {
+        format!("{m}:{s:02}.{milli:03}")
+    }
+}
+
+fn media_lines(m: &evidence::MediaInfo) -> Vec<String> {
+    let mut out = vec![format!(
+        "duration {}",
+        m.duration_ms
+            .map(format_duration)
+            .unwrap_or_else(|| "unknown".into())
+    )];
+    out.push(format!("container {}", m.container));
+    if let Some(v) = &m.video {
+        let size = match (v.width, v.height) {
+            (Some(w), Some(h)) => format!(" {w}x{h}"),
+            _ => String::new(),
+        };
+        out.push(format!("video {}{size}", v.codec));
+    }
+    if let Some(a) = &m.audio {
+        let mut l = format!("audio {}", a.codec);
+        if let Some(r) = a.sample_rate {
+            l.push_str(&format!(" {r} Hz"));
+        }
+        if let Some(c) = a.channels {
+            l.push_str(&format!(" {c} ch"));
+        }
+        out.push(l);
+    }
+    if let Some(w) = &m.waveform {
+        out.push(format!("waveform {} peaks", w.len()));
+    } else if let Some(n) = &m.waveform_note {
+        out.push(n.clone());
+    }
+    out
 }

@@ -247,6 +247,11 @@ pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
             let id = ctx.with_vault(|v| Ok(v.testimonies_mut().add(&input)?))?;
             line(id.to_string())
         }
+        TestimonyCmd::Record {
+            id,
+            test_tone,
+            json,
+        } => super::evidence::record(ctx, id, *test_tone, *json),
         TestimonyCmd::List { incident, json } => {
             let inc = incident
                 .as_deref()

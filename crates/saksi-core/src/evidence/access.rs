@@ -2,7 +2,7 @@
 //! chose (each checked against the intake hash and logged), and deletion.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -17,7 +17,7 @@ use crate::vault::Vault;
 
 /// Streams the original bytes (decrypting). Integrity of each 64 KiB chunk is checked by age;
 /// callers that need the end-to-end check compare the SHA-256 (as [`extract`] does).
-pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read> {
+pub fn open_original(vault: &Vault, id: &Uuid) -> Result<impl Read + Seek> {
     let (path, identity, _) = blob_of(vault, id)?;
     if !path.is_file() {
         return Err(Error::Corrupt(format!(
@@ -52,6 +52,40 @@ pub fn read_for_view(
     }
     log_access(vault, Action::View, &att)?;
     Ok((att.media_type, bytes))
+}
+
+/// Bytes `start..start + len` of the original (cut at its end), decrypted into memory only:
+/// the blob reader seeks, so only the 64 KiB age chunks that cover the range are read and
+/// decrypted, each authenticated by age under the attachment's own key. This is how audio and
+/// video play (a player asks for ranges as it seeks); the whole-file SHA-256 is checked by
+/// [`read_for_view`], [`extract`] and verification, not per range. A custody `view` is logged
+/// when a range starts at byte 0 (playback starting), not for every range. Returns the
+/// attachment (its size and type) with the bytes.
+pub fn read_range(
+    vault: &mut Vault,
+    id: &Uuid,
+    start: u64,
+    len: u64,
+) -> Result<(Attachment, zeroize::Zeroizing<Vec<u8>>)> {
+    let att = get(vault, id)?;
+    if start >= att.size {
+        return Err(Error::invalid(format!(
+            "attachment {id} has {} bytes: no byte {start}",
+            att.size
+        )));
+    }
+    let len = len.min(att.size - start).min(super::media::MAX_RANGE_BYTES);
+    let mut r = open_original(vault, id)?;
+    let damaged = |e: std::io::Error| {
+        Error::Corrupt(format!("attachment {id}: encrypted file is damaged ({e})"))
+    };
+    r.seek(SeekFrom::Start(start)).map_err(damaged)?;
+    let mut bytes = zeroize::Zeroizing::new(vec![0u8; len as usize]);
+    r.read_exact(&mut bytes).map_err(damaged)?;
+    if start == 0 {
+        log_access(vault, Action::View, &att)?;
+    }
+    Ok((att, bytes))
 }
 
 /// Decrypts the original to `out` (a path the user chose: this copy is plaintext), checks its

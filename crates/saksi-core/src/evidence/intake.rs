@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::picture::{
     check_complete, is_thumbnailable, make_thumbnail, read_exif, MAX_IMAGE_BYTES,
 };
-use super::{get, record_exists, Intake};
+use super::{get, media, record_exists, Intake};
 use crate::crypto::blob;
 use crate::custody::{self, Action};
 use crate::error::{Error, Result};
@@ -89,9 +89,34 @@ pub fn intake_reader_with(
     record_type: RecordType,
     record_id: &Uuid,
     original_name: &str,
+    reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
+) -> Result<Intake> {
+    intake_stream(
+        vault,
+        record_type,
+        record_id,
+        original_name,
+        reader,
+        total,
+        progress,
+        None,
+    )
+}
+
+/// The one intake: `origin` (e.g. `recording`) is noted in the custody entry when the bytes were
+/// made here rather than read from a file.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn intake_stream(
+    vault: &mut Vault,
+    record_type: RecordType,
+    record_id: &Uuid,
+    original_name: &str,
     mut reader: impl Read,
     total: Option<u64>,
     progress: &mut dyn Progress,
+    origin: Option<&str>,
 ) -> Result<Intake> {
     // The blob is written before the transaction that names it: refuse before either.
     vault.records_writable()?;
@@ -125,6 +150,7 @@ pub fn intake_reader_with(
     let mut thumbnail = None;
     let mut note = None;
     let mut warning = None;
+    let mut media_info = None;
     if is_thumbnailable(&media_type) {
         if size > MAX_IMAGE_BYTES {
             note = Some(format!(
@@ -156,9 +182,24 @@ pub fn intake_reader_with(
                 Err(e) => return Err(e),
             }
         }
+    } else if media::is_media(&media_type) {
+        // Container header and waveform, from the encrypted copy (decrypted in memory).
+        let r = blob::open(&new_blob.part_path(), &new_blob.identity)?;
+        match media::probe(r, &media_type, size) {
+            Ok(info) => media_info = Some(info),
+            Err(e) => {
+                warning = Some(format!("{original_name}: stored, but {e}"));
+                note = Some(format!("no preview: {e}"));
+            }
+        }
     } else {
         note = Some(format!("no preview for {media_type}"));
     }
+    let media_json = media_info
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| Error::Internal("media"))?;
 
     let id = Uuid::now_v7();
     let now = crate::model::now();
@@ -172,8 +213,8 @@ pub fn intake_reader_with(
         tx.execute(
             "INSERT INTO attachment (id, record_type, record_id, blob_name, age_identity,
                 original_name, media_type, size, sha256, exif_json, thumbnail, thumbnail_note,
-                created_at, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                created_at, device_id, media_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 id.to_string(),
                 record_type.as_str(),
@@ -188,14 +229,18 @@ pub fn intake_reader_with(
                 thumbnail,
                 note,
                 now,
-                dev.id()
+                dev.id(),
+                media_json
             ],
         )?;
-        let details = serde_json::json!({
+        let mut details = serde_json::json!({
             "record_type": record_type.as_str(), "record_id": record_id.to_string(),
             "size": size, "media_type": media_type,
-        })
-        .to_string();
+        });
+        if let Some(origin) = origin {
+            details["origin"] = origin.into();
+        }
+        let details = details.to_string();
         custody::append_on(
             tx,
             dev,

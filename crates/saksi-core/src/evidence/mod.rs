@@ -13,13 +13,17 @@
 //!
 //! The module is cut by what each part does: `intake` (streaming a file in), `picture`
 //! (thumbnails, EXIF and the decoding limits), `access` (open, show, extract, delete) and
-//! `verify` (re-hashing every blob). The blob format itself is `crypto::blob`.
+//! `verify` (re-hashing every blob), `media` (audio and video: container, codec, duration,
+//! waveform, and the capture sources for recording) and `recording` (a voice testimony recorded
+//! straight into an encrypted attachment). The blob format itself is `crypto::blob`.
 
 mod access;
 mod batch;
 mod intake;
+pub mod media;
 mod picture;
 mod provenance;
+mod recording;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -35,12 +39,14 @@ use crate::error::{Error, Result};
 use crate::model::RecordType;
 use crate::vault::Vault;
 
-pub use access::{delete, extract, open_original, read_for_view};
+pub use access::{delete, extract, open_original, read_for_view, read_range};
 pub use batch::{intake_paths, BatchIntake, IntakeFailure};
 pub(crate) use intake::clean_orphans;
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
+pub use media::MediaInfo;
 pub(crate) use picture::thumbnail_for_blob;
 pub use provenance::{provenance, Origin, Step};
+pub use recording::record_testimony;
 pub(crate) use verify::verify_all;
 pub use verify::verify_one;
 
@@ -82,6 +88,8 @@ pub struct Attachment {
     pub thumbnail_note: Option<String>,
     pub created_at: String,
     pub device_id: String,
+    /// For audio and video: container, codec, duration, waveform (see [`media`]).
+    pub media: Option<MediaInfo>,
 }
 
 /// The result of one intake: the stored attachment, plus a warning when the file is an image that
@@ -122,7 +130,7 @@ pub fn record_type_of(vault: &Vault, id: &Uuid) -> Result<RecordType> {
 }
 
 const COLUMNS: &str = "id, record_type, record_id, original_name, media_type, size, sha256,
-    exif_json, thumbnail IS NOT NULL, thumbnail_note, created_at, device_id";
+    exif_json, thumbnail IS NOT NULL, thumbnail_note, created_at, device_id, media_json";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
     let exif: Option<String> = r.get(7)?;
@@ -139,6 +147,9 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
         thumbnail_note: r.get(9)?,
         created_at: r.get(10)?,
         device_id: r.get(11)?,
+        media: r
+            .get::<_, Option<String>>(12)?
+            .and_then(|m| serde_json::from_str(&m).ok()),
     })
 }
 

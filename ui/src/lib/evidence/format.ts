@@ -18,6 +18,50 @@ export function viewUrl(a: Pick<Attachment, 'id' | 'media_type' | 'size'>): stri
   return `saksi://localhost/view/${a.id}`;
 }
 
+/** Audio and video the window plays through saksi://localhost/media/<id> (scheme.rs PLAYABLE). */
+export const PLAYABLE = [
+  'audio/x-wav',
+  'audio/wav',
+  'audio/mpeg',
+  'audio/ogg',
+  'audio/opus',
+  'audio/x-flac',
+  'audio/m4a',
+  'video/mp4',
+  'video/webm',
+  'video/x-matroska',
+];
+
+/** The in-memory, range-served URL of an audio or video attachment; null for anything else. */
+export function mediaUrl(a: Pick<Attachment, 'id' | 'media_type'>): string | null {
+  if (!UUID.test(a.id) || !PLAYABLE.includes(a.media_type)) return null;
+  return `saksi://localhost/media/${a.id}`;
+}
+
+/** A length as `m:ss` (or `h:mm:ss`), with tenths under a minute so short clips read exactly. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  if (h > 0) return `${h}:${String(m).padStart(2, '0')}:${ss}`;
+  if (total < 60) return `${m}:${ss}.${Math.floor((ms % 1000) / 100)}`;
+  return `${m}:${ss}`;
+}
+
+/** Bars of a waveform (peaks 0–255) as SVG rectangles in a 200 × 40 box: drawn as elements,
+ * never as markup. */
+export function waveformBars(peaks: number[] | null | undefined): { x: number; y: number; h: number }[] {
+  if (!peaks || peaks.length === 0) return [];
+  const w = 200 / peaks.length;
+  return peaks.map((p, i) => {
+    const h = Math.max(0.5, (Math.min(255, Math.max(0, p)) / 255) * 40);
+    return { x: i * w, y: (40 - h) / 2, h };
+  });
+}
+
 /** A broad kind for the icon of a file without a thumbnail. */
 export function fileKind(mediaType: string): 'image' | 'video' | 'audio' | 'pdf' | 'text' | 'file' {
   const m = mediaType.toLowerCase();

@@ -17,6 +17,18 @@ export interface Exif {
   gps: Gps | null;
 }
 
+/** What an audio or video file is (saksi_core::evidence::media::MediaInfo). */
+export interface MediaInfo {
+  kind: 'audio' | 'video';
+  container: string;
+  duration_ms: number | null;
+  audio: { codec: string; sample_rate: number | null; channels: number | null } | null;
+  video: { codec: string; width: number | null; height: number | null } | null;
+  /** 200 peaks, 0 (silence) to 255 (full scale). */
+  waveform: number[] | null;
+  waveform_note: string | null;
+}
+
 export interface Attachment {
   id: string;
   record_type: RecordType;
@@ -30,6 +42,7 @@ export interface Attachment {
   thumbnail_note: string | null;
   created_at: string;
   device_id: string;
+  media?: MediaInfo | null;
 }
 
 export interface Intake extends Attachment {

@@ -283,6 +283,14 @@ impl<'v> Applying<'v> {
                 rusqlite::types::Value::Text(why),
             ),
         };
+        // Like the thumbnail, what an audio or video file is comes from the verified original.
+        let media = crate::evidence::media::media_json_for_blob(
+            &blob.path,
+            &blob.identity,
+            media_type,
+            want.size,
+        )
+        .map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Text);
         rows::insert(
             conn,
             spec,
@@ -292,6 +300,7 @@ impl<'v> Applying<'v> {
                 ("age_identity", blob.identity_param()),
                 ("thumbnail", &thumbnail),
                 ("thumbnail_note", &note),
+                ("media_json", &media),
             ],
         )?;
         self.blobs_written.push(blob);
