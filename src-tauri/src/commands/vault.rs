@@ -20,6 +20,9 @@ pub struct VaultStatus {
     pub min_passphrase_chars: usize,
     /// The open vault was opened read-only (for review): every write is refused by the core.
     pub read_only: bool,
+    /// The language remembered for the screens before unlock (`en`, `km`, `fr`), if any; else
+    /// the UI follows the system locale.
+    pub language: Option<&'static str>,
 }
 
 #[tauri::command(async)]
@@ -35,6 +38,7 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
         read_only: slot
             .as_ref()
             .is_some_and(|v| v.mode() == OpenMode::ReadOnly),
+        language: state.dir.as_deref().and_then(vault::language::remembered),
     })
 }
 

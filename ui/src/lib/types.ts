@@ -7,6 +7,8 @@ export interface VaultStatus {
   min_passphrase_chars: number;
   /** Opened read-only for review: every write is refused. */
   read_only: boolean;
+  /** The screens' language remembered beside the vault (only when it is not the system's). */
+  language: string | null;
 }
 
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';

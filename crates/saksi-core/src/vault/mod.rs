@@ -10,6 +10,7 @@
 
 mod db;
 pub mod kdf;
+pub mod language;
 pub mod keyfile;
 mod read_only;
 pub mod recovery;
