@@ -42,6 +42,9 @@ await s.close();
 s = await Session.start({ vault });
 await s.waitForText('#unlock-title', 'ដោះសោ');
 await s.execute('return document.fonts.ready.then(() => true)');
+// A fresh window may not have painted its first screen yet: let it, before the grab.
+await new Promise((r) => setTimeout(r, 1500));
+await s.execute('return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
 writeFileSync(`${OUT}/unlock-after-restart-km.png`, Buffer.from(await s.screenshot(), 'base64'));
 console.log(`saved ${OUT}/unlock-after-restart-km.png`);
 await s.close();

@@ -89,7 +89,11 @@ mod tests {
         );
         v.set_language("en", Some("en")).unwrap();
         v.set_language("fr", None).unwrap();
-        assert_eq!(remembered(&dir), Some("fr"), "no system language: the file is kept");
+        assert_eq!(
+            remembered(&dir),
+            Some("fr"),
+            "no system language: the file is kept"
+        );
     }
 
     #[test]
@@ -98,7 +102,11 @@ mod tests {
         v.set_language("fr", Some("en")).unwrap();
         let err = v.set_language("../x", Some("en")).unwrap_err();
         assert!(err.to_string().contains("unknown language"), "{err}");
-        assert_eq!(remembered(v.dir()), Some("fr"), "a refused code must not replace the file");
+        assert_eq!(
+            remembered(v.dir()),
+            Some("fr"),
+            "a refused code must not replace the file"
+        );
     }
 
     #[test]

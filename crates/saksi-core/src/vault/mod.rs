@@ -10,8 +10,8 @@
 
 mod db;
 pub mod kdf;
-pub mod language;
 pub mod keyfile;
+pub mod language;
 mod read_only;
 pub mod recovery;
 mod slots;
