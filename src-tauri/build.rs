@@ -51,6 +51,7 @@ const COMMANDS: &[&str] = &[
     "draft_list",
     "draft_save",
     "draft_discard",
+    "language_set",
     "search",
     "job_cancel",
     "evidence_drop_subscribe",

@@ -160,6 +160,7 @@ fn main() {
             commands::settings::draft_list,
             commands::settings::draft_save,
             commands::settings::draft_discard,
+            commands::settings::language_set,
             commands::search::search,
             jobs::job_cancel,
             dialogs::evidence_drop_subscribe,

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Session } from './lib/webdriver.mjs';
-import { createVault } from './lib/flows.mjs';
+import { createVault, saveNewIncident } from './lib/flows.mjs';
 
 const ATTACK = `document.title='pwned';window.__TAURI_INTERNALS__&&window.__TAURI_INTERNALS__.invoke('vault_wipe',{confirm:'WIPE'})`;
 const P = [
@@ -45,8 +45,7 @@ test('XSS payloads in people, acts, proceedings and testimony are shown literall
   await s.fill('#proc-1-authority', P[1]);
   await s.fill('#proc-1-detention-place', P[2]);
   await assertInert(s, 'editor');
-  await s.click('#incident-save');
-  await s.waitForText('#incident-list', `incident ${P[0]}`);
+  await saveNewIncident(s, `incident ${P[0]}`);
 
   await s.click('#incident-list button.record');
   await s.waitForText('#incident-people', `victim ${P[1]}`);

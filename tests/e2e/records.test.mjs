@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session, waitUntil } from './lib/webdriver.mjs';
-import { addIncident, createVault } from './lib/flows.mjs';
+import { addIncident, createVault, saveNewIncident } from './lib/flows.mjs';
 
 const TITLE = 'ការវាយដំកម្មកររោងចក្រកាត់ដេរនៅពោធិ៍សែនជ័យ';
 const VICTIM = 'សុខ ចាន់ថា';
@@ -51,17 +51,17 @@ test('incident with victim, perpetrator unit and arrest; person detained; testim
   await s.type('#proc-1-date', '2024-03-16');
   await s.fill('#proc-1-detention-place', 'មន្ទីរឃុំឃាំងព្រៃស');
 
-  // The draft is autosaved inside the vault, and restored when the editor is opened again.
+  // The draft is autosaved inside the vault, and restored when the editor is opened again after
+  // leaving it by the Incidents tab (Cancel would throw it away).
   await s.waitForText('#draft-status', 'Draft saved', { timeout: 15_000 });
-  await s.click('#incident-cancel');
+  await s.click('#nav-incidents');
   await s.click('#add-incident');
   await s.waitFor('#draft-restored', { what: 'the restored draft notice' });
   assert.equal(await s.property(await s.waitFor('#incident-title'), 'value'), TITLE, 'the draft keeps the title');
   assert.equal(await s.property(await s.waitFor('#act-2-perp-unit'), 'value'), UNIT, 'the draft keeps the acts');
   assert.equal(await s.execute('return window.localStorage.length'), 0, 'drafts never go to the webview storage');
 
-  await s.click('#incident-save');
-  await s.waitForText('#incident-list', TITLE, { what: 'the saved incident in the list' });
+  await saveNewIncident(s, TITLE);
 
   // The incident page: people with their acts, the arrest.
   await s.click('#incident-list button.record');
@@ -152,8 +152,7 @@ test('incident with victim, perpetrator unit and arrest; person detained; testim
   await s.waitFor('#editor-problems', { what: 'saving refused until the monitor decides' });
   await s.click('#act-1-person-similar button');
   await s.waitForText('#act-1-person-chosen', VICTIM);
-  await s.click('#incident-save');
-  await s.waitForText('#incident-list', 'ការចាប់ខ្លួនម្តងទៀត');
+  await saveNewIncident(s, 'ការចាប់ខ្លួនម្តងទៀត');
   await s.click('#nav-persons');
   await s.waitForText('#person-count', '1', { what: 'still exactly one person' });
   await s.click('#person-list button.record');
@@ -172,8 +171,7 @@ test('editing an incident updates its fields, adds a release, and the person is 
   await s.fill('#act-1-person-latin', 'Chea Vanna');
   await s.click('#add-proceeding');
   await s.type('#proc-1-date', '2024-01-10');
-  await s.click('#incident-save');
-  await s.waitForText('#incident-list', 'Arrest at the market');
+  await saveNewIncident(s, 'Arrest at the market');
   await s.click('#incident-list button.record');
   await s.click('#incident-edit');
   await s.fill('#incident-title', 'Arrest at the central market');

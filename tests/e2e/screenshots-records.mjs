@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Session } from './lib/webdriver.mjs';
-import { createVault } from './lib/flows.mjs';
+import { createVault, saveNewIncident } from './lib/flows.mjs';
 
 const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
 mkdirSync(OUT, { recursive: true });
@@ -74,8 +74,7 @@ for (const lang of ['en', 'km']) {
     await s.fill('#proc-1-detention-place', x.detention);
     await shoot(s, `incident-editor-${lang}`, '#people-heading');
     await shoot(s, `incident-editor-acts-${lang}`, '#act-2');
-    await s.click('#incident-save');
-    await s.waitForText('#incident-list', x.title);
+    await saveNewIncident(s, x.title);
     await s.click('#incident-list button.record');
     await s.waitFor('#incident-people');
     await shoot(s, `incident-page-${lang}`);

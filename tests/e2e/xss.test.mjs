@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ELEMENT, Session } from './lib/webdriver.mjs';
-import { createVault } from './lib/flows.mjs';
+import { createVault, saveNewIncident } from './lib/flows.mjs';
 
 const ATTACK = `document.title='pwned';window.__TAURI_INTERNALS__&&window.__TAURI_INTERNALS__.invoke('vault_wipe',{confirm:'WIPE'})`;
 const PAYLOADS = [
@@ -39,8 +39,7 @@ test('XSS payloads in incident and person fields are shown literally and never r
     await s.fill('#incident-title', `${i} ${p}`);
     await s.fill('#incident-description', p);
     await s.fill('#incident-place', p);
-    await s.click('#incident-save');
-    await s.waitForText('#incident-list', `${i} ${p}`, { what: `payload ${i} listed literally` });
+    await saveNewIncident(s, `${i} ${p}`);
   }
   await assertInert(s, 'incident list');
 

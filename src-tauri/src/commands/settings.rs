@@ -26,6 +26,20 @@ pub fn setting_set(state: State<'_, AppState>, key: String, value: String) -> Cm
     state.with_vault(|v| v.settings_mut().set(&key, &value))
 }
 
+/// The person chose the screens' language: stored in the vault and, unless it is `system` (the
+/// system locale's), in the plain file read before unlock (saksi_core::vault::language).
+#[tauri::command(async)]
+pub fn language_set(
+    state: State<'_, AppState>,
+    code: String,
+    system: Option<String>,
+) -> CmdResult<()> {
+    if code.len() > 8 || system.as_ref().is_some_and(|s| s.len() > 8) {
+        return Err(CmdError::invalid("a language is a two-letter code"));
+    }
+    state.with_vault(|v| v.set_language(&code, system.as_deref()))
+}
+
 #[tauri::command(async)]
 pub fn draft_get(
     state: State<'_, AppState>,

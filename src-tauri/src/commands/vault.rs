@@ -22,6 +22,9 @@ pub struct VaultStatus {
     pub read_only: bool,
     /// The open vault is in review mode: records and evidence cannot be changed, only annotated.
     pub review_mode: bool,
+    /// The language remembered for the screens before unlock (`en`, `km`, `fr`), if any; else
+    /// the UI follows the system locale.
+    pub language: Option<&'static str>,
 }
 
 #[tauri::command(async)]
@@ -40,6 +43,7 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
         review_mode: slot
             .as_ref()
             .is_some_and(|v| v.review_mode().unwrap_or(false)),
+        language: state.dir.as_deref().and_then(vault::language::remembered),
     })
 }
 

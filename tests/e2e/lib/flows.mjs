@@ -53,6 +53,13 @@ export async function addIncident(s, { title, description = '', kinds = [], date
   if (date) await s.type('#incident-date', date);
   if (precision) await s.select('#incident-precision', precision);
   if (place) await s.fill('#incident-place', place);
+  await saveNewIncident(s, title);
+}
+
+/** Saves the incident being edited: it stays open; the Incidents tab then returns to the list. */
+export async function saveNewIncident(s, title) {
   await s.click('#incident-save');
+  await s.waitForText('#incident-detail-title', title, { what: 'the saved incident, still open' });
+  await s.click('#nav-incidents');
   await s.waitForText('#incident-list', title, { what: 'the new incident in the list' });
 }

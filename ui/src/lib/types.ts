@@ -9,6 +9,8 @@ export interface VaultStatus {
   read_only: boolean;
   /** Review mode: records and evidence cannot be changed, only annotated. */
   review_mode: boolean;
+  /** The screens' language remembered beside the vault (only when it is not the system's). */
+  language: string | null;
 }
 
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';

@@ -11,6 +11,7 @@
 mod db;
 pub mod kdf;
 pub mod keyfile;
+pub mod language;
 mod read_only;
 pub mod recovery;
 mod slots;

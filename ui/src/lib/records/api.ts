@@ -50,6 +50,10 @@ export const records = {
     all: () => call<Record<string, string>>('settings_get'),
     set: (key: 'language' | 'auto_lock_minutes', value: string) => call<void>('setting_set', { key, value }),
   },
+  language: {
+    /** The chosen language, with the system's (the file beside the vault is kept only if they differ). */
+    set: (code: string, system: string) => call<void>('language_set', { code, system }),
+  },
   drafts: {
     get: <T>(kind: string, key: string) => call<T | null>('draft_get', { kind, key }),
     save: (kind: string, key: string, value: object) => call<void>('draft_save', { kind, key, value }),
