@@ -161,6 +161,10 @@ pub enum Error {
     /// Case files and court folders: see [`crate::case::CaseError`].
     #[error(transparent)]
     Case(#[from] crate::case::CaseError),
+
+    /// Redacted copies: see [`crate::derivative::DerivativeError`].
+    #[error(transparent)]
+    Derivative(#[from] crate::derivative::DerivativeError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -254,6 +258,17 @@ pub const ALL_KINDS: &[&str] = &[
     "case_folder_not_empty",
     "case_exhibit_gone",
     "case_exhibit_altered",
+    "derivative_no_regions",
+    "derivative_too_many_regions",
+    "derivative_region_outside",
+    "derivative_bad_method",
+    "derivative_not_a_photo",
+    "derivative_already_derived",
+    "derivative_bad_replacement",
+    "derivative_name_not_found",
+    "derivative_text_copy_required",
+    "derivative_text_copy_outdated",
+    "derivative_photo_copy_required",
 ];
 
 impl Error {
@@ -296,6 +311,7 @@ impl Error {
             Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
             Error::Case(e) => e.kind(),
+            Error::Derivative(e) => e.kind(),
         }
     }
 

@@ -306,6 +306,16 @@ pub enum TestimonyCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Make a pseudonymised copy of the testimony's text (a new text item linked to it); the
+    /// testimony itself is not changed.
+    Pseudonymise {
+        id: String,
+        /// A name or place and its pseudonym, NAME=PSEUDONYM; repeat for each.
+        #[arg(long = "replace", value_name = "NAME=PSEUDONYM", required = true)]
+        replace: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -350,6 +360,19 @@ pub enum EvidenceCmd {
         id: String,
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a redacted copy of a photo (a new PNG item without metadata, linked to the
+    /// original); the original is not changed.
+    Redact {
+        id: String,
+        /// A rectangle to redact, in pixels of the photo shown upright: X,Y,W,H; repeat for each.
+        #[arg(long = "region", value_name = "X,Y,W,H", required = true)]
+        regions: Vec<String>,
+        /// pixelate or blur.
+        #[arg(long, value_name = "METHOD", default_value = "pixelate")]
+        method: String,
         #[arg(long)]
         json: bool,
     },

@@ -89,9 +89,34 @@ pub fn intake_reader_with(
     record_type: RecordType,
     record_id: &Uuid,
     original_name: &str,
+    reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
+) -> Result<Intake> {
+    intake_then(
+        vault,
+        record_type,
+        record_id,
+        original_name,
+        reader,
+        total,
+        progress,
+        |_, _, _, _| Ok(()),
+    )
+}
+
+/// [`intake_reader_with`], running `after` in the same transaction as the row and its custody
+/// entry (a derivative's link and its entries: one user action, one transaction).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn intake_then(
+    vault: &mut Vault,
+    record_type: RecordType,
+    record_id: &Uuid,
+    original_name: &str,
     mut reader: impl Read,
     total: Option<u64>,
     progress: &mut dyn Progress,
+    after: impl FnOnce(&rusqlite::Connection, &crate::device::DeviceIdentity, &str, &str) -> Result<()>,
 ) -> Result<Intake> {
     // The blob is written before the transaction that names it: refuse before either.
     vault.records_writable()?;
@@ -204,6 +229,7 @@ pub fn intake_reader_with(
             Some(&sha256),
             Some(&details),
         )?;
+        after(tx, dev, &id.to_string(), &sha256)?;
         // The blob takes its final name inside the transaction: if the commit fails, dropping
         // it removes it; if the process dies, the orphan is cleaned at next unlock.
         new_blob.install()?;

@@ -37,7 +37,8 @@ use crate::vault::Vault;
 
 pub use access::{delete, extract, open_original, read_for_view};
 pub use batch::{intake_paths, BatchIntake, IntakeFailure};
-pub(crate) use intake::clean_orphans;
+pub(crate) use intake::{clean_orphans, intake_then};
+pub(crate) use picture::{decode_upright, MAX_IMAGE_BYTES};
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
 pub(crate) use picture::thumbnail_for_blob;
 pub use provenance::{provenance, Origin, Step};
@@ -177,7 +178,7 @@ pub fn thumbnail(vault: &Vault, id: &Uuid) -> Result<Option<Vec<u8>>> {
         .ok_or_else(|| Error::not_found("attachment", id))
 }
 
-pub(super) fn blob_of(
+pub(crate) fn blob_of(
     vault: &Vault,
     id: &Uuid,
 ) -> Result<(PathBuf, age::x25519::Identity, String)> {
