@@ -480,3 +480,35 @@ fn redacted_copies_travel_in_a_bundle_with_their_link_checked_against_the_origin
     let e = link_imported(&tx).unwrap_err();
     assert_eq!(e.kind(), "bundle_inconsistent", "{e}");
 }
+
+#[test]
+fn a_publication_export_refuses_a_pseudonymised_copy_older_than_the_testimony() {
+    let (d, mut v) = testutil::vault();
+    let inc = incident(&mut v, "t");
+    let t = testimony(&mut v, &inc, "Dara spoke.", "anonymous");
+    pseudonymise_testimony(&mut v, &t, &rep(&[("Dara", "A")])).unwrap();
+    let opts = |name: &str| crate::report::UwaziOptions {
+        out: d.path().join(name),
+        purpose: crate::report::Purpose::Publication,
+        langs: vec![],
+        incidents: vec![],
+        include_restricted: false,
+    };
+    let s = v.export_uwazi(&opts("a.zip")).unwrap();
+    assert_eq!(s.replaced.len(), 1);
+    assert_eq!(s.replaced[0].original_id, t.to_string());
+    let mut input = TestimonyInput {
+        incident_id: inc.to_string(),
+        anonymous: true,
+        body: "Dara spoke again, naming Chea.".into(),
+        ..Default::default()
+    };
+    input.consent.publication = "anonymous".into();
+    v.testimonies_mut().update(&t, &input).unwrap();
+    let e = v.export_uwazi(&opts("b.zip")).unwrap_err();
+    assert_eq!(e.kind(), "derivative_text_copy_outdated", "{e}");
+    assert!(!d.path().join("b.zip").exists(), "nothing written");
+    pseudonymise_testimony(&mut v, &t, &rep(&[("Dara", "A"), ("Chea", "B")])).unwrap();
+    let s = v.export_uwazi(&opts("c.zip")).unwrap();
+    assert_eq!(s.replaced.len(), 1, "the newest copy, made from this text, goes");
+}
