@@ -140,7 +140,7 @@ fn a_publication_export_carries_the_copies_of_an_anonymous_testimony_or_refuses(
     assert!(files[0].0.starts_with(copy["id"].as_str().unwrap()));
     assert_eq!(hex::encode(Sha256::digest(&files[0].1)), copy["sha256"].as_str().unwrap());
     let human = v.ok(&["report", "uwazi", "--out", v.root().join("h.zip").to_str().unwrap(), "--purpose", "publication"]);
-    assert!(human.contains(&format!("replaced: attachment {item} by its pixelate copy")), "{human}");
+    assert!(human.contains(&format!("replaced: attachment {item} by its pixelated copy")), "{human}");
     // A legal export carries the originals and no copy.
     let legal = v.root().join("legal.zip");
     v.ok(&["report", "uwazi", "--out", legal.to_str().unwrap(), "--purpose", "legal"]);

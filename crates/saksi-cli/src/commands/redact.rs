@@ -33,12 +33,24 @@ fn made(intake: &saksi_core::evidence::Intake, links: &Links) -> anyhow::Result<
     })
 }
 
+/// How a copy was made, as an adjective: "a blurred copy".
+pub fn made_by(method: &str) -> &str {
+    match method {
+        "pixelate" => "pixelated",
+        "blur" => "blurred",
+        "pseudonymise" => "pseudonymised",
+        other => other,
+    }
+}
+
 fn print(m: &Made, json: bool) -> anyhow::Result<()> {
     output::show(json, m, |m| {
         line(format!("{}  {}  {}", m.id, m.sha256, m.original_name))?;
         line(format!(
             "  {} copy of {} (SHA-256 {}, unchanged)",
-            m.method, m.original_id, m.original_sha256
+            made_by(&m.method),
+            m.original_id,
+            m.original_sha256
         ))
     })
 }

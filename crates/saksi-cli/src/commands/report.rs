@@ -262,7 +262,10 @@ fn uwazi(
         for r in &s.replaced {
             line(format!(
                 "replaced: {} {} by its {} copy {}",
-                r.original_type, r.original_id, r.method, r.derivative_id
+                r.original_type,
+                r.original_id,
+                super::redact::made_by(&r.method),
+                r.derivative_id
             ))?;
         }
         Ok(())
