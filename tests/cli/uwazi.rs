@@ -107,7 +107,13 @@ fn fixture() -> Fixture {
         copy["id"].as_str().unwrap().to_string(),
         copy["sha256"].as_str().unwrap().to_string(),
     );
-    v.ok(&["testimony", "pseudonymise", &public, "--replace", "arrest=detention"]);
+    v.ok(&[
+        "testimony",
+        "pseudonymise",
+        &public,
+        "--replace",
+        "arrest=detention",
+    ]);
     Fixture {
         v,
         incident,

@@ -21,7 +21,9 @@ pub enum DerivativeError {
     #[error("unknown redaction method '{0}' (pixelate, blur)")]
     BadMethod(String),
 
-    #[error("item {id} is {media_type}, not a photo Saksi can redact (JPEG, PNG, WebP, GIF, TIFF)")]
+    #[error(
+        "item {id} is {media_type}, not a photo Saksi can redact (JPEG, PNG, WebP, GIF, TIFF)"
+    )]
     NotAPhoto { id: String, media_type: String },
 
     #[error("item {id} is already a redacted copy (of {original}): redact the original instead, with every region")]

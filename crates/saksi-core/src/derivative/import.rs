@@ -60,7 +60,10 @@ pub(crate) fn link_imported(conn: &Connection) -> Result<u64> {
             && original_sha.len() == 64
             && original_sha.bytes().all(|b| b.is_ascii_hexdigit());
         if !known {
-            return Err(bad("its custody entry names its original in a form this Saksi does not know".into()).into());
+            return Err(bad(
+                "its custody entry names its original in a form this Saksi does not know".into(),
+            )
+            .into());
         }
         if original_type == "attachment" {
             let held: Option<String> = conn
@@ -86,7 +89,16 @@ pub(crate) fn link_imported(conn: &Connection) -> Result<u64> {
             "INSERT OR IGNORE INTO derivative (derivative_id, original_type, original_id,
                 original_sha256, method, details, created_at, device_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, original_type, original_id, original_sha, method, link_details, created_at, entry_device],
+            params![
+                id,
+                original_type,
+                original_id,
+                original_sha,
+                method,
+                link_details,
+                created_at,
+                entry_device
+            ],
         )? as u64;
     }
     // An original that arrived after its copy's link is checked now (attachments never change,

@@ -245,8 +245,11 @@ pub(crate) fn read_text(vault: &Vault, derivative_id: &str) -> Result<String> {
             "attachment {id}: does not match the SHA-256 recorded at intake"
         )));
     }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| Error::Corrupt(format!("attachment {id}: a pseudonymised text that is not UTF-8")))
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
+        Error::Corrupt(format!(
+            "attachment {id}: a pseudonymised text that is not UTF-8"
+        ))
+    })
 }
 
 /// A one-line account of a `redaction` custody entry, for exhibit lists: what was made from

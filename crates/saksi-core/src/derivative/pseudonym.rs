@@ -125,7 +125,7 @@ pub fn pseudonymise(text: &str, replacements: &[Replacement]) -> Result<(String,
     let bad = |m: String| -> Error { DerivativeError::BadReplacement(m).into() };
     if replacements.is_empty() {
         return Err(bad(
-            "give at least one replacement, Name=Pseudonym".to_string(),
+            "give at least one replacement, Name=Pseudonym".to_string()
         ));
     }
     if replacements.len() > MAX_REPLACEMENTS {

@@ -15,7 +15,11 @@ use crate::testutil::{self, incident, world};
 fn noise(w: u32, h: u32) -> image::RgbImage {
     image::RgbImage::from_fn(w, h, |x, y| {
         let v = x.wrapping_mul(73).wrapping_add(y.wrapping_mul(151)) ^ (x * y);
-        image::Rgb([v as u8, (v >> 3) as u8 ^ (x as u8), (y as u8).wrapping_mul(29)])
+        image::Rgb([
+            v as u8,
+            (v >> 3) as u8 ^ (x as u8),
+            (y as u8).wrapping_mul(29),
+        ])
     })
 }
 
@@ -129,17 +133,37 @@ fn a_redacted_photo_differs_only_inside_its_regions_and_the_original_is_unchange
         let (_d, mut v) = testutil::vault();
         let inc = incident(&mut v, "t");
         let original = noise(97, 61);
-        let id = attach(&mut v, RecordType::Incident, &inc, "scene.png", &png(&original));
+        let id = attach(
+            &mut v,
+            RecordType::Incident,
+            &inc,
+            "scene.png",
+            &png(&original),
+        );
         let before = evidence::get(&v, &id).unwrap();
         let blob_before = blob_file(&v, &id);
         let regions = [
-            Region { x: 5, y: 6, w: 20, h: 17 },
-            Region { x: 60, y: 30, w: 37, h: 31 },
+            Region {
+                x: 5,
+                y: 6,
+                w: 20,
+                h: 17,
+            },
+            Region {
+                x: 60,
+                y: 30,
+                w: 37,
+                h: 31,
+            },
         ];
         let copy = redact_photo(&mut v, &id, &regions, method).unwrap();
         let copy_id = Uuid::parse_str(&copy.attachment.id).unwrap();
         assert_eq!(copy.attachment.media_type, "image/png");
-        assert_eq!(copy.attachment.record_id, inc.to_string(), "the copy belongs to the same record");
+        assert_eq!(
+            copy.attachment.record_id,
+            inc.to_string(),
+            "the copy belongs to the same record"
+        );
         let bytes = read(&v, &copy_id);
         assert_eq!(
             crate::crypto::hash::sha256_hex(&bytes),
@@ -173,7 +197,11 @@ fn a_redacted_photo_differs_only_inside_its_regions_and_the_original_is_unchange
             serde_json::to_value(&before).unwrap(),
             "the original's row must not change"
         );
-        assert_eq!(blob_file(&v, &id), blob_before, "the original's blob must not change");
+        assert_eq!(
+            blob_file(&v, &id),
+            blob_before,
+            "the original's blob must not change"
+        );
         assert_eq!(read(&v, &id), png(&original));
         assert!(evidence::verify_one(&v, &id).is_ok());
         // Linked both ways, with the original's hash and what was done.
@@ -182,7 +210,10 @@ fn a_redacted_photo_differs_only_inside_its_regions_and_the_original_is_unchange
         assert_eq!(l.derivatives.len(), 1);
         let d = &l.derivatives[0];
         assert_eq!(d.derivative_id, copy.attachment.id);
-        assert_eq!(d.original_sha256, before.sha256, "the link names the original's SHA-256");
+        assert_eq!(
+            d.original_sha256, before.sha256,
+            "the link names the original's SHA-256"
+        );
         assert_eq!(d.method, method.as_str());
         assert_eq!(d.details["regions"][1]["w"], 37);
         assert_eq!(d.device_id, v.device().id());
@@ -195,7 +226,11 @@ fn a_redacted_photo_differs_only_inside_its_regions_and_the_original_is_unchange
                 .filter(|e| e.action == "redaction")
                 .collect();
             assert_eq!(e.len(), 1, "one redaction entry on {subject}");
-            assert!(e[0].details.as_deref().unwrap().contains(&other.to_string()));
+            assert!(e[0]
+                .details
+                .as_deref()
+                .unwrap()
+                .contains(&other.to_string()));
         }
         assert!(crate::custody::verify_chain(&v).is_ok());
     }
@@ -213,10 +248,23 @@ fn a_redacted_copy_carries_no_metadata_and_is_upright() {
         stored.exif.as_ref().and_then(|e| e.gps.as_ref()).is_some(),
         "the test photo must carry GPS, or this test proves nothing"
     );
-    let copy = redact_photo(&mut v, &id, &[Region { x: 0, y: 0, w: 10, h: 10 }], Method::Blur)
-        .unwrap();
+    let copy = redact_photo(
+        &mut v,
+        &id,
+        &[Region {
+            x: 0,
+            y: 0,
+            w: 10,
+            h: 10,
+        }],
+        Method::Blur,
+    )
+    .unwrap();
     assert_eq!(copy.attachment.original_name, "IMG_0001-redacted.png");
-    assert!(copy.attachment.exif.is_none(), "intake finds no EXIF in the copy");
+    assert!(
+        copy.attachment.exif.is_none(),
+        "intake finds no EXIF in the copy"
+    );
     let bytes = read(&v, &Uuid::parse_str(&copy.attachment.id).unwrap());
     assert!(
         exif::Reader::new()
@@ -264,7 +312,13 @@ fn a_redacted_copy_carries_no_metadata_and_is_upright() {
 fn bad_regions_and_non_photos_are_refused_and_nothing_is_stored() {
     let (_d, mut v) = testutil::vault();
     let inc = incident(&mut v, "t");
-    let id = attach(&mut v, RecordType::Incident, &inc, "a.png", &png(&noise(40, 30)));
+    let id = attach(
+        &mut v,
+        RecordType::Incident,
+        &inc,
+        "a.png",
+        &png(&noise(40, 30)),
+    );
     let doc = attach(&mut v, RecordType::Incident, &inc, "a.txt", b"plain text");
     let count = |v: &Vault| {
         (
@@ -287,9 +341,20 @@ fn bad_regions_and_non_photos_are_refused_and_nothing_is_stored() {
     let e = redact_photo(&mut v, &doc, &[r(0, 0, 1, 1)], Method::Pixelate).unwrap_err();
     assert_eq!(e.kind(), "derivative_not_a_photo");
     assert!(Region::parse("1,2,3").is_err() && Region::parse("1,2,3,x").is_err());
-    assert_eq!(Region::parse(" ១,2, 3,4").unwrap(), r(1, 2, 3, 4), "Khmer digits are read");
-    assert_eq!(Method::parse("mosaic").unwrap_err().kind(), "derivative_bad_method");
-    assert_eq!(count(&v), before, "a refused redaction stores nothing and logs nothing");
+    assert_eq!(
+        Region::parse(" ១,2, 3,4").unwrap(),
+        r(1, 2, 3, 4),
+        "Khmer digits are read"
+    );
+    assert_eq!(
+        Method::parse("mosaic").unwrap_err().kind(),
+        "derivative_bad_method"
+    );
+    assert_eq!(
+        count(&v),
+        before,
+        "a refused redaction stores nothing and logs nothing"
+    );
     // A copy of a copy is refused: redact the original with every region.
     let copy = redact_photo(&mut v, &id, &[r(0, 0, 4, 4)], Method::Pixelate).unwrap();
     let e = redact_photo(
@@ -306,13 +371,26 @@ fn bad_regions_and_non_photos_are_refused_and_nothing_is_stored() {
 fn redaction_is_refused_read_only_and_in_review_mode() {
     let (d, mut v) = testutil::vault();
     let inc = incident(&mut v, "t");
-    let id = attach(&mut v, RecordType::Incident, &inc, "a.png", &png(&noise(20, 20)));
+    let id = attach(
+        &mut v,
+        RecordType::Incident,
+        &inc,
+        "a.png",
+        &png(&noise(20, 20)),
+    );
     let t = testimony(&mut v, &inc, "Dara was there", "anonymous");
-    let reg = [Region { x: 0, y: 0, w: 5, h: 5 }];
+    let reg = [Region {
+        x: 0,
+        y: 0,
+        w: 5,
+        h: 5,
+    }];
     let rep = [parse_replacement("Dara=A").unwrap()];
     v.set_review_mode(true).unwrap();
     assert_eq!(
-        redact_photo(&mut v, &id, &reg, Method::Blur).unwrap_err().kind(),
+        redact_photo(&mut v, &id, &reg, Method::Blur)
+            .unwrap_err()
+            .kind(),
         "vault_review_mode"
     );
     assert_eq!(
@@ -325,15 +403,23 @@ fn redaction_is_refused_read_only_and_in_review_mode() {
     let before = testutil::tree_hash(&dir);
     let mut ro = Vault::open_read_only(&dir, &testutil::pass()).unwrap();
     assert_eq!(
-        redact_photo(&mut ro, &id, &reg, Method::Blur).unwrap_err().kind(),
+        redact_photo(&mut ro, &id, &reg, Method::Blur)
+            .unwrap_err()
+            .kind(),
         "vault_read_only"
     );
     assert_eq!(
-        pseudonymise_testimony(&mut ro, &t, &rep).unwrap_err().kind(),
+        pseudonymise_testimony(&mut ro, &t, &rep)
+            .unwrap_err()
+            .kind(),
         "vault_read_only"
     );
     drop(ro);
-    assert_eq!(testutil::tree_hash(&dir), before, "read-only: no byte changed");
+    assert_eq!(
+        testutil::tree_hash(&dir),
+        before,
+        "read-only: no byte changed"
+    );
     drop(d);
 }
 
@@ -352,21 +438,32 @@ fn pseudonymisation_replaces_every_whole_word_occurrence_consistently() {
     let text = "Sok Dara met DARA's brother in Takeo. dara said: Takeo!  Sok\nDara left. Darapong stayed; Adara too.";
     let (out, counts) = pseudonymise(
         text,
-        &rep(&[("Dara", "Witness A"), ("sok dara", "Witness A"), ("Takeo", "Village C")]),
+        &rep(&[
+            ("Dara", "Witness A"),
+            ("sok dara", "Witness A"),
+            ("Takeo", "Village C"),
+        ]),
     )
     .unwrap();
     assert_eq!(
         out,
         "Witness A met Witness A's brother in Village C. Witness A said: Village C!  Witness A left. Darapong stayed; Adara too."
     );
-    assert_eq!(counts, [2, 2, 2], "each occurrence counted under its own name");
+    assert_eq!(
+        counts,
+        [2, 2, 2],
+        "each occurrence counted under its own name"
+    );
     // Khmer: no spaces between words; a match never cuts a character (vowel sign after it,
     // coeng before it) and invisible characters inside the text are skipped.
     let km = "សុខ\u{200B}ដារា បាននិយាយថា ដារាមកពីតាកែវ។ ដារ";
     let (out, _) = pseudonymise(km, &rep(&[("ដារា", "សាក្សី ក"), ("តាកែវ", "ភូមិ គ")])).unwrap();
     assert_eq!(out, "សុខ\u{200B}សាក្សី ក បាននិយាយថា សាក្សី កមកពីភូមិ គ។ ដារ");
     let (out, _) = pseudonymise("ដារា ដារ", &rep(&[("ដារ", "X")])).unwrap();
-    assert_eq!(out, "ដារា X", "ដារ inside ដារា (before its vowel sign) is not the name ដារ");
+    assert_eq!(
+        out, "ដារា X",
+        "ដារ inside ដារា (before its vowel sign) is not the name ដារ"
+    );
     // Decomposed input is matched as the reader sees it (NFC).
     let (out, _) = pseudonymise("Ne\u{301}ry", &rep(&[("Néry", "B")])).unwrap();
     assert_eq!(out, "B");
@@ -376,9 +473,19 @@ fn pseudonymisation_replaces_every_whole_word_occurrence_consistently() {
 fn pseudonymisation_refuses_what_would_leave_a_name_behind() {
     let kind = |r: Vec<Replacement>| pseudonymise("Dara and Chea", &r).unwrap_err().kind();
     assert_eq!(kind(rep(&[("Vanna", "A")])), "derivative_name_not_found");
-    assert_eq!(kind(rep(&[("Dar", "A")])), "derivative_name_not_found", "whole words only");
-    assert_eq!(kind(rep(&[("Dara", "A"), ("dara", "B")])), "derivative_bad_replacement");
-    assert_eq!(kind(rep(&[("Dara", "Dara K")])), "derivative_bad_replacement");
+    assert_eq!(
+        kind(rep(&[("Dar", "A")])),
+        "derivative_name_not_found",
+        "whole words only"
+    );
+    assert_eq!(
+        kind(rep(&[("Dara", "A"), ("dara", "B")])),
+        "derivative_bad_replacement"
+    );
+    assert_eq!(
+        kind(rep(&[("Dara", "Dara K")])),
+        "derivative_bad_replacement"
+    );
     assert_eq!(kind(rep(&[("Dara", " ")])), "derivative_bad_replacement");
     assert_eq!(kind(vec![]), "derivative_bad_replacement");
     assert!(parse_replacement("no equals sign").is_err());
@@ -395,12 +502,21 @@ fn pseudonymisation_refuses_what_would_leave_a_name_behind() {
 fn a_pseudonymised_testimony_is_a_new_linked_text_and_the_testimony_is_unchanged() {
     let (_d, mut v) = testutil::vault();
     let inc = incident(&mut v, "t");
-    let t = testimony(&mut v, &inc, "Chea saw Dara beaten in Takeo. Dara fell.", "anonymous");
+    let t = testimony(
+        &mut v,
+        &inc,
+        "Chea saw Dara beaten in Takeo. Dara fell.",
+        "anonymous",
+    );
     let before = v.testimonies().get(&t).unwrap();
     let copy = pseudonymise_testimony(
         &mut v,
         &t,
-        &rep(&[("Dara", "Victim A"), ("Chea", "Witness B"), ("Takeo", "a town")]),
+        &rep(&[
+            ("Dara", "Victim A"),
+            ("Chea", "Witness B"),
+            ("Takeo", "a town"),
+        ]),
     )
     .unwrap();
     let copy_id = Uuid::parse_str(&copy.attachment.id).unwrap();
@@ -410,14 +526,24 @@ fn a_pseudonymised_testimony_is_a_new_linked_text_and_the_testimony_is_unchanged
         String::from_utf8(read(&v, &copy_id)).unwrap(),
         "Witness B saw Victim A beaten in a town. Victim A fell."
     );
-    assert_eq!(v.testimonies().get(&t).unwrap(), before, "the testimony is not changed");
+    assert_eq!(
+        v.testimonies().get(&t).unwrap(),
+        before,
+        "the testimony is not changed"
+    );
     let l = links(&v, &copy_id).unwrap().original.unwrap();
     assert_eq!(l.original_type, "testimony");
     assert_eq!(l.original_id, t.to_string());
-    assert_eq!(l.original_sha256, crate::crypto::hash::sha256_hex(before.body.as_bytes()));
+    assert_eq!(
+        l.original_sha256,
+        crate::crypto::hash::sha256_hex(before.body.as_bytes())
+    );
     let recorded = serde_json::to_string(&l.details).unwrap();
     for name in ["Dara", "Chea", "Takeo"] {
-        assert!(!recorded.contains(name), "the link never records a replaced name");
+        assert!(
+            !recorded.contains(name),
+            "the link never records a replaced name"
+        );
     }
     let log = serde_json::to_string(&crate::custody::entries(&v).unwrap()).unwrap();
     assert!(!log.contains("Takeo"), "nor does the custody log");
@@ -430,9 +556,25 @@ fn redacted_copies_travel_in_a_bundle_with_their_link_checked_against_the_origin
     let (tmp, mut mon, mut hq) = (w.tmp, w.mon, w.hq);
     let inc = incident(&mut mon, "t");
     let t = testimony(&mut mon, &inc, "Dara spoke.", "anonymous");
-    let photo = attach(&mut mon, RecordType::Testimony, &t, "p.png", &png(&noise(30, 20)));
-    let copy = redact_photo(&mut mon, &photo, &[Region { x: 1, y: 1, w: 8, h: 8 }], Method::Pixelate)
-        .unwrap();
+    let photo = attach(
+        &mut mon,
+        RecordType::Testimony,
+        &t,
+        "p.png",
+        &png(&noise(30, 20)),
+    );
+    let copy = redact_photo(
+        &mut mon,
+        &photo,
+        &[Region {
+            x: 1,
+            y: 1,
+            w: 8,
+            h: 8,
+        }],
+        Method::Pixelate,
+    )
+    .unwrap();
     let text = pseudonymise_testimony(&mut mon, &t, &rep(&[("Dara", "A")])).unwrap();
     let out = tmp.path().join("b.saksi");
     bundle::export(
@@ -449,7 +591,10 @@ fn redacted_copies_travel_in_a_bundle_with_their_link_checked_against_the_origin
     };
     let at_mon = links(&mon, &photo).unwrap();
     let at_hq = links(&hq, &photo).unwrap();
-    assert_eq!(at_hq.derivatives, at_mon.derivatives, "HQ holds the same link");
+    assert_eq!(
+        at_hq.derivatives, at_mon.derivatives,
+        "HQ holds the same link"
+    );
     let copy_id = Uuid::parse_str(&copy.attachment.id).unwrap();
     assert_eq!(
         evidence::get(&hq, &photo).unwrap().sha256,
@@ -457,7 +602,11 @@ fn redacted_copies_travel_in_a_bundle_with_their_link_checked_against_the_origin
         "the link's original hash is the original's"
     );
     assert_eq!(read(&hq, &copy_id), read(&mon, &copy_id));
-    assert_eq!(links(&hq, &t).unwrap().derivatives.len(), 1, "the text copy's link too");
+    assert_eq!(
+        links(&hq, &t).unwrap().derivatives.len(),
+        1,
+        "the text copy's link too"
+    );
     assert_eq!(
         links(&hq, &t).unwrap().derivatives[0].derivative_id,
         text.attachment.id
@@ -469,12 +618,19 @@ fn redacted_copies_travel_in_a_bundle_with_their_link_checked_against_the_origin
     assert_eq!(n(&hq), held);
     // A link naming a hash the original does not have is refused at import.
     let tx = hq.conn.unchecked_transaction().unwrap();
-    tx.execute("DELETE FROM derivative WHERE derivative_id = ?1", [copy_id.to_string()])
-        .unwrap();
+    tx.execute(
+        "DELETE FROM derivative WHERE derivative_id = ?1",
+        [copy_id.to_string()],
+    )
+    .unwrap();
     tx.execute(
         "UPDATE imported_custody SET details = replace(details, ?1, ?2)
          WHERE action = 'redaction' AND subject_id = ?3",
-        rusqlite::params![at_hq.derivatives[0].original_sha256, "0".repeat(64), copy_id.to_string()],
+        rusqlite::params![
+            at_hq.derivatives[0].original_sha256,
+            "0".repeat(64),
+            copy_id.to_string()
+        ],
     )
     .unwrap();
     let e = link_imported(&tx).unwrap_err();
@@ -510,5 +666,9 @@ fn a_publication_export_refuses_a_pseudonymised_copy_older_than_the_testimony() 
     assert!(!d.path().join("b.zip").exists(), "nothing written");
     pseudonymise_testimony(&mut v, &t, &rep(&[("Dara", "A"), ("Chea", "B")])).unwrap();
     let s = v.export_uwazi(&opts("c.zip")).unwrap();
-    assert_eq!(s.replaced.len(), 1, "the newest copy, made from this text, goes");
+    assert_eq!(
+        s.replaced.len(),
+        1,
+        "the newest copy, made from this text, goes"
+    );
 }

@@ -198,9 +198,7 @@ impl Vault {
         let vault = &*self;
         let partial = Partial::beside(&opts.out);
         let summary = vault.write(|conn, device| {
-            let sel = select::select(conn, opts, &|id| {
-                crate::derivative::read_text(vault, id)
-            })?;
+            let sel = select::select(conn, opts, &|id| crate::derivative::read_text(vault, id))?;
             if sel.rows.is_empty() {
                 return Err(Error::invalid(
                     "no incident may go into this export (none in scope, or all restricted)",

@@ -222,7 +222,10 @@ pub(super) fn select(
             "attachment" => {
                 photo_copy.insert(l.original_id.as_str(), l);
             }
-            _ => text_copies.entry(l.original_id.as_str()).or_default().push(l),
+            _ => text_copies
+                .entry(l.original_id.as_str())
+                .or_default()
+                .push(l),
         }
     }
     let mut replaced = Vec::new();
@@ -269,11 +272,11 @@ pub(super) fn select(
             Some(w) if anonymous == 0 && publication == "named" => format!("{body}\n— {w}"),
             _ if opts.purpose == Purpose::Publication && publication == "anonymous" => {
                 let current = crate::crypto::hash::sha256_hex(body.as_bytes());
-                let made = text_copies
-                    .get(id.as_str())
-                    .ok_or_else(|| DerivativeError::TextCopyRequired {
+                let made = text_copies.get(id.as_str()).ok_or_else(|| {
+                    DerivativeError::TextCopyRequired {
                         testimony: id.clone(),
-                    })?;
+                    }
+                })?;
                 let copy = made
                     .iter()
                     .rev()
