@@ -60,6 +60,7 @@ const COMMANDS: &[&str] = &[
     "evidence_pick_attach",
     "evidence_attach_dropped",
     "evidence_extract",
+    "evidence_redact",
     "export_preview",
     "export_run",
     "import_run",

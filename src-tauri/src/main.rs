@@ -169,6 +169,7 @@ fn main() {
             commands::evidence::evidence_pick_attach,
             commands::evidence::evidence_attach_dropped,
             commands::evidence::evidence_extract,
+            commands::evidence::evidence_redact,
             commands::reports::report_counts,
             commands::reports::report_detained,
             commands::reports::report_timeline,

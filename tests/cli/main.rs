@@ -87,3 +87,6 @@ mod uwazi;
 mod case;
 // Annotations and review mode (issue 11).
 mod annotate;
+// Redacted copies (issue 11): `evidence redact`, `testimony pseudonymise`, the links shown, and
+// publication exports that carry copies in place of originals where consent asks for anonymity.
+mod redact;

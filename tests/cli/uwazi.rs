@@ -38,8 +38,9 @@ fn attach(v: &TestVault, record: &str, name: &str, content: &str) -> (String, St
 }
 
 /// An incident with a victim (with a phone number), two testimonies (one consented for
-/// publication, one only for legal proceedings), a file on each and one on the incident; and a
-/// restricted incident.
+/// publication, anonymously, with its pseudonymised text and a photo with its redacted copy; one
+/// only for legal proceedings), a file on each and one on the incident; and a restricted
+/// incident.
 fn fixture() -> Fixture {
     let v = TestVault::new();
     let incident = v.add(
@@ -81,12 +82,38 @@ fn fixture() -> Fixture {
     let mut hashes = BTreeMap::new();
     for (record, name, content) in [
         (&incident, "scene.jpg", "INCIDENT-FILE-BYTES"),
-        (&public, "statement.txt", "PUBLIC-STATEMENT-FILE"),
         (&private, "recording.txt", NO_PUBLICATION_FILE),
     ] {
         let (id, sha) = attach(&v, record, name, content);
         hashes.insert(id, sha);
     }
+    // Anonymous publication: the statement (not a photo) stays out, the photo goes as its
+    // redacted copy, the text as its pseudonymised copy (issue 11).
+    attach(&v, &public, "statement.txt", "PUBLIC-STATEMENT-FILE");
+    let photo = v.root().join("face.png");
+    image::RgbImage::from_fn(16, 16, |x, y| image::Rgb([x as u8 * 9, y as u8 * 9, 7]))
+        .save(&photo)
+        .unwrap();
+    let a = v.json(&["attach", &public, photo.to_str().unwrap(), "--json"]);
+    let copy = v.json(&[
+        "evidence",
+        "redact",
+        a[0]["id"].as_str().unwrap(),
+        "--region",
+        "0,0,8,8",
+        "--json",
+    ]);
+    hashes.insert(
+        copy["id"].as_str().unwrap().to_string(),
+        copy["sha256"].as_str().unwrap().to_string(),
+    );
+    v.ok(&[
+        "testimony",
+        "pseudonymise",
+        &public,
+        "--replace",
+        "arrest=detention",
+    ]);
     Fixture {
         v,
         incident,
@@ -217,7 +244,7 @@ fn an_uwazi_zip_holds_import_csv_in_uwazi_conventions_and_the_files_it_names_as_
     assert_eq!(
         listed.len(),
         2,
-        "the incident's file and the consented testimony's file are listed: {listed:?}"
+        "the incident's file and the consented testimony's photo are listed: {listed:?}"
     );
     for name in &listed {
         let (_, bytes) = zip
@@ -231,7 +258,11 @@ fn an_uwazi_zip_holds_import_csv_in_uwazi_conventions_and_the_files_it_names_as_
             "{name} in the zip must hash as stored at intake"
         );
     }
-    assert_eq!(zip.len(), 3, "import.csv and the two files, nothing else");
+    assert_eq!(
+        zip.len(),
+        3,
+        "import.csv and the two files (the photo as its redacted copy), nothing else"
+    );
     assert_eq!(summary["attachments"], 2);
     assert_eq!(summary["testimonies"], 1);
 
@@ -270,6 +301,15 @@ fn a_publication_export_leaves_out_testimonies_without_publication_consent_and_t
     assert_eq!(count("no_consent", "testimony"), Some(1), "{withheld:?}");
     assert_eq!(count("attachment_of_withheld", "attachment"), Some(1));
     assert_eq!(count("contacts", "person_contact"), Some(1));
+    assert_eq!(
+        count("no_redacted_copy", "attachment"),
+        Some(1),
+        "the anonymous testimony's statement (not a photo) is left out: {withheld:?}"
+    );
+    assert!(
+        !scan(&path, &zip, "PUBLIC-STATEMENT-FILE"),
+        "a file Saksi cannot redact does not go with an anonymous testimony"
+    );
 
     // The same testimony has consent for legal proceedings: there it goes (so the scan above
     // would have found it), but contact details still never do.

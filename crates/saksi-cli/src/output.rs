@@ -128,6 +128,12 @@ pub fn hint(e: &anyhow::Error) -> Option<&'static str> {
         "bundle_hq_key_exists" => "`saksi hq-key` prints it",
         "bundle_unknown_recipient" => "`saksi recipient add NAME --card FILE` registers it",
         "vault_review_mode" => "`saksi review-mode off` switches review mode off",
+        "derivative_text_copy_required" | "derivative_text_copy_outdated" => {
+            "`saksi testimony pseudonymise TESTIMONY --replace NAME=PSEUDONYM` makes one"
+        }
+        "derivative_photo_copy_required" => {
+            "`saksi evidence redact ITEM --region X,Y,W,H` makes one"
+        }
         _ => return None,
     })
 }

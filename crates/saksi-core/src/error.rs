@@ -166,6 +166,9 @@ pub enum Error {
     /// Audio and video that cannot be read, recordings that fail: [`crate::evidence::media::MediaError`].
     #[error(transparent)]
     Media(#[from] crate::evidence::media::MediaError),
+    /// Redacted copies: see [`crate::derivative::DerivativeError`].
+    #[error(transparent)]
+    Derivative(#[from] crate::derivative::DerivativeError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -264,6 +267,17 @@ pub const ALL_KINDS: &[&str] = &[
     "media_too_large",
     "media_capture",
     "media_too_long",
+    "derivative_no_regions",
+    "derivative_too_many_regions",
+    "derivative_region_outside",
+    "derivative_bad_method",
+    "derivative_not_a_photo",
+    "derivative_already_derived",
+    "derivative_bad_replacement",
+    "derivative_name_not_found",
+    "derivative_text_copy_required",
+    "derivative_text_copy_outdated",
+    "derivative_photo_copy_required",
 ];
 
 impl Error {
@@ -307,6 +321,7 @@ impl Error {
             Error::Merge(e) => e.kind(),
             Error::Case(e) => e.kind(),
             Error::Media(e) => e.kind(),
+            Error::Derivative(e) => e.kind(),
         }
     }
 

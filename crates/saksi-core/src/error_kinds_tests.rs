@@ -6,6 +6,7 @@ use super::{Error, ALL_KINDS};
 use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
 use crate::evidence::media::MediaError;
+use crate::derivative::DerivativeError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -180,6 +181,33 @@ fn one_of_each() -> Vec<Error> {
         MediaError::TooLong(1),
     ];
     all.extend(media.into_iter().map(Error::Media));
+    let derivative = [
+        DerivativeError::NoRegions,
+        DerivativeError::TooManyRegions { max: 1 },
+        DerivativeError::RegionOutside {
+            region: s(),
+            width: 1,
+            height: 1,
+        },
+        DerivativeError::BadMethod(s()),
+        DerivativeError::NotAPhoto {
+            id: s(),
+            media_type: s(),
+        },
+        DerivativeError::AlreadyDerived {
+            id: s(),
+            original: s(),
+        },
+        DerivativeError::BadReplacement(s()),
+        DerivativeError::NameNotFound { name: s() },
+        DerivativeError::TextCopyRequired { testimony: s() },
+        DerivativeError::TextCopyOutdated { testimony: s() },
+        DerivativeError::PhotoCopyRequired {
+            testimony: s(),
+            item: s(),
+        },
+    ];
+    all.extend(derivative.into_iter().map(Error::Derivative));
     for e in &all {
         listed_here(e);
     }
@@ -220,6 +248,19 @@ fn listed_here(e: &Error) {
         | Error::ReadOnlyNeedsUpgrade { .. }
         | Error::ReadOnlyUnsettled
         | Error::ReviewMode => {}
+        Error::Derivative(d) => match d {
+            DerivativeError::NoRegions
+            | DerivativeError::TooManyRegions { .. }
+            | DerivativeError::RegionOutside { .. }
+            | DerivativeError::BadMethod(_)
+            | DerivativeError::NotAPhoto { .. }
+            | DerivativeError::AlreadyDerived { .. }
+            | DerivativeError::BadReplacement(_)
+            | DerivativeError::NameNotFound { .. }
+            | DerivativeError::TextCopyRequired { .. }
+            | DerivativeError::TextCopyOutdated { .. }
+            | DerivativeError::PhotoCopyRequired { .. } => {}
+        },
         Error::Case(c) => match c {
             CaseError::BadTitle { .. }
             | CaseError::DescriptionTooLong { .. }

@@ -102,6 +102,8 @@ pub mod text;
 pub mod case;
 // Issue 11: annotations and review mode.
 pub mod annotation;
+// Issue 11: redacted copies linked to sealed originals.
+pub mod derivative;
 
 pub use error::{Error, Result, ALL_KINDS};
 pub use records::*;

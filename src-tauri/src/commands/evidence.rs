@@ -32,6 +32,8 @@ pub fn evidence_list(state: State<'_, AppState>, record_id: String) -> CmdResult
 pub struct EvidenceDetail {
     pub attachment: Attachment,
     pub custody: Vec<evidence::Step>,
+    /// The original it is a redacted copy of, and the copies made from it.
+    pub redaction: saksi_core::derivative::Links,
 }
 
 #[tauri::command(async)]
@@ -40,9 +42,11 @@ pub fn evidence_get(state: State<'_, AppState>, id: String) -> CmdResult<Evidenc
     state.with_vault(|v| {
         let attachment = evidence::get(v, &id)?;
         let custody = evidence::provenance(v, &attachment.id)?;
+        let redaction = saksi_core::derivative::links(v, &id)?;
         Ok(EvidenceDetail {
             attachment,
             custody,
+            redaction,
         })
     })
 }
@@ -212,4 +216,20 @@ mod tests {
         assert_eq!(sanitize_file_name("a\nb"), "a_b");
         assert_eq!(dialog_title("\n"), "Saksi");
     }
+}
+
+/// Makes a redacted copy of a photo (the regions in pixels of the upright photo, validated again
+/// by the core against its size; `method` is `pixelate` or `blur`) and returns the new item.
+#[tauri::command(async)]
+pub fn evidence_redact(
+    state: State<'_, AppState>,
+    id: String,
+    regions: Vec<saksi_core::derivative::Region>,
+    method: String,
+) -> CmdResult<Attachment> {
+    let id = parse_id(&id)?;
+    let method = saksi_core::derivative::Method::parse(&method)?;
+    state.with_vault(|v| {
+        saksi_core::derivative::redact_photo(v, &id, &regions, method).map(|i| i.attachment)
+    })
 }

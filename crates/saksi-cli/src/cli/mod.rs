@@ -308,12 +308,22 @@ pub enum TestimonyCmd {
     },
     /// Record a voice testimony straight into the vault as an encrypted WAV attachment. The CLI
     /// records only the built-in test tone (a diagnostic and test source: 440 Hz, 16 kHz mono);
-    /// the desktop app records from the microphone.
+    /// recording from the microphone in the desktop app is not built yet.
     Record {
         id: String,
         /// Record this many seconds of the test tone (1 to 14400).
         #[arg(long, value_name = "SECONDS")]
         test_tone: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a pseudonymised copy of the testimony's text (a new text item linked to it); the
+    /// testimony itself is not changed.
+    Pseudonymise {
+        id: String,
+        /// A name or place and its pseudonym, NAME=PSEUDONYM; repeat for each.
+        #[arg(long = "replace", value_name = "NAME=PSEUDONYM", required = true)]
+        replace: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -361,6 +371,19 @@ pub enum EvidenceCmd {
         id: String,
         #[arg(long, value_name = "PATH")]
         out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a redacted copy of a photo (a new PNG item without metadata, linked to the
+    /// original); the original is not changed.
+    Redact {
+        id: String,
+        /// A rectangle to redact, in pixels of the photo shown upright: X,Y,W,H; repeat for each.
+        #[arg(long = "region", value_name = "X,Y,W,H", required = true)]
+        regions: Vec<String>,
+        /// pixelate or blur.
+        #[arg(long, value_name = "METHOD", default_value = "pixelate")]
+        method: String,
         #[arg(long)]
         json: bool,
     },

@@ -74,13 +74,17 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                 attachment: evidence::Attachment,
                 /// The whole chain: the sender's entries received in bundles and this vault's.
                 custody: Vec<evidence::Step>,
+                /// The original it is a redacted copy of, and the copies made from it.
+                redaction: saksi_core::derivative::Links,
             }
             let shown = ctx.with_vault(|v| {
                 let attachment = evidence::get(v, &id)?;
                 let custody = evidence::provenance(v, &attachment.id)?;
+                let redaction = saksi_core::derivative::links(v, &id)?;
                 Ok(Shown {
                     attachment,
                     custody,
+                    redaction,
                 })
             })?;
             output::show(*json, &shown, |s| {
@@ -101,6 +105,7 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                         g.latitude, g.longitude
                     ))?;
                 }
+                super::redact::print_links(&s.redaction)?;
                 for s in &s.custody {
                     let e = &s.entry;
                     let who = s.device_name.clone().unwrap_or_else(|| e.device_id.clone());
@@ -121,6 +126,12 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        EvidenceCmd::Redact {
+            id,
+            regions,
+            method,
+            json,
+        } => super::redact::redact(ctx, id, regions, method, *json),
         EvidenceCmd::Extract { id, out, json } => {
             let id = parse_id("attachment", id)?;
             let a = ctx.with_vault(|v| Ok(evidence::extract(v, &id, out)?))?;

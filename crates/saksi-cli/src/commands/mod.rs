@@ -21,6 +21,8 @@ pub mod report;
 pub mod case;
 // Annotations and review mode (issue 11).
 pub mod annotation;
+// Redacted copies (issue 11).
+pub mod redact;
 
 use std::path::{Path, PathBuf};
 

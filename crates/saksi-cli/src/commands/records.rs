@@ -278,6 +278,9 @@ pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
                 output::block(&t.body)
             })
         }
+        TestimonyCmd::Pseudonymise { id, replace, json } => {
+            super::redact::pseudonymise(ctx, id, replace, *json)
+        }
     }
 }
 

@@ -259,6 +259,15 @@ fn uwazi(
                 w.count, w.record_type, w.reason
             ))?;
         }
+        for r in &s.replaced {
+            line(format!(
+                "replaced: {} {} by its {} copy {}",
+                r.original_type,
+                r.original_id,
+                super::redact::made_by(&r.method),
+                r.derivative_id
+            ))?;
+        }
         Ok(())
     })
 }

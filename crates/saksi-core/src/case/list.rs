@@ -52,7 +52,9 @@ pub struct ExhibitRow {
     pub custody: Vec<CustodyStep>,
     /// Every step's hash, key and signature hold.
     pub custody_verified: bool,
-    /// Redactions recorded in the custody log (none: the original is what the folder holds).
+    /// Redactions recorded in the custody log: for an original, each redacted copy made from it
+    /// (the original itself, which the folder holds, is unchanged); for a redacted copy, what it
+    /// was made from (the original's id and SHA-256) and how.
     pub redactions: Vec<String>,
 }
 
@@ -134,7 +136,7 @@ pub(super) fn rows_with_steps(
                 format!(
                     "{} {}",
                     s.entry.at,
-                    s.entry.details.as_deref().unwrap_or("")
+                    crate::derivative::describe_entry(s.entry.details.as_deref())
                 )
                 .trim()
                 .to_string()

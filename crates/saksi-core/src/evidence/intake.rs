@@ -93,7 +93,7 @@ pub fn intake_reader_with(
     total: Option<u64>,
     progress: &mut dyn Progress,
 ) -> Result<Intake> {
-    intake_stream(
+    intake_full(
         vault,
         record_type,
         record_id,
@@ -102,13 +102,66 @@ pub fn intake_reader_with(
         total,
         progress,
         None,
+        |_, _, _, _| Ok(()),
     )
 }
 
-/// The one intake: `origin` (e.g. `recording`) is noted in the custody entry when the bytes were
-/// made here rather than read from a file.
+/// The intake of bytes made here rather than read from a file: `origin` (e.g. `recording`) is
+/// noted in the custody entry.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn intake_stream(
+    vault: &mut Vault,
+    record_type: RecordType,
+    record_id: &Uuid,
+    original_name: &str,
+    reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
+    origin: Option<&str>,
+) -> Result<Intake> {
+    intake_full(
+        vault,
+        record_type,
+        record_id,
+        original_name,
+        reader,
+        total,
+        progress,
+        origin,
+        |_, _, _, _| Ok(()),
+    )
+}
+
+/// [`intake_reader_with`], running `after` in the same transaction as the row and its custody
+/// entry (a derivative's link and its entries: one user action, one transaction).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn intake_then(
+    vault: &mut Vault,
+    record_type: RecordType,
+    record_id: &Uuid,
+    original_name: &str,
+    reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
+    after: impl FnOnce(&rusqlite::Connection, &crate::device::DeviceIdentity, &str, &str) -> Result<()>,
+) -> Result<Intake> {
+    intake_full(
+        vault,
+        record_type,
+        record_id,
+        original_name,
+        reader,
+        total,
+        progress,
+        None,
+        after,
+    )
+}
+
+/// The one intake: hashed and encrypted while read, previewed, one row and one custody entry (with
+/// `origin` when given), then `after`, in one transaction.
+#[allow(clippy::too_many_arguments)]
+fn intake_full(
     vault: &mut Vault,
     record_type: RecordType,
     record_id: &Uuid,
@@ -117,6 +170,7 @@ pub(super) fn intake_stream(
     total: Option<u64>,
     progress: &mut dyn Progress,
     origin: Option<&str>,
+    after: impl FnOnce(&rusqlite::Connection, &crate::device::DeviceIdentity, &str, &str) -> Result<()>,
 ) -> Result<Intake> {
     // The blob is written before the transaction that names it: refuse before either.
     vault.records_writable()?;
@@ -249,6 +303,7 @@ pub(super) fn intake_stream(
             Some(&sha256),
             Some(&details),
         )?;
+        after(tx, dev, &id.to_string(), &sha256)?;
         // The blob takes its final name inside the transaction: if the commit fails, dropping
         // it removes it; if the process dies, the orphan is cleaned at next unlock.
         new_blob.install()?;

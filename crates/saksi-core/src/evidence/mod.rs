@@ -41,10 +41,11 @@ use crate::vault::Vault;
 
 pub use access::{delete, extract, open_original, read_for_view, read_range};
 pub use batch::{intake_paths, BatchIntake, IntakeFailure};
-pub(crate) use intake::clean_orphans;
+pub(crate) use intake::{clean_orphans, intake_then};
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
 pub use media::MediaInfo;
 pub(crate) use picture::thumbnail_for_blob;
+pub(crate) use picture::{decode_upright, MAX_IMAGE_BYTES};
 pub use provenance::{provenance, Origin, Step};
 pub use recording::record_testimony;
 pub(crate) use verify::verify_all;
@@ -188,7 +189,7 @@ pub fn thumbnail(vault: &Vault, id: &Uuid) -> Result<Option<Vec<u8>>> {
         .ok_or_else(|| Error::not_found("attachment", id))
 }
 
-pub(super) fn blob_of(
+pub(crate) fn blob_of(
     vault: &Vault,
     id: &Uuid,
 ) -> Result<(PathBuf, age::x25519::Identity, String)> {

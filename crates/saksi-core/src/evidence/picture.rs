@@ -10,7 +10,7 @@ use crate::crypto::blob;
 use crate::error::{Error, Result};
 
 /// Largest image we try to decode for a thumbnail (the original is stored whatever its size).
-pub(super) const MAX_IMAGE_BYTES: u64 = 128 << 20;
+pub(crate) const MAX_IMAGE_BYTES: u64 = 128 << 20;
 /// The most memory one thumbnail may take, for the whole operation: decoding, resizing,
 /// orienting and encoding. Only the decoded picture is full size; everything after it works on
 /// the 320-pixel thumbnail, whose buffers (at most 320 × 320 × 16 bytes each, a few of them) fit
@@ -227,4 +227,57 @@ pub(super) fn make_thumbnail(
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .map_err(|e| Error::invalid(format!("cannot encode the thumbnail: {e}")))?;
     Ok(out.into_inner())
+}
+
+/// The most memory decoding a photo whole for a redacted copy may take (`derivative::photo`):
+/// the file, the decoder's full-size buffers, and [`REDACT_EXTRA_BUFFERS`] more pictures' worth
+/// for turning it upright, converting it to 8-bit RGB(A) and the encoded copy.
+pub(crate) const MAX_REDACT_ALLOC: u64 = 512 << 20;
+/// Full-size buffers a redaction holds beyond the decoder's own (see [`MAX_REDACT_ALLOC`]).
+const REDACT_EXTRA_BUFFERS: u64 = 3;
+
+/// Decodes a whole photo, held in memory, for redaction, bounded like a thumbnail (invariant 12):
+/// the need is computed from the header before any pixel is decoded and must stay under
+/// [`MAX_REDACT_ALLOC`]. The EXIF orientation is applied, so that the picture is the way up the
+/// monitor sees it (regions are given in those coordinates; the copy carries no EXIF to turn it).
+pub(crate) fn decode_upright(bytes: &[u8]) -> Result<image::DynamicImage> {
+    let too_large = |l: image::error::LimitError| {
+        Error::invalid(format!("image too large to decode safely ({l})"))
+    };
+    let decode_error = |e: image::ImageError| match e {
+        image::ImageError::Limits(l) => too_large(l),
+        other => Error::invalid(format!("corrupt or truncated image ({other})")),
+    };
+    let orientation = read_exif(&mut std::io::Cursor::new(bytes)).and_then(|e| e.orientation);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::invalid(format!("unreadable image: {e}")))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_EDGE);
+    limits.max_image_height = Some(MAX_IMAGE_EDGE);
+    limits.max_alloc = Some(MAX_REDACT_ALLOC);
+    reader.limits(limits);
+    let format = reader.format();
+    let decoder = reader.into_decoder().map_err(decode_error)?;
+    let picture = image::ImageDecoder::total_bytes(&decoder);
+    let need = picture
+        .saturating_mul(full_size_buffers(format) + REDACT_EXTRA_BUFFERS)
+        .saturating_add(bytes.len() as u64);
+    if need > MAX_REDACT_ALLOC {
+        let (w, h) = image::ImageDecoder::dimensions(&decoder);
+        return Err(Error::invalid(format!(
+            "image too large to redact safely ({w} × {h} pixels would need about {} MiB, more \
+             than the {} MiB allowed)",
+            need >> 20,
+            MAX_REDACT_ALLOC >> 20
+        )));
+    }
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(decode_error)?;
+    if let Some(o) = orientation
+        .and_then(|o| u8::try_from(o).ok())
+        .and_then(image::metadata::Orientation::from_exif)
+    {
+        img.apply_orientation(o);
+    }
+    Ok(img)
 }

@@ -33,6 +33,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0014_search_fold.sql"),
     // Voice and video evidence (issue 13).
     include_str!("../../../../migrations/0017_media.sql"),
+    // Redacted derivatives linked to sealed originals (issue 11).
+    include_str!("../../../../migrations/0018_derivatives.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -4,6 +4,7 @@ import { Channel } from '@tauri-apps/api/core';
 import { call } from '../api';
 import { startJob, type Job, type Progress } from '../jobs';
 import type { AttachResult, DropNotice, EvidenceDetail, Attachment, Extracted, RecordType } from './types';
+import type { Rect } from './regions';
 
 export const evidenceApi = {
   list: (recordId: string) => call<Attachment[]>('evidence_list', { recordId }),
@@ -23,6 +24,9 @@ export const evidenceApi = {
   ): Job<AttachResult> =>
     startJob<AttachResult>('evidence_attach_dropped', { dropId, recordType, recordId }, onProgress, 'drop'),
   extract: (id: string, title: string) => call<Extracted>('evidence_extract', { id, title }),
+  /** A redacted copy of a photo: the regions in pixels of the photo shown upright. */
+  redact: (id: string, regions: Rect[], method: 'pixelate' | 'blur') =>
+    call<Attachment>('evidence_redact', { id, regions, method }),
 };
 
 /** Files dropped on the window: the shell tells the one listener (the open evidence panel). */

@@ -70,9 +70,22 @@ export interface CustodyEntry {
   problem: string | null;
 }
 
+/** A redacted copy's link to its sealed original (core `derivative::Derivative`). */
+export interface DerivativeLink {
+  derivative_id: string;
+  original_type: 'attachment' | 'testimony';
+  original_id: string;
+  original_sha256: string;
+  method: 'pixelate' | 'blur' | 'pseudonymise';
+  created_at: string;
+  device_id: string;
+}
+
 export interface EvidenceDetail {
   attachment: Attachment;
   custody: CustodyEntry[];
+  /** What the item is a copy of, and the copies made from it. */
+  redaction?: { original: DerivativeLink | null; derivatives: DerivativeLink[] };
 }
 
 export interface IntakeFailure {

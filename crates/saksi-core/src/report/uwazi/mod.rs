@@ -86,6 +86,8 @@ pub struct UwaziSummary {
     pub bytes: u64,
     pub sha256: String,
     pub withheld: Vec<Withheld>,
+    /// What the consent check put in place of an original: its redacted or pseudonymised copy.
+    pub replaced: Vec<crate::derivative::Replaced>,
 }
 
 fn labels(conn: &rusqlite::Connection, v: Vocab) -> Result<columns::Labels> {
@@ -196,7 +198,7 @@ impl Vault {
         let vault = &*self;
         let partial = Partial::beside(&opts.out);
         let summary = vault.write(|conn, device| {
-            let sel = select::select(conn, opts)?;
+            let sel = select::select(conn, opts, &|id| crate::derivative::read_text(vault, id))?;
             if sel.rows.is_empty() {
                 return Err(Error::invalid(
                     "no incident may go into this export (none in scope, or all restricted)",
@@ -247,6 +249,7 @@ impl Vault {
                 "testimonies": testimonies,
                 "attachments": files.len(),
                 "withheld": &sel.withheld,
+                "replaced": &sel.replaced,
             })
             .to_string();
             custody::append_on(
@@ -278,6 +281,7 @@ impl Vault {
                 bytes,
                 sha256,
                 withheld: sel.withheld,
+                replaced: sel.replaced,
             })
         })?;
         if opts.out.exists() {

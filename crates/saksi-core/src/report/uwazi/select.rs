@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use super::{Purpose, UwaziOptions};
 use crate::bundle::manifest::Withheld;
+use crate::derivative::{Derivative, DerivativeError, Replaced};
 use crate::error::{Error, Result};
 
 /// One incident as it is exported (one row of `import.csv`).
@@ -56,6 +57,8 @@ pub(super) struct Selection {
     pub rows: Vec<IncidentRow>,
     pub files: Vec<FileOut>,
     pub withheld: Vec<Withheld>,
+    /// Originals carried as their redacted copies (see `derivatives` below).
+    pub replaced: Vec<Replaced>,
 }
 
 fn withheld(record_type: &str, count: u64, code: &str, reason: &str) -> Option<Withheld> {
@@ -73,7 +76,12 @@ fn multi(conn: &Connection, sql: &str) -> Result<Multi> {
     crate::report::facts::pairs(conn, sql)
 }
 
-pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection> {
+/// `text_of` reads a pseudonymised copy's text (decrypted, hash-checked).
+pub(super) fn select(
+    conn: &Connection,
+    opts: &UwaziOptions,
+    text_of: &dyn Fn(&str) -> Result<String>,
+) -> Result<Selection> {
     let wanted: Option<BTreeSet<String>> = if opts.incidents.is_empty() {
         None
     } else {
@@ -199,6 +207,30 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
         row.proceedings = found.collect::<rusqlite::Result<_>>()?;
     }
 
+    // Redacted copies (issue 11). A publication carries the redacted copy of every photo that
+    // has one, in its place; a testimony whose witness consented to publication only
+    // anonymously goes only as its pseudonymised text, its photos only as redacted copies, and
+    // files Saksi cannot redact not at all. A copy never goes on its own, only in place of its
+    // original, and a legal export carries the originals.
+    let links = crate::derivative::all(conn)?;
+    let copies: BTreeSet<&str> = links.iter().map(|l| l.derivative_id.as_str()).collect();
+    let mut photo_copy: HashMap<&str, &Derivative> = HashMap::new();
+    let mut text_copies: HashMap<&str, Vec<&Derivative>> = HashMap::new();
+    for l in &links {
+        match l.original_type.as_str() {
+            // Oldest first: the latest copy wins.
+            "attachment" => {
+                photo_copy.insert(l.original_id.as_str(), l);
+            }
+            _ => text_copies
+                .entry(l.original_id.as_str())
+                .or_default()
+                .push(l),
+        }
+    }
+    let mut replaced = Vec::new();
+    let mut anonymous_only = BTreeSet::new();
+
     // Testimonies: carried only with consent for the purpose.
     let mut carried_testimonies: BTreeMap<String, String> = BTreeMap::new();
     let mut withheld_testimonies = BTreeSet::new();
@@ -238,6 +270,24 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
         }
         let text = match witness {
             Some(w) if anonymous == 0 && publication == "named" => format!("{body}\n— {w}"),
+            _ if opts.purpose == Purpose::Publication && publication == "anonymous" => {
+                let current = crate::crypto::hash::sha256_hex(body.as_bytes());
+                let made = text_copies.get(id.as_str()).ok_or_else(|| {
+                    DerivativeError::TextCopyRequired {
+                        testimony: id.clone(),
+                    }
+                })?;
+                let copy = made
+                    .iter()
+                    .rev()
+                    .find(|l| l.original_sha256 == current)
+                    .ok_or_else(|| DerivativeError::TextCopyOutdated {
+                        testimony: id.clone(),
+                    })?;
+                replaced.push(Replaced::of(copy));
+                anonymous_only.insert(id.clone());
+                text_of(&copy.derivative_id)?
+            }
             _ => body,
         };
         rows[i].testimonies.push(text);
@@ -248,8 +298,9 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
     let mut files = Vec::new();
     let mut of_withheld = 0u64;
     let mut of_persons = 0u64;
+    let mut not_redactable = 0u64;
     let mut stmt = conn.prepare(
-        "SELECT id, record_type, record_id, original_name, sha256, size FROM attachment
+        "SELECT id, record_type, record_id, original_name, sha256, size, media_type FROM attachment
          ORDER BY id",
     )?;
     let found = stmt.query_map([], |r| {
@@ -260,10 +311,14 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,
             r.get::<_, i64>(5)?,
+            r.get::<_, String>(6)?,
         ))
     })?;
     for a in found {
-        let (id, ty, rid, original_name, sha256, size) = a?;
+        let (mut id, ty, rid, mut original_name, mut sha256, mut size, media_type) = a?;
+        if copies.contains(id.as_str()) {
+            continue;
+        }
         let incident = match ty.as_str() {
             "incident" => by_id.get(&rid).copied(),
             "testimony" => match carried_testimonies.get(&rid) {
@@ -282,6 +337,33 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
                 None
             }
         };
+        if let (Some(_), Purpose::Publication) = (incident, opts.purpose) {
+            let anonymous = ty == "testimony" && anonymous_only.contains(&rid);
+            let copy = photo_copy.get(id.as_str()).copied();
+            match copy {
+                Some(l) => {
+                    replaced.push(Replaced::of(l));
+                    (original_name, sha256, size) = conn.query_row(
+                        "SELECT original_name, sha256, size FROM attachment WHERE id = ?1",
+                        [&l.derivative_id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )?;
+                    id = l.derivative_id.clone();
+                }
+                None if anonymous && media_type.starts_with("image/") => {
+                    return Err(DerivativeError::PhotoCopyRequired {
+                        testimony: rid,
+                        item: id,
+                    }
+                    .into());
+                }
+                None if anonymous => {
+                    not_redactable += 1;
+                    continue;
+                }
+                None => {}
+            }
+        }
         if let Some(i) = incident {
             rows[i]
                 .attachments
@@ -320,6 +402,13 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
         ),
         withheld(
             "attachment",
+            not_redactable,
+            "no_redacted_copy",
+            "attached to a testimony whose witness consented to publication only anonymously, \
+             and not a photo Saksi can redact",
+        ),
+        withheld(
+            "attachment",
             of_persons,
             "person_attachment",
             "attached to a person: people's files never go into an Uwazi export",
@@ -344,6 +433,7 @@ pub(super) fn select(conn: &Connection, opts: &UwaziOptions) -> Result<Selection
         rows,
         files,
         withheld,
+        replaced,
     })
 }
 
