@@ -21,6 +21,8 @@ pub mod report;
 pub mod case;
 // Annotations and review mode (issue 11).
 pub mod annotation;
+// Duress passphrase and decoy (issue 16).
+pub mod duress;
 
 use std::path::{Path, PathBuf};
 

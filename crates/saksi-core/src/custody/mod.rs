@@ -80,6 +80,13 @@ pub enum Action {
     ReviewMode,
     /// A term added to a vocabulary (`details`: the vocabulary and code).
     VocabAdded,
+    // Duress passphrase and decoy (issue 16); they stay in this vault.
+    /// A vault made before every vault had two databases gained its second.
+    DatabasesPaired,
+    /// A duress passphrase was set (a fresh decoy made); nothing about the decoy is recorded.
+    DuressSet,
+    /// The duress passphrase was removed (its slots are random bytes again).
+    DuressRemoved,
 }
 
 impl Action {
@@ -111,6 +118,9 @@ impl Action {
             Action::CaseFolderExtract => "case_folder_extract",
             Action::ReviewMode => "review_mode",
             Action::VocabAdded => "vocab_added",
+            Action::DatabasesPaired => "databases_paired",
+            Action::DuressSet => "duress_set",
+            Action::DuressRemoved => "duress_removed",
         }
     }
 
@@ -124,6 +134,9 @@ impl Action {
             || action == Action::CaseCreated.as_str()
             || action == Action::CaseExhibit.as_str()
             || action == Action::CaseFolderExtract.as_str()
+            || action == Action::DatabasesPaired.as_str()
+            || action == Action::DuressSet.as_str()
+            || action == Action::DuressRemoved.as_str()
     }
 }
 
