@@ -84,3 +84,6 @@ mod uwazi;
 mod case;
 // Annotations and review mode (issue 11).
 mod annotate;
+// The duress passphrase (issue 16): every command opens the decoy under it, nothing real is
+// reachable from it; the erase option; `duress set|remove|status`.
+mod duress;

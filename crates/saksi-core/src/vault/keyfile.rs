@@ -407,7 +407,8 @@ impl KeyFile {
             .find_map(|(role, m)| m.map(|_| role)))
     }
 
-    /// Unwraps the master key with the passphrase.
+    /// Unwraps the master key from the passphrase slot only (unlocking uses [`Self::open_any`]).
+    #[cfg(test)]
     pub(crate) fn open(&self, passphrase: &SecretString) -> Result<MasterKey> {
         self.open_as(passphrase.expose_secret().as_bytes(), SlotRole::Passphrase)
     }
