@@ -42,7 +42,11 @@ fn under_the_duress_passphrase_every_command_opens_the_decoy_and_finds_nothing_r
     let list = under_duress(&v, &["incident", "list", "--json"]);
     assert!(list.success(), "{list:?}");
     let items: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
-    assert_eq!(items.as_array().unwrap().len(), 3, "the starter set: {items}");
+    assert_eq!(
+        items.as_array().unwrap().len(),
+        3,
+        "the starter set: {items}"
+    );
     assert!(!list.stdout.contains("DURESS-CANARY-5c1e"));
     let found = under_duress(&v, &["search", "DURESS-CANARY-5c1e", "--json"]);
     assert!(found.success(), "{found:?}");
@@ -56,19 +60,30 @@ fn under_the_duress_passphrase_every_command_opens_the_decoy_and_finds_nothing_r
     assert_eq!(status.stdout, "duress passphrase: not set\n");
     under_duress(&v, &["recovery", "add"]).expect_error("cannot be changed in this session");
     let verify = under_duress(&v, &["verify"]);
-    assert!(verify.stdout.contains("OK: no problems found"), "{verify:?}");
+    assert!(
+        verify.stdout.contains("OK: no problems found"),
+        "{verify:?}"
+    );
     // The decoy's own device and log, not the vault's.
     let real_device = v.json(&["device", "--json"]);
     let decoy_device = under_duress(&v, &["device", "--json"]);
     assert!(decoy_device.success());
     let decoy_device: serde_json::Value = serde_json::from_str(&decoy_device.stdout).unwrap();
     assert_ne!(real_device["id"], decoy_device["id"]);
-    assert_eq!(real_device["name"], decoy_device["name"], "named like the vault's device");
+    assert_eq!(
+        real_device["name"], decoy_device["name"],
+        "named like the vault's device"
+    );
     let log = under_duress(&v, &["log", "--json"]).stdout;
-    assert!(!log.contains("duress_set"), "the decoy's log says nothing of duress: {log}");
+    assert!(
+        !log.contains("duress_set"),
+        "the decoy's log says nothing of duress: {log}"
+    );
 
     // The vault itself is untouched, and no canary is readable anywhere in the folder.
-    assert!(v.ok(&["incident", "show", &real]).contains("DURESS-CANARY-5c1e"));
+    assert!(v
+        .ok(&["incident", "show", &real])
+        .contains("DURESS-CANARY-5c1e"));
     assert!(find_text(&v.vault, "DURESS-CANARY-5c1e").is_empty());
 
     v.ok(&["duress", "remove"]);
@@ -85,7 +100,8 @@ fn erase_real_on_use_leaves_nothing_that_opens_the_vault() {
     v.ok(&["incident", "list"]);
     let first = under_duress(&v, &["incident", "list"]);
     assert!(first.success() && first.stdout.is_empty(), "{first:?}");
-    v.run(&["incident", "list"]).expect_error("wrong passphrase");
+    v.run(&["incident", "list"])
+        .expect_error("wrong passphrase");
     assert!(under_duress(&v, &["incident", "list"]).success());
 }
 

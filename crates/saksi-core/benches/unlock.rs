@@ -58,7 +58,11 @@ fn main() {
         ("wrong passphrase", pass_bytes(&wrong), false),
     ];
     let mut step = vec![Vec::new(); secrets.len()];
-    let opens = [("passphrase", &pass), ("duress passphrase", &duress), ("wrong passphrase", &wrong)];
+    let opens = [
+        ("passphrase", &pass),
+        ("duress passphrase", &duress),
+        ("wrong passphrase", &wrong),
+    ];
     let mut whole = vec![Vec::new(); opens.len()];
     for _ in 0..runs {
         for (i, (name, secret, opens_a_slot)) in secrets.iter().enumerate() {

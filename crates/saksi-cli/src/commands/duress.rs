@@ -43,12 +43,8 @@ pub fn run(ctx: &Ctx, c: &DuressCmd) -> anyhow::Result<()> {
 fn set(ctx: &Ctx, file: Option<&Path>, opts: DuressOptions) -> anyhow::Result<()> {
     ctx.refuse_if_read_only()?;
     ctx.with_vault(|v| {
-        let duress = input::passphrase(
-            file,
-            "SAKSI_DURESS_PASSPHRASE",
-            "Duress passphrase: ",
-            true,
-        )?;
+        let duress =
+            input::passphrase(file, "SAKSI_DURESS_PASSPHRASE", "Duress passphrase: ", true)?;
         Ok(v.set_duress(&duress, opts)?)
     })?;
     line("duress passphrase set: it opens a separate decoy vault, never this one")?;

@@ -46,7 +46,10 @@ impl Drop for StagedBlob {
 /// it is exactly `size` bytes with SHA-256 `sha256`.
 pub(crate) fn write(
     dir: &crate::crypto::blob::BlobDir,
-    reader: impl Read, sha256: &str, size: u64) -> Result<StagedBlob> {
+    reader: impl Read,
+    sha256: &str,
+    size: u64,
+) -> Result<StagedBlob> {
     let blob = crate::crypto::blob::write(dir, reader, |_, _| Ok(()))?;
     if blob.sha256 != sha256 || blob.size != size {
         return Err(Error::Corrupt(

@@ -56,8 +56,12 @@ fn every_new_vault_has_both_databases_and_either_file_may_be_its_own() {
     let tmp = tempfile::tempdir().unwrap();
     let mut seen = [0usize; 2];
     for i in 0..16 {
-        let v = Vault::create(&tmp.path().join(format!("v{i}")), &pass(), KdfProfile::Minimum)
-            .unwrap();
+        let v = Vault::create(
+            &tmp.path().join(format!("v{i}")),
+            &pass(),
+            KdfProfile::Minimum,
+        )
+        .unwrap();
         for f in DB_FILES {
             assert!(v.dir().join(f).is_file(), "every vault holds {f}");
         }
@@ -83,7 +87,11 @@ fn the_duress_passphrase_opens_the_decoy_and_the_real_records_are_unreachable_fr
     assert_eq!(real_blobs.len(), 1);
 
     let mut d = Vault::open(&dir, &duress()).expect("the duress passphrase opens a vault");
-    assert_ne!(d.database_file(), real_db, "the decoy is the other database");
+    assert_ne!(
+        d.database_file(),
+        real_db,
+        "the decoy is the other database"
+    );
     assert_ne!(d.device().id(), real_device, "the decoy has its own device");
     assert_eq!(search(&d, "CANARY-real-7f3a"), 0, "no real record is found");
     assert!(d.incidents().list().unwrap().is_empty());
@@ -109,11 +117,23 @@ fn the_duress_passphrase_opens_the_decoy_and_the_real_records_are_unreachable_fr
     assert_eq!(after.len(), 2);
 
     let v = Vault::open(&dir, &pass()).unwrap();
-    assert_eq!(search(&v, "CANARY-real-7f3a"), 1, "the real vault is intact");
-    assert_eq!(search(&v, "decoy record"), 0, "and holds nothing of the decoy");
+    assert_eq!(
+        search(&v, "CANARY-real-7f3a"),
+        1,
+        "the real vault is intact"
+    );
+    assert_eq!(
+        search(&v, "decoy record"),
+        0,
+        "and holds nothing of the decoy"
+    );
     assert!(v.verify().unwrap().ok());
     drop(v);
-    assert_eq!(blobs(&dir).len(), 2, "nor does the real unlock remove the decoy's blobs");
+    assert_eq!(
+        blobs(&dir).len(),
+        2,
+        "nor does the real unlock remove the decoy's blobs"
+    );
 }
 
 #[test]
@@ -128,13 +148,20 @@ fn a_decoy_session_changes_only_its_own_slot() {
     for err in [
         d.add_recovery_key(true).map(|_| ()).unwrap_err(),
         d.remove_recovery_key().unwrap_err(),
-        d.set_duress(&SecretString::from("yet another long phrase".to_string()), DuressOptions::default())
-            .unwrap_err(),
+        d.set_duress(
+            &SecretString::from("yet another long phrase".to_string()),
+            DuressOptions::default(),
+        )
+        .unwrap_err(),
         d.remove_duress().unwrap_err(),
     ] {
         assert_eq!(err.kind(), "key_slots_unavailable", "{err}");
     }
-    assert_eq!(fs::read(dir.join("vault.key")).unwrap(), key_before, "refused: no byte changed");
+    assert_eq!(
+        fs::read(dir.join("vault.key")).unwrap(),
+        key_before,
+        "refused: no byte changed"
+    );
     let new = SecretString::from("the decoy's new long phrase".to_string());
     d.change_passphrase(&new, KdfProfile::Minimum).unwrap();
     drop(d);
@@ -177,13 +204,27 @@ fn erase_on_use_leaves_only_the_decoy_and_a_key_file_like_any_other() {
     assert_eq!(search(&d, "CANARY-erased-11c2"), 0);
     drop(d);
     let after = fs::read(dir.join("vault.key")).unwrap();
-    assert_eq!(after.len(), keyfile::LEN, "the same length as every key file");
+    assert_eq!(
+        after.len(),
+        keyfile::LEN,
+        "the same length as every key file"
+    );
     assert_eq!(after[..54], before[..54], "the same header");
-    assert_ne!(after[54..198], before[54..198], "slots 0 and 1 were overwritten");
-    assert_eq!(after[198..], before[198..], "the duress slots are unchanged");
+    assert_ne!(
+        after[54..198],
+        before[54..198],
+        "slots 0 and 1 were overwritten"
+    );
+    assert_eq!(
+        after[198..],
+        before[198..],
+        "the duress slots are unchanged"
+    );
     assert_eq!(kind(Vault::open(&dir, &pass())), "wrong_passphrase");
     assert_eq!(
-        Vault::open_with_recovery_key(&dir, &rk, &pass()).err().map(|e| e.kind()),
+        Vault::open_with_recovery_key(&dir, &rk, &pass())
+            .err()
+            .map(|e| e.kind()),
         Some("wrong_recovery_key")
     );
     Vault::open(&dir, &duress()).expect("the duress passphrase still opens the decoy");
@@ -222,7 +263,10 @@ fn a_vault_with_one_database_gains_the_second_at_unlock_logged_once() {
     fs::write(dir.join(".vault2.db.0123.tmp"), b"half made").unwrap();
     let ro = Vault::open_read_only(&dir, &pass()).unwrap();
     drop(ro);
-    assert!(!dir.join(DB_FILES[1]).exists(), "a read-only open writes nothing");
+    assert!(
+        !dir.join(DB_FILES[1]).exists(),
+        "a read-only open writes nothing"
+    );
     for _ in 0..2 {
         let v = Vault::open(&dir, &pass()).unwrap();
         assert_eq!(v.database_file(), dir.join(DB_FILES[0]));
@@ -324,7 +368,11 @@ fn an_examiner_cannot_tell_plain_recovery_duress_and_both_apart() {
     for (k, files) in key_files.iter().enumerate() {
         for f in files {
             assert_eq!(f.len(), keyfile::LEN);
-            assert_eq!(f[..22], files[0][..22], "the same header fields for every kind");
+            assert_eq!(
+                f[..22],
+                files[0][..22],
+                "the same header fields for every kind"
+            );
         }
         for slot in 0..keyfile::SLOTS {
             let at = 54 + slot * keyfile::SLOT_LEN;

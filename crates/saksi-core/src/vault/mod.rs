@@ -12,9 +12,9 @@ mod db;
 mod duress;
 pub mod kdf;
 pub mod keyfile;
+mod pair;
 mod read_only;
 pub mod recovery;
-mod pair;
 mod slots;
 pub mod strength;
 
@@ -138,7 +138,13 @@ impl Vault {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        Self::open_with_master(dir, master, params, OpenMode::ReadWrite, SlotRole::Passphrase)
+        Self::open_with_master(
+            dir,
+            master,
+            params,
+            OpenMode::ReadWrite,
+            SlotRole::Passphrase,
+        )
     }
 
     /// Unlocks the vault in `dir`. A wrong passphrase changes no byte of the vault.

@@ -96,9 +96,7 @@ pub(super) fn temp_path(dir: &Path, index: usize) -> PathBuf {
 pub(super) fn remove_leftovers(dir: &Path) -> Result<()> {
     for entry in fs::read_dir(dir)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        let ours = DB_FILES
-            .iter()
-            .any(|f| name.starts_with(&format!(".{f}.")));
+        let ours = DB_FILES.iter().any(|f| name.starts_with(&format!(".{f}.")));
         if ours && (name.ends_with(".tmp") || name.contains(".tmp-")) {
             fs::remove_file(dir.join(&name))?;
         }

@@ -21,10 +21,10 @@ use crate::bundle::stream::{
     Plain,
 };
 use crate::bundle::{blobs, limits, sha256_hex, BundleError};
+use crate::crypto::blob::BlobDir;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
-use crate::crypto::blob::BlobDir;
 use crate::vault::Vault;
 
 /// Pass 2: apply in one transaction. Attachment blobs written on the way are kept only if it
