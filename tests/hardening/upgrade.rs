@@ -86,7 +86,7 @@ fn a_kill_at_any_moment_of_the_format_upgrade_leaves_a_vault_that_opens_with_the
         let leftovers = std::fs::read_dir(&dir)
             .map(|d| {
                 d.filter_map(|e| e.ok())
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                    .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
                     .count()
             })
             .unwrap_or(0);

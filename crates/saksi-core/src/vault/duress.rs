@@ -143,16 +143,24 @@ pub(super) fn erase_own_slots(dir: &Path) -> Result<()> {
     let mut f = fs::OpenOptions::new().write(true).open(&path)?;
     f.write_all(&kf.to_bytes())?;
     f.sync_all()?;
-    let prev = dir.join(PREV_KEY_FILE);
-    if let Ok(m) = fs::metadata(&prev) {
-        let mut noise = vec![0u8; m.len() as usize];
-        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut noise);
-        if let Ok(mut f) = fs::OpenOptions::new().write(true).open(&prev) {
-            let _ = f.write_all(&noise).and_then(|()| f.sync_all());
-        }
-        let _ = fs::remove_file(&prev);
-    }
+    overwrite_and_remove(&dir.join(PREV_KEY_FILE));
+    // Key-file copies a crash left behind (see `pair::remove_leftovers`).
+    pair::remove_leftovers(dir)?;
     sync_dir(dir)
+}
+
+/// Overwrites a (small) file with random bytes, fsyncs it and removes it; nothing if it is not
+/// there.
+pub(super) fn overwrite_and_remove(path: &Path) {
+    let Ok(m) = fs::metadata(path) else {
+        return;
+    };
+    let mut noise = vec![0u8; (m.len() as usize).min(4096)];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut noise);
+    if let Ok(mut f) = fs::OpenOptions::new().write(true).open(path) {
+        let _ = f.write_all(&noise).and_then(|()| f.sync_all());
+    }
+    let _ = fs::remove_file(path);
 }
 
 /// A few ordinary records, so that a decoy opened at a checkpoint does not look new and empty.
