@@ -165,7 +165,8 @@ fn no_canary_sqlite_header_or_passphrase_on_disk_after_close() {
     // plaintext file of ours is there).
     let files = files_under(v.root());
     assert!(
-        files.iter().any(|f| f.ends_with("vault/vault.db")),
+        files.iter().any(|f| f.ends_with("vault/vault.db"))
+            && files.iter().any(|f| f.ends_with("vault/vault2.db")),
         "the scan must include the database: {files:?}"
     );
     for needle in [
@@ -219,8 +220,12 @@ fn no_canary_sqlite_header_or_passphrase_on_disk_after_close() {
     }
     assert_eq!(
         names,
-        vec!["vault/vault.db".to_string(), "vault/vault.key".to_string()],
-        "a closed vault holds exactly vault.db, vault.key and attachment blobs, and saksi \
+        vec![
+            "vault/vault.db".to_string(),
+            "vault/vault.key".to_string(),
+            "vault/vault2.db".to_string()
+        ],
+        "a closed vault holds exactly vault.db, vault2.db, vault.key and attachment blobs, and saksi \
          leaves nothing in HOME or TMPDIR"
     );
 }

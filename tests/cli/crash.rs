@@ -192,7 +192,8 @@ fn regression_no_shm_file_while_the_vault_is_open() {
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
     let mut c = v.cmd(&["passwd", "--new-passphrase-file", fifo.to_str().unwrap()]);
     let mut child = c.spawn().expect("start saksi");
-    let wal = v.vault.join("vault.db-wal");
+    let db = v.db_name();
+    let wal = v.vault.join(format!("{db}-wal"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !wal.exists() {
         assert!(
@@ -202,10 +203,10 @@ fn regression_no_shm_file_while_the_vault_is_open() {
         assert!(child.try_wait().unwrap().is_none(), "saksi exited early");
         std::thread::sleep(Duration::from_millis(10));
     }
-    let shm_while_open = v.vault.join("vault.db-shm").exists();
+    let shm_while_open = v.vault.join(format!("{db}-shm")).exists();
     let _ = child.kill();
     let _ = child.wait();
-    let shm_after_kill = v.vault.join("vault.db-shm").exists();
+    let shm_after_kill = v.vault.join(format!("{db}-shm")).exists();
     v.ok(&["verify"]);
     assert!(
         !shm_while_open && !shm_after_kill,

@@ -399,7 +399,9 @@ fn regression_sqlcipher_log_lines_break_the_one_line_error() {
     // SQLCipher's internal "ERROR CORE sqlcipher_page_cipher: hmac check failed" log lines.
     let a = TestVault::new();
     let b = TestVault::new();
-    std::fs::copy(b.vault.join("vault.db"), a.vault.join("vault.db")).unwrap();
+    for f in saksi_core::vault::DB_FILES {
+        std::fs::copy(b.vault.join(f), a.vault.join(f)).unwrap();
+    }
     a.run(&["incident", "list"])
         .expect_error("the database cannot be decrypted with this vault's key");
 }
@@ -416,7 +418,7 @@ fn regression_a_damaged_database_is_one_clear_line() {
             &json!({"title": format!("t{i}"), "description": long}),
         );
     }
-    let db = v.vault.join("vault.db");
+    let db = v.db();
     let mut bytes = std::fs::read(&db).unwrap();
     let mid = bytes.len() / 2;
     for b in &mut bytes[mid..mid + 64] {

@@ -19,7 +19,7 @@ fn init_creates_a_private_vault() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for f in ["", "vault.key", "vault.db"] {
+        for f in ["", "vault.key", "vault.db", "vault2.db"] {
             let mode = std::fs::metadata(v.vault.join(f))
                 .unwrap()
                 .permissions()

@@ -90,3 +90,6 @@ mod annotate;
 // Redacted copies (issue 11): `evidence redact`, `testimony pseudonymise`, the links shown, and
 // publication exports that carry copies in place of originals where consent asks for anonymity.
 mod redact;
+// The duress passphrase (issue 16): every command opens the decoy under it, nothing real is
+// reachable from it; the erase option; `duress set|remove|status`.
+mod duress;

@@ -382,6 +382,7 @@ fn typing_json_does_not_hold_the_vault_lock() {
     // Someone starts `saksi incident add` and types slowly: the vault must not be unlocked (nor
     // its lock taken) until the input is complete.
     let v = TestVault::new();
+    let wal = v.vault.join(format!("{}-wal", v.db_name()));
     let mut c = v.cmd(&["incident", "add"]);
     c.stdin(Stdio::piped());
     let mut child = c.spawn().expect("start saksi");
@@ -391,7 +392,7 @@ fn typing_json_does_not_hold_the_vault_lock() {
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
         assert!(
-            !v.vault.join("vault.db-wal").exists(),
+            !wal.exists(),
             "saksi must not open the vault while its JSON input is still being typed"
         );
         std::thread::sleep(Duration::from_millis(50));

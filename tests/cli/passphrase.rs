@@ -48,7 +48,8 @@ fn passwd_rewraps_the_master_key_and_keeps_the_data() {
     );
     let key_before = sha256_file(&v.vault.join("vault.key"));
     let db_copy = v.root().join("vault.db.before-passwd");
-    std::fs::copy(v.vault.join("vault.db"), &db_copy).unwrap();
+    let db = v.db();
+    std::fs::copy(&db, &db_copy).unwrap();
 
     let new = "a completely new passphrase";
     let mut c = v.cmd(&["passwd"]);
@@ -86,7 +87,7 @@ fn passwd_rewraps_the_master_key_and_keeps_the_data() {
     // Only the master key's wrapping changed, not the master key: the database as it was before
     // the change opens under the new key file with the new passphrase. (vault.db itself does
     // change: the custody log gains a `passphrase_changed` entry.)
-    std::fs::copy(&db_copy, v.vault.join("vault.db")).unwrap();
+    std::fs::copy(&db_copy, &db).unwrap();
     let mut c = v.cmd(&["incident", "show", &id, "--json"]);
     c.env("SAKSI_PASSPHRASE", new);
     let out = crate::util::run_cmd(c, None);

@@ -369,7 +369,7 @@ fn a_vault_open_read_only_cannot_be_written_meanwhile_and_a_written_one_cannot_b
         .spawn()
         .unwrap();
     // The writer holds the vault open once its write-ahead log exists.
-    let wal = v.vault.join("vault.db-wal");
+    let wal = v.vault.join(format!("{}-wal", v.db_name()));
     for _ in 0..200 {
         if wal.exists() {
             break;

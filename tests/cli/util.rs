@@ -98,6 +98,22 @@ impl TestVault {
         v
     }
 
+    /// The file name of the vault's own database: every vault holds `vault.db` and `vault2.db`,
+    /// and which is its own is found with its key (docs/vault-format.md, "Two databases"). Asked
+    /// of the core with a read-only open, which changes no byte.
+    pub fn db_name(&self) -> String {
+        let pass = secrecy::SecretString::from(self.pass.clone());
+        let v = saksi_core::vault::Vault::open_read_only(&self.vault, &pass)
+            .expect("the test vault opens read-only");
+        let f = v.database_file();
+        f.file_name().unwrap().to_string_lossy().into_owned()
+    }
+
+    /// The path of the vault's own database (see [`TestVault::db_name`]).
+    pub fn db(&self) -> PathBuf {
+        self.vault.join(self.db_name())
+    }
+
     /// The folder that holds the vault folder (and nothing else `saksi` should write to, except
     /// `home/` and `tmp/`).
     pub fn root(&self) -> &Path {

@@ -47,7 +47,8 @@ fn wipe_crypto_erases_and_a_saved_database_cannot_be_opened() {
     let key_link = v.root().join("key-inode-probe");
     std::fs::hard_link(&key, &key_link).unwrap();
     let db_copy = v.root().join("vault.db.seized");
-    std::fs::copy(v.vault.join("vault.db"), &db_copy).unwrap();
+    let db_name = v.db_name();
+    std::fs::copy(v.vault.join(&db_name), &db_copy).unwrap();
 
     let out = v.ok(&["wipe", "--yes"]);
     assert_eq!(out, format!("vault wiped: {}\n", v.vault.display()));
@@ -61,7 +62,7 @@ fn wipe_crypto_erases_and_a_saved_database_cannot_be_opened() {
 
     // The seizer restores the database copy: without the key file there is no vault.
     std::fs::create_dir(&v.vault).unwrap();
-    std::fs::copy(&db_copy, v.vault.join("vault.db")).unwrap();
+    std::fs::copy(&db_copy, v.vault.join(&db_name)).unwrap();
     v.run(&["incident", "list"]).expect_error("no vault at");
     // Nor does init reuse it: the folder is not empty.
     v.run(&["init"]).expect_error("not empty");

@@ -177,7 +177,7 @@ fn wal_copy(v: &TestVault, base: &Path, to: &Path) -> Option<()> {
         let _ = reader.read_line(&mut line);
         let _ = child.kill();
         let _ = child.wait();
-        let wal = to.join("vault.db-wal");
+        let wal = to.join(format!("{}-wal", v.db_name()));
         if is_uuid(line.trim()) && wal.metadata().is_ok_and(|m| m.len() > 4096) {
             return Some(());
         }
@@ -199,6 +199,7 @@ fn tampered_vault_copies_are_refused_or_flagged_never_silently_altered() {
     let v = TestVault::new();
     build(&v);
     let base = v.vault.clone();
+    let db_name = v.db_name();
     let wal_base = v.root().join("wal-base");
     let have_wal = wal_copy(&v, &base, &wal_base).is_some();
     let mut stats = Stats::new("tamper");
@@ -239,8 +240,8 @@ fn tampered_vault_copies_are_refused_or_flagged_never_silently_altered() {
         copy_tree(from, &case_dir);
         let file = match target {
             Target::Key => case_dir.join("vault.key"),
-            Target::Db => case_dir.join("vault.db"),
-            Target::Wal => case_dir.join("vault.db-wal"),
+            Target::Db => case_dir.join(&db_name),
+            Target::Wal => case_dir.join(format!("{db_name}-wal")),
             Target::Blob => case_dir
                 .join("attachments")
                 .join(blobs[(i / 10 % 2) as usize].file_name().unwrap()),

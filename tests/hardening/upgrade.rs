@@ -6,7 +6,10 @@
 //! - the same passphrase opens the copy (`saksi log --json` succeeds) and it verifies;
 //! - after that unlock the key file is format 2 (342 bytes, version 2), no `vault.key.prev` is
 //!   left, and the custody log holds exactly one `key_file_upgraded` entry;
-//! - the incident and the attachment are there.
+//! - the incident and the attachment are there;
+//! - the vault has gained its second database (`vault2.db`, docs/vault-format.md "Two
+//!   databases"; the fixture has only `vault.db`), no half-made one is left, and the custody log
+//!   holds exactly one `databases_paired` entry.
 //!
 //! 10 kills in CI, 200 with `SAKSI_HARDEN=full`.
 
@@ -79,16 +82,27 @@ fn a_kill_at_any_moment_of_the_format_upgrade_leaves_a_vault_that_opens_with_the
         c.env("SAKSI_VAULT", &dir);
         let evidence = run_measured(c, None, TIMEOUT);
         let upgrades = log.out.stdout.matches("\"key_file_upgraded\"").count();
+        let paired = log.out.stdout.matches("\"databases_paired\"").count();
+        let leftovers = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+                    .count()
+            })
+            .unwrap_or(0);
         let held = log.out.success()
             && verified.out.success()
             && evidence.out.stdout.contains("\"sha256\"")
             && key_version(&dir) == Some((342, 2))
             && !dir.join("vault.key.prev").exists()
-            && upgrades == 1;
+            && upgrades == 1
+            && dir.join("vault2.db").is_file()
+            && leftovers == 0
+            && paired == 1;
         stats.case(if held { state } else { "NOT-HELD" }, held);
         if !held {
             failures.push(format!(
-                "case {i} (killed after {after:?}, {state}): log {:?}, verify {:?}, {upgrades} upgrade entries, key {:?}",
+                "case {i} (killed after {after:?}, {state}): log {:?}, verify {:?}, {upgrades} upgrade entries, {paired} pairing entries, {leftovers} leftovers, key {:?}",
                 log.out, verified.out, key_version(&dir)
             ));
         }

@@ -67,6 +67,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Log { json } => vault::log(ctx, *json),
         Command::Bundle(c) => bundle::run(ctx, c),
         Command::Recovery(c) => recovery::run(ctx, c),
+        Command::Duress(c) => commands::duress::run(ctx, c),
         Command::UnlockRecovery {
             recovery_key_file,
             new_passphrase_file,

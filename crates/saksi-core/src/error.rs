@@ -118,6 +118,13 @@ pub enum Error {
     #[error("this passphrase or recovery key does not open this backup (nothing was changed)")]
     WrongBackupSecret,
 
+    // Duress passphrase (issue 16).
+    #[error("the duress passphrase must be different from the vault's passphrase and recovery key; nothing was changed")]
+    DuressPassphraseInUse,
+
+    #[error("the vault's recovery key and duress passphrase cannot be changed in this session; nothing was changed")]
+    KeySlotsUnavailable,
+
     /// A write (of any kind: a record, a custody entry, a setting, a file in the vault folder)
     /// asked of a vault opened with [`crate::vault::Vault::open_read_only`].
     #[error("this vault is open read-only")]
@@ -201,6 +208,8 @@ pub const ALL_KINDS: &[&str] = &[
     "recovery_key_exists",
     "bad_backup",
     "wrong_backup_secret",
+    "duress_passphrase_in_use",
+    "key_slots_unavailable",
     "vault_read_only",
     "vault_read_only_needs_upgrade",
     "vault_read_only_unsettled",
@@ -310,6 +319,8 @@ impl Error {
             Error::RecoveryKeyExists => "recovery_key_exists",
             Error::BadBackup(_) => "bad_backup",
             Error::WrongBackupSecret => "wrong_backup_secret",
+            Error::DuressPassphraseInUse => "duress_passphrase_in_use",
+            Error::KeySlotsUnavailable => "key_slots_unavailable",
             Error::ReadOnly => "vault_read_only",
             Error::ReviewMode => "vault_review_mode",
             Error::ReadOnlyNeedsUpgrade { .. } => "vault_read_only_needs_upgrade",

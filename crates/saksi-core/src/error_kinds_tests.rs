@@ -59,6 +59,8 @@ fn one_of_each() -> Vec<Error> {
         Error::RecoveryKeyExists,
         Error::BadBackup(s()),
         Error::WrongBackupSecret,
+        Error::DuressPassphraseInUse,
+        Error::KeySlotsUnavailable,
         Error::ReadOnly,
         Error::ReadOnlyNeedsUpgrade {
             found: 1,
@@ -244,6 +246,8 @@ fn listed_here(e: &Error) {
         | Error::RecoveryKeyExists
         | Error::BadBackup(_)
         | Error::WrongBackupSecret
+        | Error::DuressPassphraseInUse
+        | Error::KeySlotsUnavailable
         | Error::ReadOnly
         | Error::ReadOnlyNeedsUpgrade { .. }
         | Error::ReadOnlyUnsettled

@@ -148,6 +148,9 @@ pub enum Command {
     /// The recovery key: add (printed once), remove.
     #[command(subcommand)]
     Recovery(RecoveryCmd),
+    /// The duress passphrase: set (it opens a decoy vault), remove, status.
+    #[command(subcommand)]
+    Duress(DuressCmd),
     /// Forgotten passphrase: open the vault with its recovery key and set a new passphrase.
     UnlockRecovery {
         /// Read the recovery key from the first line of FILE (else SAKSI_RECOVERY_KEY, else a prompt).
@@ -445,6 +448,28 @@ pub enum RecoveryCmd {
     },
     /// Remove the recovery key: it no longer opens the vault.
     Remove,
+}
+
+// Duress passphrase and decoy (issue 16).
+#[derive(Subcommand)]
+pub enum DuressCmd {
+    /// Set (or replace) the duress passphrase: it opens a fresh decoy vault instead of this one.
+    Set {
+        /// When the duress passphrase is used, silently erase this vault's passphrase and
+        /// recovery key slots: nothing opens this vault afterwards.
+        #[arg(long)]
+        erase_real_on_use: bool,
+        /// Put a few ordinary-looking records in the decoy.
+        #[arg(long)]
+        starter: bool,
+        /// Read the duress passphrase from FILE (else SAKSI_DURESS_PASSPHRASE, else a prompt, twice).
+        #[arg(long, value_name = "FILE")]
+        duress_passphrase_file: Option<PathBuf>,
+    },
+    /// Remove the duress passphrase: it no longer opens anything.
+    Remove,
+    /// Say whether this vault has a duress passphrase.
+    Status,
 }
 
 // Annotations (issue 11).

@@ -23,6 +23,8 @@ pub mod case;
 pub mod annotation;
 // Redacted copies (issue 11).
 pub mod redact;
+// Duress passphrase and decoy (issue 16).
+pub mod duress;
 
 use std::path::{Path, PathBuf};
 

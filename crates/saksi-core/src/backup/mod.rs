@@ -113,7 +113,8 @@ pub struct BackupReport {
 /// (32 lower-case hex characters). Everything else in the folder is transient and left out.
 pub(crate) fn allowed(rel: &str) -> bool {
     match rel {
-        "vault.key" | "vault.db" => true,
+        // Both databases (vault/pair.rs): a backup is the whole folder, whichever is in use.
+        "vault.key" | "vault.db" | "vault2.db" => true,
         _ => rel.strip_prefix("attachments/").is_some_and(|n| {
             n.len() == 32
                 && n.bytes()
@@ -294,7 +295,13 @@ impl Vault {
         if busy != 0 {
             return Err(Error::Busy);
         }
-        let mut names = vec!["vault.key".to_string(), "vault.db".to_string()];
+        let mut names = vec!["vault.key".to_string()];
+        names.extend(
+            crate::vault::DB_FILES
+                .iter()
+                .filter(|f| self.dir().join(f).is_file())
+                .map(|f| f.to_string()),
+        );
         let mut blobs: Vec<String> = fs::read_dir(self.attachments_dir())?
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().to_str().map(|n| format!("attachments/{n}")))

@@ -64,7 +64,7 @@ fn backup_wipe_restore_gives_identical_records_hashes_and_custody() {
 
     let to = d.path().join("restored");
     let report = restore(&out, &to, &backup_pass()).unwrap();
-    assert_eq!(report.files, 3, "key file, database, one blob");
+    assert_eq!(report.files, 4, "key file, both databases, one blob");
     let v = Vault::open(&to, &testutil::pass()).expect("the restored vault opens");
     assert_eq!(
         snapshot(&v),

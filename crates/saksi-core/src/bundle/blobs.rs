@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use age::secrecy::ExposeSecret;
 use zeroize::Zeroizing;
@@ -44,7 +44,12 @@ impl Drop for StagedBlob {
 
 /// Encrypts everything `reader` yields into a new blob in `dir`; fails (leaving nothing) unless
 /// it is exactly `size` bytes with SHA-256 `sha256`.
-pub(crate) fn write(dir: &Path, reader: impl Read, sha256: &str, size: u64) -> Result<StagedBlob> {
+pub(crate) fn write(
+    dir: &crate::crypto::blob::BlobDir,
+    reader: impl Read,
+    sha256: &str,
+    size: u64,
+) -> Result<StagedBlob> {
     let blob = crate::crypto::blob::write(dir, reader, |_, _| Ok(()))?;
     if blob.sha256 != sha256 || blob.size != size {
         return Err(Error::Corrupt(

@@ -15,11 +15,49 @@ use crate::error::{Error, Result};
 /// Bytes read, hashed, encrypted and written per step.
 const CHUNK: usize = 64 * 1024;
 
-/// A fresh blob name: 128 random bits, hex. It says nothing about the file.
-pub(crate) fn random_name() -> String {
-    let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
+/// The attachments folder, shared by a vault's two databases (see `vault/pair.rs`), with the
+/// key that marks a blob name as this database's.
+///
+/// A name is 64 random bits followed by a 64-bit tag, HKDF of the random part under a key from
+/// the database's master key: to anyone else it is 128 random bits that say nothing about the
+/// file, but the database that made it can recognise it, so orphan clean-up removes only its
+/// own orphans and never the other database's blobs.
+pub(crate) struct BlobDir {
+    pub path: PathBuf,
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl BlobDir {
+    pub(crate) fn new(path: PathBuf, key: Zeroizing<[u8; 32]>) -> Self {
+        BlobDir { path, key }
+    }
+
+    fn tag(&self, random: &[u8]) -> [u8; 8] {
+        let t = super::kdf::subkey(
+            &self.key,
+            &format!("attachment blob name {}", hex::encode(random)),
+        );
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&t[..8]);
+        out
+    }
+
+    /// A fresh blob name: 32 hex digits, random to anyone without this database's key.
+    pub(crate) fn new_name(&self) -> String {
+        let mut b = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut b[..8]);
+        let tag = self.tag(&b[..8]);
+        b[8..].copy_from_slice(&tag);
+        hex::encode(b)
+    }
+
+    /// Whether `name` was made by [`BlobDir::new_name`] under this database's key.
+    pub(crate) fn is_own(&self, name: &str) -> bool {
+        let Ok(b) = hex::decode(name) else {
+            return false;
+        };
+        b.len() == 16 && self.tag(&b[..8]) == b[8..]
+    }
 }
 
 /// A blob just written as `<dir>/<name>.part`, not yet named by a committed row. Dropping it
@@ -71,15 +109,15 @@ impl Drop for NewBlob {
 /// piece after it is written, with the bytes so far; an error from it (a cancel) or from the
 /// reader stops the write and leaves nothing behind.
 pub(crate) fn write(
-    dir: &Path,
+    dir: &BlobDir,
     mut reader: impl Read,
     mut each: impl FnMut(&[u8], u64) -> Result<()>,
 ) -> Result<NewBlob> {
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public();
     let mut blob = NewBlob {
-        dir: dir.to_path_buf(),
-        name: random_name(),
+        dir: dir.path.clone(),
+        name: dir.new_name(),
         identity,
         sha256: String::new(),
         size: 0,

@@ -82,6 +82,13 @@ pub enum Action {
     VocabAdded,
     /// This device, or a trusted device, given a name (`details`: the device id and the name).
     DeviceRenamed,
+    // Duress passphrase and decoy (issue 16); they stay in this vault.
+    /// A vault made before every vault had two databases gained its second.
+    DatabasesPaired,
+    /// A duress passphrase was set (a fresh decoy made); nothing about the decoy is recorded.
+    DuressSet,
+    /// The duress passphrase was removed (its slots are random bytes again).
+    DuressRemoved,
 }
 
 impl Action {
@@ -114,6 +121,9 @@ impl Action {
             Action::ReviewMode => "review_mode",
             Action::VocabAdded => "vocab_added",
             Action::DeviceRenamed => "device_renamed",
+            Action::DatabasesPaired => "databases_paired",
+            Action::DuressSet => "duress_set",
+            Action::DuressRemoved => "duress_removed",
         }
     }
 
@@ -127,6 +137,9 @@ impl Action {
             || action == Action::CaseCreated.as_str()
             || action == Action::CaseExhibit.as_str()
             || action == Action::CaseFolderExtract.as_str()
+            || action == Action::DatabasesPaired.as_str()
+            || action == Action::DuressSet.as_str()
+            || action == Action::DuressRemoved.as_str()
     }
 }
 

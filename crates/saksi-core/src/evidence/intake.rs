@@ -181,7 +181,7 @@ fn intake_full(
             "the attachment's file name must be 1 to 1024 bytes",
         ));
     }
-    let dir = vault.attachments_dir();
+    let dir = vault.blob_dir();
     let mut head = Vec::with_capacity(8192);
     let mut tail: Vec<u8> = Vec::with_capacity(32);
     let new_blob = blob::write(&dir, &mut reader, |piece, size| {
@@ -307,7 +307,7 @@ fn intake_full(
         // The blob takes its final name inside the transaction: if the commit fails, dropping
         // it removes it; if the process dies, the orphan is cleaned at next unlock.
         new_blob.install()?;
-        crate::vault::sync_dir(&dir)?;
+        crate::vault::sync_dir(&dir.path)?;
         Ok(())
     });
     // On an error the blob is dropped, removing it under either name.
@@ -351,10 +351,15 @@ pub(crate) fn clean_orphans(vault: &Vault) -> Result<()> {
     for name in stmt.query_map([], |r| r.get::<_, String>(0))? {
         known.insert(name?);
     }
+    // The folder is shared with the vault's other database (vault/pair.rs): a blob no row here
+    // names may be one of its blobs. Only this database's own names (see `BlobDir`) and `.part`
+    // files (written before any row could name them, in either database) are orphans.
+    let blobs = vault.blob_dir();
     for entry in fs::read_dir(&dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !known.contains(&name) {
+        let orphan = name.ends_with(".part") || (blobs.is_own(&name) && !known.contains(&name));
+        if orphan {
             fs::remove_file(entry.path())?;
         }
     }

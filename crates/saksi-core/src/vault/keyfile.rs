@@ -13,8 +13,8 @@
 //! 22  32 salt
 //! 54  72 slot 0 (passphrase): nonce (24) + wrapped master key (32) + Poly1305 tag (16)
 //! 126 72 slot 1 (recovery key)
-//! 198 72 slot 2 (duress passphrase: reserved, always random today)
-//! 270 72 slot 3 (spare, always random)
+//! 198 72 slot 2 (duress passphrase: wraps the decoy database's key, else random)
+//! 270 72 slot 3 (duress passphrase that also erases slots 0 and 1 when used, else random)
 //! ```
 //!
 //! One attempt runs Argon2id once (shared salt and parameters), derives one key per slot from its
@@ -63,7 +63,9 @@ pub enum SlotRole {
     Passphrase = 0,
     Recovery = 1,
     Duress = 2,
-    Spare = 3,
+    /// The duress passphrase with "erase the real vault on use": when it opens, slots 0 and 1
+    /// are overwritten with random bytes (see `duress.rs`). Slot 3 was always random before.
+    DuressErase = 3,
 }
 
 impl SlotRole {
@@ -71,7 +73,7 @@ impl SlotRole {
         SlotRole::Passphrase,
         SlotRole::Recovery,
         SlotRole::Duress,
-        SlotRole::Spare,
+        SlotRole::DuressErase,
     ];
 
     fn index(self) -> usize {
@@ -84,7 +86,7 @@ impl SlotRole {
             SlotRole::Passphrase => "vault.key slot 0 passphrase",
             SlotRole::Recovery => "vault.key slot 1 recovery",
             SlotRole::Duress => "vault.key slot 2 duress",
-            SlotRole::Spare => "vault.key slot 3 spare",
+            SlotRole::DuressErase => "vault.key slot 3 duress-erase",
         }
     }
 }
@@ -157,12 +159,18 @@ impl Parsed {
         }
     }
 
-    /// Unwraps the master key with the passphrase; for a format-1 file, also the Argon2id
-    /// output its upgrade needs.
-    pub(crate) fn open(&self, passphrase: &SecretString) -> Result<(MasterKey, Option<Kek>)> {
+    /// Unwraps a master key with the passphrase (the vault's own or a duress one, see
+    /// [`KeyFile::open_any`]) and says which slot took it; for a format-1 file, also the
+    /// Argon2id output its upgrade needs.
+    pub(crate) fn open(
+        &self,
+        passphrase: &SecretString,
+    ) -> Result<(MasterKey, Option<Kek>, SlotRole)> {
         match self {
-            Parsed::V1(k) => k.open(passphrase).map(|(m, kek)| (m, Some(kek))),
-            Parsed::V2(k) => k.open(passphrase).map(|m| (m, None)),
+            Parsed::V1(k) => k
+                .open(passphrase)
+                .map(|(m, kek)| (m, Some(kek), SlotRole::Passphrase)),
+            Parsed::V2(k) => k.open_any(passphrase).map(|(m, r)| (m, None, r)),
         }
     }
 
@@ -362,12 +370,45 @@ impl KeyFile {
             SlotRole::Passphrase => a,
             SlotRole::Recovery => b,
             SlotRole::Duress => c,
-            SlotRole::Spare => d,
+            SlotRole::DuressErase => d,
         };
         found.ok_or(Error::WrongPassphrase)
     }
 
-    /// Unwraps the master key with the passphrase.
+    /// Unwraps a master key with a typed passphrase: the vault's own (slot 0) or a duress
+    /// passphrase (slot 2 or 3), whichever takes it, with the same work for each (one Argon2id
+    /// run, all four slots tried). Which slot opened is returned for the session to know.
+    pub(crate) fn open_any(&self, passphrase: &SecretString) -> Result<(MasterKey, SlotRole)> {
+        let kek = self.derive(passphrase.expose_secret().as_bytes())?;
+        let [a, _, c, d] = self.try_all(&kek);
+        let hits = [
+            (a, SlotRole::Passphrase),
+            (c, SlotRole::Duress),
+            (d, SlotRole::DuressErase),
+        ];
+        let mut found = None;
+        for (m, role) in hits {
+            if let (Some(m), None) = (m, &found) {
+                found = Some((m, role));
+            }
+        }
+        found.ok_or(Error::WrongPassphrase)
+    }
+
+    /// Which slot, if any, `secret` opens: the same work as an unlock's key-file step (one
+    /// Argon2id run, all four slots tried), for measuring it (benches/unlock.rs). Anyone who
+    /// holds the secret can learn this; nothing is unwrapped for the caller.
+    pub fn opened_slot(&self, secret: &[u8]) -> Result<Option<SlotRole>> {
+        let kek = self.derive(secret)?;
+        let found = self.try_all(&kek);
+        Ok(SlotRole::ALL
+            .into_iter()
+            .zip(found)
+            .find_map(|(role, m)| m.map(|_| role)))
+    }
+
+    /// Unwraps the master key from the passphrase slot only (unlocking uses [`Self::open_any`]).
+    #[cfg(test)]
     pub(crate) fn open(&self, passphrase: &SecretString) -> Result<MasterKey> {
         self.open_as(passphrase.expose_secret().as_bytes(), SlotRole::Passphrase)
     }

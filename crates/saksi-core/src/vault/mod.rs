@@ -9,9 +9,11 @@
 //! ```
 
 mod db;
+mod duress;
 pub mod kdf;
 pub mod keyfile;
 pub mod language;
+mod pair;
 mod read_only;
 pub mod recovery;
 mod slots;
@@ -30,8 +32,10 @@ use crate::error::{Error, Result};
 #[cfg(test)]
 pub(crate) use db::migrate_to;
 pub use db::SCHEMA_VERSION;
+pub use duress::DuressOptions;
 pub use keyfile::{KdfParams, KdfProfile};
-use keyfile::{KeyFile, MasterKey, Parsed};
+use keyfile::{KeyFile, MasterKey, Parsed, SlotRole};
+pub use pair::DB_FILES;
 pub use recovery::RecoveryKey;
 
 pub(crate) const KEY_FILE: &str = "vault.key";
@@ -39,7 +43,6 @@ pub(crate) const KEY_FILE: &str = "vault.key";
 /// commits, so that a failed commit can put it back. A leftover one (a crash in that moment) is
 /// settled at the next unlock and overwritten by a wipe.
 const PREV_KEY_FILE: &str = "vault.key.prev";
-pub(crate) const DB_FILE: &str = "vault.db";
 pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 
 /// How a vault is opened.
@@ -63,6 +66,11 @@ pub struct Vault {
     pub(crate) device: DeviceIdentity,
     params: KdfParams,
     mode: OpenMode,
+    /// Which of [`DB_FILES`] this session's database is.
+    db_index: usize,
+    /// The key slot that opened this session: the passphrase's (or, for a recovery unlock, the
+    /// recovery key's) for the vault itself, a duress slot for the decoy.
+    slot: SlotRole,
     /// Read-only: the lock that keeps writers out while the database is read (read_only.rs).
     _read_lock: Option<fs::File>,
 }
@@ -114,22 +122,10 @@ impl Vault {
         let staging = tempfile_dir_in(parent)?;
         let result = (|| -> Result<()> {
             private_dir(&staging.join(ATTACHMENTS_DIR))?;
-            let mut conn = db::open(&staging.join(DB_FILE), &master, db::Access::Create)?;
-            db::migrate(&mut conn)?;
             let name = device_name
                 .map(str::to_owned)
                 .unwrap_or_else(default_device_name);
-            DeviceIdentity::create(&conn, &name)?;
-            let device = DeviceIdentity::load(&conn)?;
-            crate::custody::append_on(
-                &conn,
-                &device,
-                crate::custody::Action::VaultCreated,
-                None,
-                None,
-                None,
-            )?;
-            db::close(conn)?;
+            pair::create_both(&staging, &master, &name)?;
             write_atomic(&staging.join(KEY_FILE), &keyfile.to_bytes())?;
             sync_dir(&staging)?;
             if dir.exists() {
@@ -143,7 +139,13 @@ impl Vault {
             let _ = fs::remove_dir_all(&staging);
             return Err(e);
         }
-        Self::open_with_master(dir, master, params, OpenMode::ReadWrite)
+        Self::open_with_master(
+            dir,
+            master,
+            params,
+            OpenMode::ReadWrite,
+            SlotRole::Passphrase,
+        )
     }
 
     /// Unlocks the vault in `dir`. A wrong passphrase changes no byte of the vault.
@@ -171,6 +173,12 @@ impl Vault {
         let parsed = Parsed::from_bytes(&bytes)?;
         let prev_path = dir.join(PREV_KEY_FILE);
         match parsed.open(passphrase) {
+            Ok(m) if m.2 == SlotRole::DuressErase => {
+                // The duress passphrase that erases the vault's own slots: done before anything
+                // else, whatever the mode, and silently.
+                duress::erase_own_slots(dir)?;
+                Self::open_with_master(dir, m.0, parsed.params(), mode, m.2)
+            }
             Ok(m) => {
                 // A key file change was interrupted after the new key file was in place: the
                 // passphrase opened it, so the old key file goes (a format-1 one left there
@@ -181,7 +189,7 @@ impl Vault {
                     fs::remove_file(&prev_path)?;
                     sync_dir(dir)?;
                 }
-                let mut v = Self::open_with_master(dir, m.0, parsed.params(), mode)?;
+                let mut v = Self::open_with_master(dir, m.0, parsed.params(), mode, m.2)?;
                 // Upgrading the key file's format writes: only on a writable open.
                 if writable {
                     v.settle_format(parsed.legacy().zip(m.1), interrupted);
@@ -197,7 +205,7 @@ impl Vault {
                     fs::rename(&prev_path, &key_path)?;
                     sync_dir(dir)?;
                 }
-                let mut v = Self::open_with_master(dir, m.0, prev.params(), mode)?;
+                let mut v = Self::open_with_master(dir, m.0, prev.params(), mode, m.2)?;
                 if writable {
                     v.settle_format(prev.legacy().zip(m.1), false);
                 }
@@ -212,14 +220,10 @@ impl Vault {
         master: MasterKey,
         params: KdfParams,
         mode: OpenMode,
+        slot: SlotRole,
     ) -> Result<Vault> {
-        let db_path = dir.join(DB_FILE);
-        if !db_path.is_file() {
-            return Err(Error::Corrupt(format!(
-                "the database file {} is missing",
-                db_path.display()
-            )));
-        }
+        let db_index = pair::find(dir, &master)?;
+        let db_path = dir.join(DB_FILES[db_index]);
         let (conn, read_lock) = if mode == OpenMode::ReadOnly {
             let lock = read_only::settled_and_locked(&db_path)?;
             let conn = db::open(&db_path, &master, db::Access::ReadOnly)?;
@@ -238,12 +242,19 @@ impl Vault {
             device,
             params,
             mode,
+            db_index,
+            slot,
             _read_lock: read_lock,
         };
         if mode == OpenMode::ReadOnly {
             // Leftovers (orphan blobs, a staged import) stay until a writable open removes them.
             return Ok(vault);
         }
+        let mut vault = vault;
+        // A vault from before the second database gains it now (not fatal if it cannot: the
+        // vault is open and nothing was lost; it is tried again at the next unlock).
+        let _ = vault.pair_databases();
+        vault.align_times();
         crate::evidence::clean_orphans(&vault)?;
         // An import killed mid-way leaves its (still encrypted) staged copy: nothing of it was
         // applied, so it goes.
@@ -257,9 +268,15 @@ impl Vault {
     /// Locks the vault: checkpoints the write-ahead log into the database, closes it and wipes the
     /// keys. Dropping a `Vault` does the same, silently.
     pub fn lock(self) -> Result<()> {
+        let writable = self.mode == OpenMode::ReadWrite;
+        let own = self.database_file();
+        let other = self.other_database_file();
         let Vault { conn, master, .. } = self;
         let r = db::close(conn);
         drop(master);
+        if writable {
+            pair::align_file_times(&own, &other);
+        }
         r
     }
 
@@ -274,7 +291,13 @@ impl Vault {
         let keyfile = match Parsed::from_bytes(&bytes)? {
             Parsed::V2(mut kf) => {
                 let kek = kf.derive(new.expose_secret().as_bytes())?;
-                kf.set_slot(keyfile::SlotRole::Passphrase, &kek, &self.master)?;
+                // A session opened by a duress slot changes that slot's passphrase, never the
+                // vault's own.
+                let slot = match self.slot {
+                    SlotRole::Recovery => SlotRole::Passphrase,
+                    s => s,
+                };
+                kf.set_slot(slot, &kek, &self.master)?;
                 kf
             }
             Parsed::V1(_) => KeyFile::seal(&self.master, new, KdfParams::choose(kdf)?)?,
@@ -288,6 +311,7 @@ impl Vault {
     pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
         let bytes = keyfile::read_bytes(&self.dir.join(KEY_FILE))?;
         let other = Parsed::from_bytes(&bytes)?.open(passphrase)?.0;
+        // (Any passphrase slot may take it; the master key must be this session's.)
         // Constant-time comparison is unnecessary here (both are secrets we hold), but the keys
         // must match: a key file swapped under a running vault is not this vault's.
         if other.expose() != self.master.expose() {
@@ -330,6 +354,14 @@ impl Vault {
 
     pub(crate) fn attachments_dir(&self) -> PathBuf {
         self.dir.join(ATTACHMENTS_DIR)
+    }
+
+    /// The attachments folder with the key that names this database's blobs.
+    pub(crate) fn blob_dir(&self) -> crate::crypto::blob::BlobDir {
+        crate::crypto::blob::BlobDir::new(
+            self.attachments_dir(),
+            crate::crypto::kdf::subkey(self.master.expose(), "attachment blob names"),
+        )
     }
 
     /// Derives a purpose-bound subkey from the master key (HKDF-SHA256).

@@ -85,7 +85,7 @@ impl RecoveryKey {
     }
 
     /// The secret that goes into the key derivation: the 35 data characters, canonical.
-    pub(crate) fn secret(&self) -> &[u8] {
+    pub fn secret(&self) -> &[u8] {
         &self.0.as_bytes()[..DATA_CHARS]
     }
 }

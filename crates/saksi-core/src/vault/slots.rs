@@ -76,7 +76,7 @@ impl Vault {
     }
 
     /// The latest of `actions` this device logged, if any.
-    fn last_own_action(&self, actions: &[Action]) -> Result<Option<String>> {
+    pub(super) fn last_own_action(&self, actions: &[Action]) -> Result<Option<String>> {
         let names: Vec<&str> = actions.iter().map(Action::as_str).collect();
         let list = serde_json::to_string(&names).map_err(|_| Error::Internal("action list"))?;
         Ok(self
@@ -105,6 +105,7 @@ impl Vault {
     /// is stored nowhere else.
     pub fn add_recovery_key(&mut self, replace: bool) -> Result<RecoveryKey> {
         self.writable()?;
+        self.own_slots()?;
         if !replace && self.has_recovery_key()? {
             return Err(Error::RecoveryKeyExists);
         }
@@ -138,6 +139,8 @@ impl Vault {
     /// Overwrites the recovery slot with random bytes: the recovery key no longer opens the
     /// vault. Done whether or not a key was set (the slot looks the same either way).
     pub fn remove_recovery_key(&mut self) -> Result<()> {
+        self.writable()?;
+        self.own_slots()?;
         let mut kf = self.current_key_file()?;
         kf.clear_slot(SlotRole::Recovery);
         self.replace_key_file(&kf, Action::RecoveryKeyRemoved)
@@ -187,7 +190,8 @@ impl Vault {
                 e => e,
             })?;
         let params = kf.params();
-        let mut v = Self::open_with_master(dir, master, params, OpenMode::ReadWrite)?;
+        let mut v =
+            Self::open_with_master(dir, master, params, OpenMode::ReadWrite, SlotRole::Recovery)?;
         let kek = kf.derive(new_passphrase.expose_secret().as_bytes())?;
         kf.set_slot(SlotRole::Passphrase, &kek, &v.master)?;
         v.replace_key_file(&kf, Action::PassphraseReset)?;

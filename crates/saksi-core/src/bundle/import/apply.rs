@@ -5,7 +5,6 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
-use std::path::Path;
 use std::rc::Rc;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -22,6 +21,7 @@ use crate::bundle::stream::{
     Plain,
 };
 use crate::bundle::{blobs, limits, sha256_hex, BundleError};
+use crate::crypto::blob::BlobDir;
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
@@ -31,7 +31,7 @@ use crate::vault::Vault;
 /// commits.
 pub(super) fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary> {
     let vault = &*vault;
-    let attachments_dir = vault.attachments_dir();
+    let attachments_dir = vault.blob_dir();
     let (summary, blobs_written) = vault.write(|conn, device| {
         conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         let mut a = Applying::new(v, stream.age_failed.clone());
@@ -41,7 +41,7 @@ pub(super) fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<Im
     for b in blobs_written {
         b.keep();
     }
-    crate::vault::sync_dir(&attachments_dir)?;
+    crate::vault::sync_dir(&attachments_dir.path)?;
     let _ = &v.signer_key;
     Ok(summary)
 }
@@ -83,7 +83,7 @@ impl<'v> Applying<'v> {
         &mut self,
         conn: &Connection,
         own_device: &str,
-        attachments_dir: &Path,
+        attachments_dir: &BlobDir,
         stream: Plain,
     ) -> Result<()> {
         let flag = self.flag.clone();
@@ -240,7 +240,7 @@ impl<'v> Applying<'v> {
     fn file(
         &mut self,
         conn: &Connection,
-        attachments_dir: &Path,
+        attachments_dir: &BlobDir,
         entry: &mut impl Read,
         want: &FileEntry,
         id: Uuid,

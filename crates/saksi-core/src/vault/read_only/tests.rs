@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::immutable_uri;
 use crate::testutil;
-use crate::vault::{KdfProfile, OpenMode, Vault, DB_FILE, KEY_FILE, PREV_KEY_FILE};
+use crate::vault::{KdfProfile, OpenMode, Vault, KEY_FILE, PREV_KEY_FILE};
 
 /// Every entry under `dir` with its content hash and modification time.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
@@ -280,8 +280,10 @@ fn a_vault_in_use_or_not_closed_properly_is_refused_read_only_without_change() {
     // A copy taken now is what a crash leaves: the last change only in vault.db-wal.
     let copy = d.path().join("copy");
     fs::create_dir(&copy).unwrap();
-    for f in [KEY_FILE, DB_FILE, "vault.db-wal"] {
-        fs::copy(dir.join(f), copy.join(f)).unwrap();
+    let db = writer.database_file();
+    let db = db.file_name().unwrap().to_str().unwrap();
+    for f in [KEY_FILE.to_string(), db.to_string(), format!("{db}-wal")] {
+        fs::copy(dir.join(&f), copy.join(&f)).unwrap();
     }
     let before = snapshot(&copy);
     let err = Vault::open_read_only(&copy, &testutil::pass()).unwrap_err();
