@@ -58,6 +58,8 @@ mod merge;
 mod duplicates;
 // Recovery key, backup and restore (issue 16).
 mod recovery;
+// Deletions (issue 13): `… delete --reason`, what goes with what, refusals, `saksi deletions`.
+mod deletion;
 
 // `saksi --read-only`: a whole review session leaves every byte of the vault folder as it was;
 // every kind of write is refused with one clear error and changes nothing.

@@ -128,6 +128,9 @@ pub fn hint(e: &anyhow::Error) -> Option<&'static str> {
         "bundle_hq_key_exists" => "`saksi hq-key` prints it",
         "bundle_unknown_recipient" => "`saksi recipient add NAME --card FILE` registers it",
         "vault_review_mode" => "`saksi review-mode off` switches review mode off",
+        "deletion_not_pending" | "deletion_cannot_apply" => {
+            "`saksi deletions` lists the received deletions, their ids and outcomes"
+        }
         _ => return None,
     })
 }

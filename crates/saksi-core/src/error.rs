@@ -161,6 +161,10 @@ pub enum Error {
     /// Case files and court folders: see [`crate::case::CaseError`].
     #[error(transparent)]
     Case(#[from] crate::case::CaseError),
+
+    /// Deleting records, received deletions: see [`crate::deletion::DeletionError`].
+    #[error(transparent)]
+    Deletion(#[from] crate::deletion::DeletionError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -254,6 +258,13 @@ pub const ALL_KINDS: &[&str] = &[
     "case_folder_not_empty",
     "case_exhibit_gone",
     "case_exhibit_altered",
+    "deletion_reason_required",
+    "deletion_reason_too_long",
+    "deletion_not_deletable",
+    "deletion_in_use",
+    "deletion_not_pending",
+    "deletion_cannot_apply",
+    "deletion_bad_policy",
 ];
 
 impl Error {
@@ -296,6 +307,7 @@ impl Error {
             Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
             Error::Case(e) => e.kind(),
+            Error::Deletion(e) => e.kind(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{Error, ALL_KINDS};
 use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
+use crate::deletion::DeletionError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -172,6 +173,19 @@ fn one_of_each() -> Vec<Error> {
         },
     ];
     all.extend(case.into_iter().map(Error::Case));
+    let deletion = [
+        DeletionError::ReasonRequired,
+        DeletionError::ReasonTooLong { max: 1 },
+        DeletionError::NotDeletable(s()),
+        DeletionError::InUse {
+            what: s(),
+            uses: vec![s()],
+        },
+        DeletionError::NotPending(s()),
+        DeletionError::CannotApply(s()),
+        DeletionError::BadPolicy(s()),
+    ];
+    all.extend(deletion.into_iter().map(Error::Deletion));
     for e in &all {
         listed_here(e);
     }
@@ -212,6 +226,15 @@ fn listed_here(e: &Error) {
         | Error::ReadOnlyNeedsUpgrade { .. }
         | Error::ReadOnlyUnsettled
         | Error::ReviewMode => {}
+        Error::Deletion(d) => match d {
+            DeletionError::ReasonRequired
+            | DeletionError::ReasonTooLong { .. }
+            | DeletionError::NotDeletable(_)
+            | DeletionError::InUse { .. }
+            | DeletionError::NotPending(_)
+            | DeletionError::CannotApply(_)
+            | DeletionError::BadPolicy(_) => {}
+        },
         Error::Case(c) => match c {
             CaseError::BadTitle { .. }
             | CaseError::DescriptionTooLong { .. }

@@ -21,6 +21,8 @@ pub mod report;
 pub mod case;
 // Annotations and review mode (issue 11).
 pub mod annotation;
+// Deletions (issue 13).
+pub mod deletion;
 
 use std::path::{Path, PathBuf};
 
