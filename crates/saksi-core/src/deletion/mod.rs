@@ -364,10 +364,11 @@ pub(crate) fn erase(
         Some(&version_sha256),
         Some(&details),
     )?;
-    let entry_id: String = conn.query_row(
-        "SELECT id FROM custody_log ORDER BY seq DESC LIMIT 1",
+    // The entry just appended is the tombstone's signed form: its id and time are the tombstone's.
+    let (entry_id, deleted_at): (String, String) = conn.query_row(
+        "SELECT id, at FROM custody_log ORDER BY seq DESC LIMIT 1",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let tomb = Tombstone {
         entry_id,
@@ -377,7 +378,7 @@ pub(crate) fn erase(
         version_sha256,
         content_sha256,
         device_id: device.id().to_string(),
-        deleted_at: crate::model::now(),
+        deleted_at,
         reason: reason.to_string(),
         hq: Vec::new(),
     };

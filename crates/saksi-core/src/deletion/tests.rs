@@ -71,7 +71,7 @@ impl World {
             hq,
             incident,
             testimony,
-            attachment: att.attachment.id,
+            attachment: Uuid::parse_str(&att.attachment.id).unwrap(),
             n: 0,
         };
         let b = w.export(false);
