@@ -5,7 +5,7 @@
 
 use std::fs;
 
-use super::util::{find_text, files_under};
+use super::util::{files_under, find_text};
 use super::{json, ok, ok_stdin, saksi, world, World};
 
 const CANARY: &str = "DELCANARY-5e1b-ស្លាកលុប";
@@ -77,22 +77,41 @@ fn deletion_monitor_to_hq_applies_and_the_receipt_says_applied_and_nothing_is_le
     let (incident, testimony) = canary_incident(&w);
     // At HQ the canary is searchable before the deletion.
     let hits = json(&ok(&w.hq, &["search", "DELCANARY", "--json"]));
-    assert!(!hits.as_array().map(|a| a.is_empty()).unwrap_or(true), "{hits}");
+    assert!(
+        !hits.as_array().map(|a| a.is_empty()).unwrap_or(true),
+        "{hits}"
+    );
 
     let missing = saksi(&w.mon, &["incident", "delete", &incident, "--reason", " "]);
-    assert!(!missing.status.success(), "a deletion without a reason is refused");
+    assert!(
+        !missing.status.success(),
+        "a deletion without a reason is refused"
+    );
     let d = json(&ok(
         &w.mon,
-        &["incident", "delete", &incident, "--reason", "entered twice", "--json"],
+        &[
+            "incident",
+            "delete",
+            &incident,
+            "--reason",
+            "entered twice",
+            "--json",
+        ],
     ));
     assert_eq!(d["tombstones"].as_array().unwrap().len(), 3, "{d}");
     assert_eq!(d["blobs_erased"], 1, "{d}");
-    assert!(!saksi(&w.mon, &["testimony", "show", &testimony]).status.success());
+    assert!(!saksi(&w.mon, &["testimony", "show", &testimony])
+        .status
+        .success());
 
     let s = send(&w, "c2");
     assert_eq!(s["deletions"]["applied"], 3, "HQ applies all three: {s}");
-    assert!(!saksi(&w.hq, &["incident", "show", &incident]).status.success());
-    assert!(!saksi(&w.hq, &["testimony", "show", &testimony]).status.success());
+    assert!(!saksi(&w.hq, &["incident", "show", &incident])
+        .status
+        .success());
+    assert!(!saksi(&w.hq, &["testimony", "show", &testimony])
+        .status
+        .success());
     let listed = json(&ok(&w.hq, &["deletions", "--json"]));
     assert_eq!(listed["received"].as_array().unwrap().len(), 3, "{listed}");
     assert!(listed["received"]
@@ -113,7 +132,10 @@ fn deletion_monitor_to_hq_applies_and_the_receipt_says_applied_and_nothing_is_le
         assert_eq!(t["hq"][0][1], "applied", "{t}");
     }
     // Re-importing the bundle changes nothing.
-    let again = ok(&w.hq, &["import", w.root.join("c2.saksi").to_str().unwrap()]);
+    let again = ok(
+        &w.hq,
+        &["import", w.root.join("c2.saksi").to_str().unwrap()],
+    );
     assert!(again.contains("already imported"), "{again}");
 
     // Search finds nothing at either end, and no file of either vault holds the canaries.
@@ -157,10 +179,18 @@ fn deletion_of_a_record_hq_edited_is_a_conflict_and_hq_keeps_it_until_decided() 
     assert!(human.contains("saksi deletions apply ID"), "{human}");
     let kept = json(&ok(
         &w.hq,
-        &["deletions", "keep", c["entry_id"].as_str().unwrap(), "--json"],
+        &[
+            "deletions",
+            "keep",
+            c["entry_id"].as_str().unwrap(),
+            "--json",
+        ],
     ));
     assert_eq!(kept["outcome"], "kept");
-    let twice = saksi(&w.hq, &["deletions", "keep", c["entry_id"].as_str().unwrap()]);
+    let twice = saksi(
+        &w.hq,
+        &["deletions", "keep", c["entry_id"].as_str().unwrap()],
+    );
     assert!(!twice.status.success());
     ok(&w.hq, &["incident", "show", &incident, "--json"]);
 }
@@ -174,7 +204,13 @@ fn deletion_policy_ask_keeps_them_pending_and_an_analyst_applies_children_first(
     ok(&w.hq, &["deletions", "policy", "ask"]);
     ok(
         &w.mon,
-        &["testimony", "delete", &testimony, "--reason", "the witness withdrew"],
+        &[
+            "testimony",
+            "delete",
+            &testimony,
+            "--reason",
+            "the witness withdrew",
+        ],
     );
     let s = send(&w, "c2");
     assert_eq!(s["deletions"]["pending"], 2, "{s}");
@@ -182,17 +218,28 @@ fn deletion_policy_ask_keeps_them_pending_and_an_analyst_applies_children_first(
     let listed = json(&ok(&w.hq, &["deletions", "--json"]));
     let mut open: Vec<serde_json::Value> = listed["received"].as_array().unwrap().clone();
     open.sort_by_key(|d| d["record_type"] != "attachment");
-    let t = open.iter().find(|d| d["record_type"] == "testimony").unwrap();
-    let refused = saksi(&w.hq, &["deletions", "apply", t["entry_id"].as_str().unwrap()]);
+    let t = open
+        .iter()
+        .find(|d| d["record_type"] == "testimony")
+        .unwrap();
+    let refused = saksi(
+        &w.hq,
+        &["deletions", "apply", t["entry_id"].as_str().unwrap()],
+    );
     assert!(
         !refused.status.success()
             && String::from_utf8_lossy(&refused.stderr).contains("still refer"),
         "the testimony cannot go while its attachment is here"
     );
     for d in &open {
-        ok(&w.hq, &["deletions", "apply", d["entry_id"].as_str().unwrap()]);
+        ok(
+            &w.hq,
+            &["deletions", "apply", d["entry_id"].as_str().unwrap()],
+        );
     }
-    assert!(!saksi(&w.hq, &["testimony", "show", &testimony]).status.success());
+    assert!(!saksi(&w.hq, &["testimony", "show", &testimony])
+        .status
+        .success());
     ok(&w.hq, &["incident", "show", &incident, "--json"]);
     ok(&w.hq, &["verify"]);
 }

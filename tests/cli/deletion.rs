@@ -80,7 +80,10 @@ fn delete_an_incident_takes_its_acts_testimony_and_attachment_and_lists_tombston
         .iter()
         .map(|t| t["record_type"].as_str().unwrap())
         .collect();
-    assert_eq!(deleted, ["attachment", "testimony", "involvement", "incident"]);
+    assert_eq!(
+        deleted,
+        ["attachment", "testimony", "involvement", "incident"]
+    );
     assert_eq!(d["blobs_erased"], 1);
     assert!(
         std::fs::read_dir(v.vault.join("attachments"))
@@ -100,10 +103,16 @@ fn delete_an_incident_takes_its_acts_testimony_and_attachment_and_lists_tombston
     assert_eq!(l["deleted_here"].as_array().unwrap().len(), 5, "{l}");
     assert_eq!(l["policy"], "apply");
     let human = v.ok(&["deletions"]);
-    assert!(human.contains("reason: entered twice") && human.contains("HQ: no receipt yet"), "{human}");
+    assert!(
+        human.contains("reason: entered twice") && human.contains("HQ: no receipt yet"),
+        "{human}"
+    );
     v.ok(&["verify"]);
     // The policy setting.
-    assert_eq!(v.ok(&["deletions", "policy", "ask"]).trim(), "deletion policy: ask");
+    assert_eq!(
+        v.ok(&["deletions", "policy", "ask"]).trim(),
+        "deletion policy: ask"
+    );
     v.run(&["deletions", "keep", "01a2351a-0000-7000-8000-000000000000"])
         .expect_error("no received deletion");
 }

@@ -56,7 +56,10 @@ fn incoming_line(d: &IncomingDeletion) -> anyhow::Result<()> {
         d.record_id,
         d.device_id,
         d.reason,
-        d.why.as_deref().map(|w| format!("({w})")).unwrap_or_default(),
+        d.why
+            .as_deref()
+            .map(|w| format!("({w})"))
+            .unwrap_or_default(),
         if d.outcome.open() {
             "  → `saksi deletions apply ID` or `keep ID`"
         } else {

@@ -3,8 +3,8 @@
 use saksi_core::model::person_merge::MergeGroup;
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
-    parse_id, FuzzyDate, RecordType, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
-    Proceeding, ProceedingInput, TestimonyInput,
+    parse_id, FuzzyDate, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
+    Proceeding, ProceedingInput, RecordType, TestimonyInput,
 };
 use saksi_core::names::{DuplicateOptions, DEFAULT_MIN_SCORE};
 use saksi_core::search::SearchQuery;

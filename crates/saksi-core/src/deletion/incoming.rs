@@ -216,9 +216,11 @@ impl Vault {
 
 fn policy(conn: &Connection) -> Result<Policy> {
     let v: Option<String> = conn
-        .query_row("SELECT value FROM setting WHERE key = ?1", [POLICY_KEY], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM setting WHERE key = ?1",
+            [POLICY_KEY],
+            |r| r.get(0),
+        )
         .optional()?;
     match v {
         None => Ok(Policy::Apply),
@@ -282,22 +284,52 @@ fn decide(conn: &Connection, entry_id: &str, outcome: IncomingOutcome) -> Result
 fn referenced(conn: &Connection, ty: RecordType, id: &str) -> Result<Option<String>> {
     let checks: &[(&str, &str)] = match ty {
         RecordType::Incident => &[
-            ("SELECT count(*) FROM involvement WHERE incident_id = ?1", "acts"),
-            ("SELECT count(*) FROM proceeding WHERE incident_id = ?1", "proceedings"),
-            ("SELECT count(*) FROM testimony WHERE incident_id = ?1", "testimonies"),
-            ("SELECT count(*) FROM intervention WHERE incident_id = ?1", "interventions"),
-            ("SELECT count(*) FROM attachment WHERE record_id = ?1", "attachments"),
+            (
+                "SELECT count(*) FROM involvement WHERE incident_id = ?1",
+                "acts",
+            ),
+            (
+                "SELECT count(*) FROM proceeding WHERE incident_id = ?1",
+                "proceedings",
+            ),
+            (
+                "SELECT count(*) FROM testimony WHERE incident_id = ?1",
+                "testimonies",
+            ),
+            (
+                "SELECT count(*) FROM intervention WHERE incident_id = ?1",
+                "interventions",
+            ),
+            (
+                "SELECT count(*) FROM attachment WHERE record_id = ?1",
+                "attachments",
+            ),
             (
                 "SELECT count(*) FROM incident_link WHERE to_id = ?1 AND from_id <> ?1",
                 "links from other incidents",
             ),
         ],
         RecordType::Person => &[
-            ("SELECT count(*) FROM involvement WHERE person_id = ?1", "acts"),
-            ("SELECT count(*) FROM proceeding WHERE person_id = ?1", "proceedings"),
-            ("SELECT count(*) FROM testimony WHERE witness_id = ?1", "testimonies"),
-            ("SELECT count(*) FROM intervention WHERE person_id = ?1", "interventions"),
-            ("SELECT count(*) FROM attachment WHERE record_id = ?1", "attachments"),
+            (
+                "SELECT count(*) FROM involvement WHERE person_id = ?1",
+                "acts",
+            ),
+            (
+                "SELECT count(*) FROM proceeding WHERE person_id = ?1",
+                "proceedings",
+            ),
+            (
+                "SELECT count(*) FROM testimony WHERE witness_id = ?1",
+                "testimonies",
+            ),
+            (
+                "SELECT count(*) FROM intervention WHERE person_id = ?1",
+                "interventions",
+            ),
+            (
+                "SELECT count(*) FROM attachment WHERE record_id = ?1",
+                "attachments",
+            ),
         ],
         RecordType::Testimony => &[(
             "SELECT count(*) FROM attachment WHERE record_id = ?1",
@@ -382,7 +414,10 @@ pub(crate) fn decide_received(
             .and_then(|s| uuid::Uuid::parse_str(s).ok())
             .ok_or_else(|| bad("no record id"))?
             .to_string();
-        let version_sha256 = e.content_hash.clone().ok_or_else(|| bad("no version hash"))?;
+        let version_sha256 = e
+            .content_hash
+            .clone()
+            .ok_or_else(|| bad("no version hash"))?;
         let details: EntryDetails = e
             .details
             .as_deref()
@@ -486,13 +521,35 @@ fn decide_one(
 pub(crate) fn for_receipt(
     conn: &Connection,
     bundle_id: &str,
-) -> Result<Vec<(String, String, String, String, String)>> {
+) -> Result<Vec<crate::bundle::receipt::ReceiptTombstone>> {
     let mut stmt = conn.prepare(
         "SELECT entry_id, record_type, record_id, version_sha256, outcome
          FROM incoming_deletion WHERE bundle_id = ?1 ORDER BY entry_id",
     )?;
     let rows = stmt.query_map([bundle_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out = Vec::new();
+    for row in rows {
+        let (entry_id, record_type, record_id, sha256, outcome) = row?;
+        let outcome = IncomingOutcome::parse(&outcome).ok_or_else(|| {
+            Error::Corrupt(format!(
+                "a received deletion has the unknown outcome '{outcome}'"
+            ))
+        })?;
+        out.push(crate::bundle::receipt::ReceiptTombstone {
+            entry_id,
+            record_type,
+            record_id,
+            sha256,
+            outcome,
+        });
+    }
+    Ok(out)
 }

@@ -178,12 +178,23 @@ fn traces(v: &Vault, needle: &[u8]) -> Vec<String> {
 fn deleting_an_incident_removes_it_with_its_acts_testimony_and_attachment_and_signs_tombstones() {
     let mut w = World::new();
     assert_eq!(blob_count(&w.mon), 1);
-    assert!(!traces(&w.mon, CANARY.as_bytes()).is_empty(), "the canary is in the vault before");
+    assert!(
+        !traces(&w.mon, CANARY.as_bytes()).is_empty(),
+        "the canary is in the vault before"
+    );
     let s = w
         .mon
-        .delete_record(RecordType::Incident, &w.incident, "entered twice by mistake")
+        .delete_record(
+            RecordType::Incident,
+            &w.incident,
+            "entered twice by mistake",
+        )
         .unwrap();
-    let types: Vec<&str> = s.tombstones.iter().map(|t| t.record_type.as_str()).collect();
+    let types: Vec<&str> = s
+        .tombstones
+        .iter()
+        .map(|t| t.record_type.as_str())
+        .collect();
     assert_eq!(
         types,
         ["attachment", "testimony", "involvement", "incident"],
@@ -205,7 +216,10 @@ fn deleting_an_incident_removes_it_with_its_acts_testimony_and_attachment_and_si
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(left, 0, "acts, history snapshots and lineage go with the record");
+    assert_eq!(
+        left, 0,
+        "acts, history snapshots and lineage go with the record"
+    );
     assert_eq!(
         traces(&w.mon, CANARY.as_bytes()),
         Vec::<String>::new(),
@@ -237,7 +251,10 @@ fn deleting_an_incident_removes_it_with_its_acts_testimony_and_attachment_and_si
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(entries, 4, "every tombstone is a record_deleted custody entry");
+    assert_eq!(
+        entries, 4,
+        "every tombstone is a record_deleted custody entry"
+    );
     assert!(
         w.mon.verify().unwrap().ok(),
         "the custody chain still verifies after a deletion"
@@ -256,7 +273,11 @@ fn a_deletion_needs_a_reason_and_a_deletable_record() {
     }
     let e = w
         .mon
-        .delete_record(RecordType::Incident, &w.incident, &"x".repeat(MAX_REASON_CHARS + 1))
+        .delete_record(
+            RecordType::Incident,
+            &w.incident,
+            &"x".repeat(MAX_REASON_CHARS + 1),
+        )
         .unwrap_err();
     assert_eq!(e.kind(), "deletion_reason_too_long");
     let e = w
@@ -269,7 +290,10 @@ fn a_deletion_needs_a_reason_and_a_deletable_record() {
         .delete_record(RecordType::Incident, &Uuid::now_v7(), "why")
         .unwrap_err();
     assert_eq!(e.kind(), "not_found");
-    assert!(exists(&w.mon, "incident", &w.incident), "a refused deletion deletes nothing");
+    assert!(
+        exists(&w.mon, "incident", &w.incident),
+        "a refused deletion deletes nothing"
+    );
     assert!(w.mon.tombstones().unwrap().is_empty());
 }
 
@@ -283,7 +307,11 @@ fn a_person_named_in_an_incident_is_refused_with_where_it_is_used() {
         .unwrap();
     let e = w
         .mon
-        .delete_record(RecordType::Person, &Uuid::parse_str(&person).unwrap(), "mistake")
+        .delete_record(
+            RecordType::Person,
+            &Uuid::parse_str(&person).unwrap(),
+            "mistake",
+        )
         .unwrap_err();
     assert_eq!(e.kind(), "deletion_in_use");
     assert!(
@@ -295,7 +323,11 @@ fn a_person_named_in_an_incident_is_refused_with_where_it_is_used() {
         .delete_record(RecordType::Incident, &w.incident, "mistake")
         .unwrap();
     w.mon
-        .delete_record(RecordType::Person, &Uuid::parse_str(&person).unwrap(), "mistake")
+        .delete_record(
+            RecordType::Person,
+            &Uuid::parse_str(&person).unwrap(),
+            "mistake",
+        )
         .unwrap();
 }
 
@@ -324,7 +356,11 @@ fn monitor_deletion_travels_to_hq_which_applies_it_and_the_receipt_says_applied(
     assert!(!exists(&w.hq, "incident", &w.incident), "HQ deleted it too");
     assert!(!exists(&w.hq, "testimony", &w.testimony));
     assert!(!exists(&w.hq, "attachment", &w.attachment));
-    assert_eq!(blob_count(&w.hq), 0, "HQ's blob is crypto-erased and removed");
+    assert_eq!(
+        blob_count(&w.hq),
+        0,
+        "HQ's blob is crypto-erased and removed"
+    );
     assert_eq!(
         traces(&w.hq, CANARY.as_bytes()),
         Vec::<String>::new(),
@@ -344,20 +380,24 @@ fn monitor_deletion_travels_to_hq_which_applies_it_and_the_receipt_says_applied(
         bundle::import(&mut w.hq, &b, None).unwrap(),
         ImportOutcome::AlreadyImported(_)
     ));
-    let n: i64 = w
-        .hq
-        .conn
-        .query_row("SELECT count(*) FROM incoming_deletion", [], |r| r.get(0))
-        .unwrap();
+    let n: i64 =
+        w.hq.conn
+            .query_row("SELECT count(*) FROM incoming_deletion", [], |r| r.get(0))
+            .unwrap();
     assert_eq!(n, 4);
     // A later bundle does not carry the same tombstones again (--since-last).
-    w.mon.incidents_mut().add(&IncidentInput {
-        title: "another".into(),
-        ..Default::default()
-    })
-    .unwrap();
+    w.mon
+        .incidents_mut()
+        .add(&IncidentInput {
+            title: "another".into(),
+            ..Default::default()
+        })
+        .unwrap();
     let s = w.send();
-    assert!(s.deletions.is_empty(), "tombstones already sent are not sent again");
+    assert!(
+        s.deletions.is_empty(),
+        "tombstones already sent are not sent again"
+    );
 }
 
 #[test]
@@ -374,7 +414,10 @@ fn a_deletion_of_a_version_hq_has_edited_is_a_conflict_and_hq_keeps_it() {
         .unwrap();
     let s = w.send();
     assert_eq!(s.deletions.get("conflict"), Some(&1), "{s:?}");
-    assert!(exists(&w.hq, "incident", &w.incident), "HQ's edited record is never silently removed");
+    assert!(
+        exists(&w.hq, "incident", &w.incident),
+        "HQ's edited record is never silently removed"
+    );
     let open = w.hq.incoming_deletions(true).unwrap();
     let c = open.iter().find(|d| d.record_type == "incident").unwrap();
     assert_eq!(c.outcome, IncomingOutcome::Conflict);
@@ -402,8 +445,16 @@ fn a_deletion_of_a_record_hq_annotated_is_kept_pending_until_an_analyst_applies_
         .delete_record(RecordType::Testimony, &w.testimony, "witness withdrew")
         .unwrap();
     let s = w.send();
-    assert_eq!(s.deletions.get("applied"), Some(&1), "the attachment goes: {s:?}");
-    assert_eq!(s.deletions.get("pending"), Some(&1), "the annotated testimony stays: {s:?}");
+    assert_eq!(
+        s.deletions.get("applied"),
+        Some(&1),
+        "the attachment goes: {s:?}"
+    );
+    assert_eq!(
+        s.deletions.get("pending"),
+        Some(&1),
+        "the annotated testimony stays: {s:?}"
+    );
     assert!(exists(&w.hq, "testimony", &w.testimony));
     let open = w.hq.incoming_deletions(true).unwrap();
     assert_eq!(open.len(), 1);
@@ -429,14 +480,17 @@ fn policy_ask_keeps_every_deletion_pending_and_apply_refuses_while_others_refer_
         .unwrap();
     let s = w.send();
     assert_eq!(s.deletions.get("pending"), Some(&4), "{s:?}");
-    assert_eq!(blob_count(&w.hq), 1, "nothing is deleted while the policy asks");
-    let inc = w
-        .hq
-        .incoming_deletions(true)
-        .unwrap()
-        .into_iter()
-        .find(|d| d.record_type == "incident")
-        .unwrap();
+    assert_eq!(
+        blob_count(&w.hq),
+        1,
+        "nothing is deleted while the policy asks"
+    );
+    let inc =
+        w.hq.incoming_deletions(true)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.record_type == "incident")
+            .unwrap();
     let e = w.hq.apply_incoming_deletion(&inc.entry_id).unwrap_err();
     assert_eq!(
         e.kind(),
@@ -445,13 +499,12 @@ fn policy_ask_keeps_every_deletion_pending_and_apply_refuses_while_others_refer_
     );
     // Children first, then the incident.
     for ty in ["attachment", "testimony", "involvement", "incident"] {
-        let d = w
-            .hq
-            .incoming_deletions(true)
-            .unwrap()
-            .into_iter()
-            .find(|d| d.record_type == ty)
-            .unwrap();
+        let d =
+            w.hq.incoming_deletions(true)
+                .unwrap()
+                .into_iter()
+                .find(|d| d.record_type == ty)
+                .unwrap();
         w.hq.apply_incoming_deletion(&d.entry_id).unwrap();
     }
     assert!(!exists(&w.hq, "incident", &w.incident));

@@ -91,21 +91,8 @@ pub fn write_receipt(
         .and_then(|v| v.get("withheld_by_sender").cloned())
         .and_then(|w| serde_json::from_value(w).ok())
         .unwrap_or_default();
-    let mut tombstones = Vec::new();
-    for (entry_id, record_type, record_id, sha256, outcome) in
-        crate::deletion::incoming::for_receipt(conn, &bid)?
-    {
-        let outcome = crate::deletion::incoming::IncomingOutcome::parse(&outcome).ok_or_else(
-            || Error::Corrupt(format!("a received deletion has the unknown outcome '{outcome}'")),
-        )?;
-        tombstones.push(ReceiptTombstone {
-            entry_id,
-            record_type,
-            record_id,
-            sha256,
-            outcome,
-        });
-    }
+    // What this vault did with each deletion the bundle carried (deletion/incoming.rs).
+    let tombstones = crate::deletion::incoming::for_receipt(conn, &bid)?;
     let receipt = Receipt {
         format: FORMAT.into(),
         version: VERSION,
