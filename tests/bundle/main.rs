@@ -20,6 +20,8 @@ use std::process::{Command, Output};
 use sha2::{Digest, Sha256};
 
 mod batch;
+// Deletions (issue 13): monitor → HQ per policy → receipt; conflicts; canary scan.
+mod deletion;
 
 // The kit shared by every suite that drives the binary.
 #[allow(dead_code)]

@@ -61,6 +61,8 @@ mod recovery;
 // Voice and video evidence (issue 13): duration and codecs shown, a test-tone recording stored
 // encrypted with its hash, no plaintext audio on disk.
 mod media;
+// Deletions (issue 13): `… delete --reason`, what goes with what, refusals, `saksi deletions`.
+mod deletion;
 
 // `saksi --read-only`: a whole review session leaves every byte of the vault folder as it was;
 // every kind of write is refused with one clear error and changes nothing.

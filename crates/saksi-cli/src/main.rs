@@ -104,6 +104,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             annotation::review_mode(ctx, state.as_deref(), *json)
         }
         Command::VocabAdd(a) => annotation::vocab_add(ctx, a),
+        // Deletions (issue 13).
+        Command::Deletions { json, sub } => commands::deletion::run(ctx, sub.as_ref(), *json),
         Command::Passphrase(cli::PassphraseCmd::Suggest { json }) => {
             vault::suggest_passphrase(*json)
         }

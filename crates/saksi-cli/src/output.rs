@@ -134,6 +134,9 @@ pub fn hint(e: &anyhow::Error) -> Option<&'static str> {
         "derivative_photo_copy_required" => {
             "`saksi evidence redact ITEM --region X,Y,W,H` makes one"
         }
+        "deletion_not_pending" | "deletion_cannot_apply" => {
+            "`saksi deletions` lists the received deletions, their ids and outcomes"
+        }
         _ => return None,
     })
 }

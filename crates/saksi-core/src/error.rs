@@ -176,6 +176,9 @@ pub enum Error {
     /// Redacted copies: see [`crate::derivative::DerivativeError`].
     #[error(transparent)]
     Derivative(#[from] crate::derivative::DerivativeError),
+    /// Deleting records, received deletions: see [`crate::deletion::DeletionError`].
+    #[error(transparent)]
+    Deletion(#[from] crate::deletion::DeletionError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -287,6 +290,13 @@ pub const ALL_KINDS: &[&str] = &[
     "derivative_text_copy_required",
     "derivative_text_copy_outdated",
     "derivative_photo_copy_required",
+    "deletion_reason_required",
+    "deletion_reason_too_long",
+    "deletion_not_deletable",
+    "deletion_in_use",
+    "deletion_not_pending",
+    "deletion_cannot_apply",
+    "deletion_bad_policy",
 ];
 
 impl Error {
@@ -333,6 +343,7 @@ impl Error {
             Error::Case(e) => e.kind(),
             Error::Media(e) => e.kind(),
             Error::Derivative(e) => e.kind(),
+            Error::Deletion(e) => e.kind(),
         }
     }
 

@@ -7,6 +7,7 @@ use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
 use crate::evidence::media::MediaError;
 use crate::derivative::DerivativeError;
+use crate::deletion::DeletionError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -210,6 +211,19 @@ fn one_of_each() -> Vec<Error> {
         },
     ];
     all.extend(derivative.into_iter().map(Error::Derivative));
+    let deletion = [
+        DeletionError::ReasonRequired,
+        DeletionError::ReasonTooLong { max: 1 },
+        DeletionError::NotDeletable(s()),
+        DeletionError::InUse {
+            what: s(),
+            uses: vec![s()],
+        },
+        DeletionError::NotPending(s()),
+        DeletionError::CannotApply(s()),
+        DeletionError::BadPolicy(s()),
+    ];
+    all.extend(deletion.into_iter().map(Error::Deletion));
     for e in &all {
         listed_here(e);
     }
@@ -264,6 +278,14 @@ fn listed_here(e: &Error) {
             | DerivativeError::TextCopyRequired { .. }
             | DerivativeError::TextCopyOutdated { .. }
             | DerivativeError::PhotoCopyRequired { .. } => {}
+        Error::Deletion(d) => match d {
+            DeletionError::ReasonRequired
+            | DeletionError::ReasonTooLong { .. }
+            | DeletionError::NotDeletable(_)
+            | DeletionError::InUse { .. }
+            | DeletionError::NotPending(_)
+            | DeletionError::CannotApply(_)
+            | DeletionError::BadPolicy(_) => {}
         },
         Error::Case(c) => match c {
             CaseError::BadTitle { .. }

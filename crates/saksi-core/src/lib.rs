@@ -31,6 +31,9 @@
 //! - [`names`]: duplicate suggestions (one person in several scripts and spellings).
 //! - [`evidence`]: intake (one file or a batch), pictures, access, verify, provenance.
 //! - [`custody`]: the log (`entry.rs` one entry, `chains.rs` chains and received entries).
+//! - [`deletion`]: deleting a record for good with a signed tombstone, one transaction each
+//!   (`mod.rs`, what goes with what); tombstones received in bundles, decided per policy
+//!   (`incoming.rs`).
 //! - [`history`]: every version of every record (snapshots named by their custody entries) and
 //!   field diffs; `vault/read_only.rs`: opening a vault so that no byte of it changes.
 //! - [`report`]: HQ's figures with their counting rules (counts, detained now, timelines) as
@@ -79,6 +82,7 @@ pub mod bundle;
 pub mod backup;
 pub mod crypto;
 pub mod custody;
+pub mod deletion;
 pub mod device;
 pub mod device_names;
 mod error;

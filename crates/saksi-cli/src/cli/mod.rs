@@ -9,9 +9,12 @@ mod bundle;
 mod report;
 // Case files (issue 11).
 mod case;
+// Deletions (issue 13).
+mod deletion;
 
 pub use bundle::*;
 pub use case::*;
+pub use deletion::*;
 pub use report::*;
 #[derive(Parser)]
 #[command(
@@ -132,6 +135,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Records deleted here (tombstones, with what HQ did), and deletions received from other
+    /// devices: apply or keep those waiting for a decision, set the policy.
+    Deletions {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        sub: Option<DeletionsCmd>,
+    },
     /// Review mode: records and evidence cannot be changed, only annotated (no argument: show it).
     ReviewMode {
         #[arg(value_parser = ["on", "off"])]
@@ -229,6 +240,8 @@ pub enum IncidentCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
+    Delete(DeleteArgs),
 }
 
 #[derive(Subcommand)]
@@ -287,6 +300,8 @@ pub enum PersonCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
+    Delete(DeleteArgs),
 }
 
 #[derive(Subcommand)]
@@ -330,6 +345,8 @@ pub enum TestimonyCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
+    Delete(DeleteArgs),
 }
 
 #[derive(Subcommand)]
@@ -390,6 +407,8 @@ pub enum EvidenceCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
+    Delete(DeleteArgs),
 }
 
 #[derive(Args)]

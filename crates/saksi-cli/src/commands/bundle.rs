@@ -266,6 +266,9 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                         .join(", ")
                 ))?;
                 line(format!("exported: {}", counts(&s.counts)))?;
+                if s.deletions > 0 {
+                    line(format!("deletions (tombstones) carried: {}", s.deletions))?;
+                }
                 for w in &s.withheld {
                     line(format!(
                         "left out: {} {} — {}",
@@ -467,6 +470,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     w.count, w.record_type, w.reason
                 ))?;
             }
+            if !s.deletions.is_empty() {
+                line(format!(
+                    "deletions received (see `saksi deletions`): {}",
+                    counts(&s.deletions)
+                ))?;
+            }
         }
         ImportOutcome::AlreadyImported(s) => {
             line(format!(
@@ -491,6 +500,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     r.items
                 ))?;
                 line(format!("outcomes: {}", counts(&r.outcomes)))?;
+                if !r.deletions.is_empty() {
+                    line(format!(
+                        "deletions, what HQ did (see `saksi deletions`): {}",
+                        counts(&r.deletions)
+                    ))?;
+                }
                 for w in &r.withheld {
                     line(format!(
                         "withheld by this device: {} {} ({})",

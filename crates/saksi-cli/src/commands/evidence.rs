@@ -66,6 +66,9 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        EvidenceCmd::Delete(a) => {
+            super::deletion::delete(ctx, saksi_core::model::RecordType::Attachment, a)
+        }
         EvidenceCmd::Show { id, json } => {
             let id = parse_id("attachment", id)?;
             #[derive(Serialize)]

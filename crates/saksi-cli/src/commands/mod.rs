@@ -25,6 +25,8 @@ pub mod annotation;
 pub mod redact;
 // Duress passphrase and decoy (issue 16).
 pub mod duress;
+// Deletions (issue 13).
+pub mod deletion;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@ use saksi_core::model::person_merge::MergeGroup;
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
     parse_id, FuzzyDate, IncidentEdit, IncidentInput, InterventionInput, Person, PersonInput,
-    Proceeding, ProceedingInput, TestimonyInput,
+    Proceeding, ProceedingInput, RecordType, TestimonyInput,
 };
 use saksi_core::names::{DuplicateOptions, DEFAULT_MIN_SCORE};
 use saksi_core::search::SearchQuery;
@@ -49,6 +49,7 @@ pub fn incident(ctx: &Ctx, cmd: &IncidentCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        IncidentCmd::Delete(a) => super::deletion::delete(ctx, RecordType::Incident, a),
         IncidentCmd::Show { id, json } => {
             let id = parse_id("incident", id)?;
             let i = ctx.with_vault(|v| Ok(v.incidents().get(&id)?))?;
@@ -124,6 +125,7 @@ pub fn person(ctx: &Ctx, cmd: &PersonCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        PersonCmd::Delete(a) => super::deletion::delete(ctx, RecordType::Person, a),
         PersonCmd::Show { id, json } => {
             let id = parse_id("person", id)?;
             #[derive(Serialize)]
@@ -270,6 +272,7 @@ pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        TestimonyCmd::Delete(a) => super::deletion::delete(ctx, RecordType::Testimony, a),
         TestimonyCmd::Show { id, json } => {
             let id = parse_id("testimony", id)?;
             let t = ctx.with_vault(|v| Ok(v.testimonies().get(&id)?))?;

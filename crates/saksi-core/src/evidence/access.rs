@@ -151,24 +151,9 @@ fn log_access(vault: &Vault, action: Action, att: &Attachment) -> Result<()> {
     )
 }
 
-/// Deletes an attachment: its row (and so its key) under secure_delete, then its blob.
-pub fn delete(vault: &mut Vault, id: &Uuid) -> Result<()> {
-    let att = get(vault, id)?;
-    let (path, _, _) = blob_of(vault, id)?;
-    vault.write_records(|tx, dev| {
-        tx.execute("DELETE FROM attachment WHERE id = ?1", [id.to_string()])?;
-        custody::append_on(
-            tx,
-            dev,
-            Action::Deletion,
-            Some(("attachment", &att.id)),
-            Some(&att.sha256),
-            None,
-        )
-    })?;
-    match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+/// Deletes an attachment with a signed tombstone (see [`crate::deletion`]): its row (and so
+/// its key) under secure_delete, then its blob. `reason` is required.
+pub fn delete(vault: &mut Vault, id: &Uuid, reason: &str) -> Result<()> {
+    vault.delete_record(crate::model::RecordType::Attachment, id, reason)?;
+    Ok(())
 }

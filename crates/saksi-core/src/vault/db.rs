@@ -31,6 +31,8 @@ const MIGRATION_SQL: &[&str] = &[
     // Case files (issue 11).
     include_str!("../../../../migrations/0013_cases.sql"),
     include_str!("../../../../migrations/0014_search_fold.sql"),
+    // Deletions and tombstones (issue 13).
+    include_str!("../../../../migrations/0015_tombstones.sql"),
     // Voice and video evidence (issue 13).
     include_str!("../../../../migrations/0017_media.sql"),
     // Redacted derivatives linked to sealed originals (issue 11).

@@ -132,6 +132,13 @@ pub struct ExportSummary {
     pub bytes: u64,
     pub withheld: Vec<Withheld>,
     pub manifest_sha256: String,
+    /// Tombstones carried (records deleted here that a recipient was sent).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub deletions: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What an export would contain, without writing anything: for the consent summary shown
@@ -216,7 +223,11 @@ pub fn export_with(
             counts,
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
-        if planned.is_empty() {
+        // Deletions travel to whoever was sent the deleted record, as its signed tombstone
+        // entry in custody.jsonl (deletion/mod.rs).
+        let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
+        let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
+        if planned.is_empty() && tombstones.is_empty() {
             return Err(ExportError::NothingToExport(if opts.since_last {
                 "nothing changed since the last bundle to these recipients".into()
             } else {
@@ -224,7 +235,8 @@ pub fn export_with(
             })
             .into());
         }
-        let subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
         let mut custody_hash = Sha256::new();
         let mut custody_size = 0u64;
         custody_lines(conn, &subjects, |line| {
@@ -296,8 +308,10 @@ pub fn export_with(
             bytes,
             withheld: signed.m.withheld.clone(),
             manifest_sha256: signed.manifest_sha256.clone(),
+            deletions: tombstones.len(),
         };
         record(conn, device, &summary, &created_at, &planned)?;
+        crate::deletion::mark_sent(conn, &to, &tombstones, &bundle_id)?;
         Ok(summary)
     })?;
     partial.publish(&opts.out)?;

@@ -32,7 +32,7 @@ use crate::vault::Vault;
 pub(super) fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary> {
     let vault = &*vault;
     let attachments_dir = vault.blob_dir();
-    let (summary, blobs_written) = vault.write(|conn, device| {
+    let (summary, blobs_written, deleted_blobs) = vault.write(|conn, device| {
         conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
         let mut a = Applying::new(v, stream.age_failed.clone());
         a.read_archive(conn, device.id(), &attachments_dir, stream)?;
@@ -42,6 +42,8 @@ pub(super) fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<Im
         b.keep();
     }
     crate::vault::sync_dir(&attachments_dir.path)?;
+    // Received deletions applied: their keys went with their rows; now the blobs.
+    crate::deletion::remove_blobs(&attachments_dir.path, &deleted_blobs)?;
     let _ = &v.signer_key;
     Ok(summary)
 }
@@ -61,6 +63,8 @@ struct Applying<'v> {
     new_attachments: HashMap<Uuid, RecordFile>,
     lineages: Vec<LineageUpdate>,
     blobs_written: Vec<blobs::StagedBlob>,
+    /// Received tombstones (`record_deleted` entries), decided once every record is in.
+    deletions: Vec<custody::Entry>,
 }
 
 impl<'v> Applying<'v> {
@@ -75,6 +79,7 @@ impl<'v> Applying<'v> {
             new_attachments: HashMap::new(),
             lineages: Vec::new(),
             blobs_written: Vec::new(),
+            deletions: Vec::new(),
         }
     }
 
@@ -211,10 +216,14 @@ impl<'v> Applying<'v> {
     ) -> Result<()> {
         let m = self.m;
         let summary = &mut self.summary;
+        let deletions = &mut self.deletions;
         let (sha, n) = read_custody(entry, &self.flag, |e| {
             // This device's own entries, sent back, are already in its own log.
             if e.device_id == own_device {
                 return Ok(());
+            }
+            if e.action == Action::RecordDeleted.as_str() {
+                deletions.push(e.clone());
             }
             let inserted = conn.execute(
                 "INSERT OR IGNORE INTO imported_custody (id, device_id, seq, at, action, subject_type,
@@ -314,7 +323,7 @@ impl<'v> Applying<'v> {
         conn: &Connection,
         device: &DeviceIdentity,
         v: &Verified,
-    ) -> Result<(ImportSummary, Vec<blobs::StagedBlob>)> {
+    ) -> Result<(ImportSummary, Vec<blobs::StagedBlob>, Vec<String>)> {
         let m = self.m;
         for l in &self.links {
             if !rows::insert_link(conn, l)? {
@@ -325,6 +334,16 @@ impl<'v> Applying<'v> {
         // Redacted copies that came in: their links, checked against the hashes held here.
         crate::derivative::link_imported(conn)?;
         put_lineages(conn, &self.lineages)?;
+        // Tombstones, once every record of the bundle is in (deletion/incoming.rs).
+        let mut deleted_blobs = Vec::new();
+        self.summary.deletions = crate::deletion::incoming::decide_received(
+            conn,
+            device,
+            &m.bundle_id,
+            &m.device_id,
+            &self.deletions,
+            &mut deleted_blobs,
+        )?;
         let now = crate::model::now();
         for (ty, id) in &self.applied {
             let spec = rows::spec(ty).ok_or(Error::Internal("record spec"))?;
@@ -370,7 +389,7 @@ impl<'v> Applying<'v> {
             Some(&v.manifest_sha256),
             Some(&details),
         )?;
-        Ok((summary, self.blobs_written))
+        Ok((summary, self.blobs_written, deleted_blobs))
     }
 }
 

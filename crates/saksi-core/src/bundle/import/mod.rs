@@ -82,6 +82,9 @@ pub struct ImportSummary {
     pub links_dropped: u64,
     pub custody_entries: u64,
     pub withheld_by_sender: Vec<Withheld>,
+    /// Deletions received, by what was done (`applied`, `pending`, `conflict`, `not_held`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deletions: BTreeMap<String, u64>,
 }
 
 /// Imports `file`, decrypting with `identities` (default: the vault's HQ identity and this

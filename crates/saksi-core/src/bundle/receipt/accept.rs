@@ -178,6 +178,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         items: r.items.len(),
         outcomes: r.outcome_counts(),
         withheld: r.withheld.clone(),
+        deletions: r.deletion_counts(),
         already_received: false,
         out: None,
     };
@@ -199,6 +200,15 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
             conn.execute(
                 "INSERT OR IGNORE INTO receipt_item (receipt_id, record_type, record_id, sha256, outcome) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![r.receipt_id, it.record_type, it.record_id, it.sha256, it.outcome.as_str()],
+            )?;
+        }
+        // What HQ did with each of our tombstones (shown by `saksi deletions`); an entry id
+        // that is not a tombstone of ours is not recorded.
+        for t in &r.tombstones {
+            conn.execute(
+                "INSERT OR IGNORE INTO tombstone_receipt (receipt_id, entry_id, outcome)
+                 SELECT ?1, entry_id, ?3 FROM tombstone WHERE entry_id = ?2",
+                params![r.receipt_id, t.entry_id, t.outcome.as_str()],
             )?;
         }
         for w in &r.withheld {

@@ -50,6 +50,23 @@ pub struct Receipt {
     pub items: Vec<ReceiptItem>,
     /// What the bundle's manifest said its sender withheld (counts only: HQ knows no ids).
     pub withheld: Vec<Withheld>,
+    /// Every deletion (tombstone) the bundle carried and what HQ did with it (issue 13).
+    /// Left out when there are none, so receipts without deletions keep their old bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tombstones: Vec<ReceiptTombstone>,
+}
+
+/// One tombstone of the bundle, as HQ answers for it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptTombstone {
+    /// The id of the deleting device's signed `record_deleted` entry.
+    pub entry_id: String,
+    pub record_type: String,
+    pub record_id: String,
+    /// The version hash the tombstone named.
+    pub sha256: String,
+    pub outcome: crate::deletion::IncomingOutcome,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -145,6 +162,13 @@ impl Receipt {
         }
         out
     }
+    fn deletion_counts(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for t in &self.tombstones {
+            *out.entry(t.outcome.as_str().to_string()).or_default() += 1;
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +184,9 @@ pub struct ReceiptSummary {
     /// Items by outcome (`stored`, `updated`, `already_held`, `conflict`, `stale`, `withheld`).
     pub outcomes: BTreeMap<String, u64>,
     pub withheld: Vec<Withheld>,
+    /// Tombstones by what HQ did (`applied`, `pending`, `conflict`, `not_held`, `kept`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deletions: BTreeMap<String, u64>,
     pub already_received: bool,
     pub out: Option<String>,
 }

@@ -91,6 +91,8 @@ pub fn write_receipt(
         .and_then(|v| v.get("withheld_by_sender").cloned())
         .and_then(|w| serde_json::from_value(w).ok())
         .unwrap_or_default();
+    // What this vault did with each deletion the bundle carried (deletion/incoming.rs).
+    let tombstones = crate::deletion::incoming::for_receipt(conn, &bid)?;
     let receipt = Receipt {
         format: FORMAT.into(),
         version: VERSION,
@@ -103,6 +105,7 @@ pub fn write_receipt(
         created_at: crate::model::now(),
         items,
         withheld,
+        tombstones,
     };
     seal(vault, &receipt, &recipient, out, |json| {
         custody::append(
@@ -113,6 +116,7 @@ pub fn write_receipt(
             Some(&format!("receipt for bundle {bid}")),
         )
     })?;
+    let deletions = receipt.deletion_counts();
     Ok(ReceiptSummary {
         outcomes: receipt.outcome_counts(),
         receipt_id: receipt.receipt_id,
@@ -122,6 +126,7 @@ pub fn write_receipt(
         hq_device_id: receipt.hq_device_id,
         recipient: None,
         items: receipt.items.len(),
+        deletions,
         withheld: receipt.withheld,
         already_received: false,
         out: Some(out.display().to_string()),

@@ -143,7 +143,7 @@ fn every_write_of_the_core_is_refused_on_a_read_only_vault_and_changes_nothing()
         ),
         (
             "evidence delete",
-            Box::new(|v| crate::evidence::delete(v, &att)),
+            Box::new(|v| crate::evidence::delete(v, &att, "entered by mistake")),
         ),
         (
             "settings",
