@@ -161,6 +161,11 @@ pub enum Error {
     /// Case files and court folders: see [`crate::case::CaseError`].
     #[error(transparent)]
     Case(#[from] crate::case::CaseError),
+
+    // Consent withdrawals (issue 13).
+    /// See [`crate::consent::ConsentError`].
+    #[error(transparent)]
+    Consent(#[from] crate::consent::ConsentError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -254,6 +259,10 @@ pub const ALL_KINDS: &[&str] = &[
     "case_folder_not_empty",
     "case_exhibit_gone",
     "case_exhibit_altered",
+    "consent_unknown_purpose",
+    "consent_already_withdrawn",
+    "consent_withdrawal_incomplete",
+    "consent_withdrawn_for_court",
 ];
 
 impl Error {
@@ -296,6 +305,7 @@ impl Error {
             Error::Receipt(e) => e.kind(),
             Error::Merge(e) => e.kind(),
             Error::Case(e) => e.kind(),
+            Error::Consent(e) => e.kind(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use super::{Error, ALL_KINDS};
 use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
+use crate::consent::ConsentError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -172,6 +173,20 @@ fn one_of_each() -> Vec<Error> {
         },
     ];
     all.extend(case.into_iter().map(Error::Case));
+    let consent = [
+        ConsentError::UnknownPurpose(s()),
+        ConsentError::AlreadyWithdrawn {
+            testimony: s(),
+            purpose: "publication",
+            withdrawn_at: s(),
+        },
+        ConsentError::Incomplete("x"),
+        ConsentError::WithdrawnForCourt {
+            item: s(),
+            exhibit: s(),
+        },
+    ];
+    all.extend(consent.into_iter().map(Error::Consent));
     for e in &all {
         listed_here(e);
     }
@@ -212,6 +227,12 @@ fn listed_here(e: &Error) {
         | Error::ReadOnlyNeedsUpgrade { .. }
         | Error::ReadOnlyUnsettled
         | Error::ReviewMode => {}
+        Error::Consent(c) => match c {
+            ConsentError::UnknownPurpose(_)
+            | ConsentError::AlreadyWithdrawn { .. }
+            | ConsentError::Incomplete(_)
+            | ConsentError::WithdrawnForCourt { .. } => {}
+        },
         Error::Case(c) => match c {
             CaseError::BadTitle { .. }
             | CaseError::DescriptionTooLong { .. }

@@ -44,6 +44,8 @@
 //!   [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`, `merge.rs`, `batch.rs`),
 //!   [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`), [`bundle::receipt`]
 //!   (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
+//! - [`consent`]: consent withdrawn after sending (a signed custody entry that travels) and
+//!   effective consent, which every export, report and case file reads.
 //! - [`device`], [`verify`], [`prefs`], [`progress`], [`process`].
 //!
 //! ## The life of a record
@@ -101,6 +103,8 @@ pub mod text;
 pub mod case;
 // Issue 11: annotations and review mode.
 pub mod annotation;
+// Issue 13: consent withdrawn after sending, applied wherever the testimony went.
+pub mod consent;
 
 pub use error::{Error, Result, ALL_KINDS};
 pub use records::*;

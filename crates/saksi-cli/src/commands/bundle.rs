@@ -253,6 +253,12 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                         .join(", ")
                 ))?;
                 line(format!("exported: {}", counts(&s.counts)))?;
+                if s.consent_withdrawals > 0 {
+                    line(format!(
+                        "consent withdrawals: {} (sent until HQ's receipt confirms them)",
+                        s.consent_withdrawals
+                    ))?;
+                }
                 for w in &s.withheld {
                     line(format!(
                         "left out: {} {} — {}",
@@ -439,6 +445,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     w.count, w.record_type, w.reason
                 ))?;
             }
+            if s.consent_withdrawals > 0 {
+                line(format!(
+                    "consent withdrawals applied: {} (`saksi receipt` confirms them to the sender)",
+                    s.consent_withdrawals
+                ))?;
+            }
         }
         ImportOutcome::AlreadyImported(s) => {
             line(format!(
@@ -467,6 +479,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     line(format!(
                         "withheld by this device: {} {} ({})",
                         w.count, w.record_type, w.code
+                    ))?;
+                }
+                if r.withdrawals > 0 {
+                    line(format!(
+                        "consent withdrawals confirmed by HQ: {} (`saksi testimony show ID` shows each)",
+                        r.withdrawals
                     ))?;
                 }
                 line("`saksi purge --received` may now delete here what HQ holds byte for byte")?;

@@ -80,6 +80,9 @@ pub enum Action {
     ReviewMode,
     /// A term added to a vocabulary (`details`: the vocabulary and code).
     VocabAdded,
+    /// Consent withdrawn for one purpose (issue 13): the entry is the withdrawal. Subject: the
+    /// testimony; `details`: purpose, withdrawn_at, how, recorded_by (see `crate::consent`).
+    ConsentWithdrawn,
 }
 
 impl Action {
@@ -111,6 +114,7 @@ impl Action {
             Action::CaseFolderExtract => "case_folder_extract",
             Action::ReviewMode => "review_mode",
             Action::VocabAdded => "vocab_added",
+            Action::ConsentWithdrawn => "consent_withdrawn",
         }
     }
 

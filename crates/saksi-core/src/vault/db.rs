@@ -31,6 +31,8 @@ const MIGRATION_SQL: &[&str] = &[
     // Case files (issue 11).
     include_str!("../../../../migrations/0013_cases.sql"),
     include_str!("../../../../migrations/0014_search_fold.sql"),
+    // Consent withdrawn after sending (issue 13).
+    include_str!("../../../../migrations/0016_consent_withdrawal.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -132,6 +132,13 @@ pub struct ExportSummary {
     pub bytes: u64,
     pub withheld: Vec<Withheld>,
     pub manifest_sha256: String,
+    /// Consent withdrawals carried for testimonies sent before (not counted in `counts`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub consent_withdrawals: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What an export would contain, without writing anything: for the consent summary shown
@@ -216,7 +223,10 @@ pub fn export_with(
             counts,
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
-        if planned.is_empty() {
+        let subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        // Consent withdrawals travel until confirmed, even when nothing else changed.
+        let withdrawals = crate::consent::to_send(conn, &recipients, &subjects)?;
+        if planned.is_empty() && withdrawals.is_empty() {
             return Err(ExportError::NothingToExport(if opts.since_last {
                 "nothing changed since the last bundle to these recipients".into()
             } else {
@@ -224,10 +234,9 @@ pub fn export_with(
             })
             .into());
         }
-        let subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
         let mut custody_hash = Sha256::new();
         let mut custody_size = 0u64;
-        custody_lines(conn, &subjects, |line| {
+        custody_lines(conn, &subjects, &withdrawals, |line| {
             custody_hash.update(line);
             custody_size += line.len() as u64;
             Ok(())
@@ -272,6 +281,7 @@ pub fn export_with(
             planned: &planned,
             files: &planned_files,
             subjects: &subjects,
+            withdrawals: &withdrawals,
             custody: custody.is_some(),
             include_contacts: opts.include_contacts,
         };
@@ -296,6 +306,7 @@ pub fn export_with(
             bytes,
             withheld: signed.m.withheld.clone(),
             manifest_sha256: signed.manifest_sha256.clone(),
+            consent_withdrawals: withdrawals.len(),
         };
         record(conn, device, &summary, &created_at, &planned)?;
         Ok(summary)

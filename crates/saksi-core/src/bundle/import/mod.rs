@@ -82,6 +82,13 @@ pub struct ImportSummary {
     pub links_dropped: u64,
     pub custody_entries: u64,
     pub withheld_by_sender: Vec<Withheld>,
+    /// Consent withdrawals new here (issue 13): applied from this import on.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub consent_withdrawals: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Imports `file`, decrypting with `identities` (default: the vault's HQ identity and this

@@ -50,6 +50,10 @@ pub struct Receipt {
     pub items: Vec<ReceiptItem>,
     /// What the bundle's manifest said its sender withheld (counts only: HQ knows no ids).
     pub withheld: Vec<Withheld>,
+    /// The consent withdrawals the bundle carried, each applied at HQ (issue 13). Left out
+    /// when there are none, so that such receipts keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawals: Vec<crate::consent::ReceiptWithdrawal>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -162,4 +166,11 @@ pub struct ReceiptSummary {
     pub withheld: Vec<Withheld>,
     pub already_received: bool,
     pub out: Option<String>,
+    /// Consent withdrawals the receipt confirms (at HQ: lists; on the monitor: newly confirmed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withdrawals: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

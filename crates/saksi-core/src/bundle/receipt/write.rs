@@ -103,6 +103,7 @@ pub fn write_receipt(
         created_at: crate::model::now(),
         items,
         withheld,
+        withdrawals: crate::consent::for_receipt(conn, &bid)?,
     };
     seal(vault, &receipt, &recipient, out, |json| {
         custody::append(
@@ -122,6 +123,7 @@ pub fn write_receipt(
         hq_device_id: receipt.hq_device_id,
         recipient: None,
         items: receipt.items.len(),
+        withdrawals: receipt.withdrawals.len(),
         withheld: receipt.withheld,
         already_received: false,
         out: Some(out.display().to_string()),
