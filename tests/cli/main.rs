@@ -84,3 +84,6 @@ mod uwazi;
 mod case;
 // Annotations and review mode (issue 11).
 mod annotate;
+// `saksi testimony withdraw` (issue 13): consent withdrawn as its own signed entry, shown by
+// `testimony show`; refusals with their own kinds change no byte; case files refuse the items.
+mod consent;
