@@ -66,14 +66,23 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     fs::write(&rec, "the witness's voice, transcribed").unwrap();
     ok(&w.mon, &["attach", &t, rec.to_str().unwrap()]);
     let b1 = w.root.join("c1.saksi");
-    ok(&w.mon, &["export", "--to", "hq", "--out", b1.to_str().unwrap()]);
+    ok(
+        &w.mon,
+        &["export", "--to", "hq", "--out", b1.to_str().unwrap()],
+    );
     ok(&w.hq, &["import", b1.to_str().unwrap()]);
 
     // HQ's publication export and report drill-down hold it.
     let (s, csv, files1) = publication_export(&w.hq, &w.root.join("pub1.zip"));
     assert_eq!(s["testimonies"], 1, "{s}");
-    assert_eq!(s["attachments"], 2, "the incident's photo and the testimony's recording: {s}");
-    assert!(csv.contains(body), "the first publication export must hold the testimony");
+    assert_eq!(
+        s["attachments"], 2,
+        "the incident's photo and the testimony's recording: {s}"
+    );
+    assert!(
+        csv.contains(body),
+        "the first publication export must hold the testimony"
+    );
     assert_eq!(drill_down(&w.hq), vec![t.clone()]);
 
     // The witness withdraws consent to publication (after an arrest); the monitor records it.
@@ -98,7 +107,14 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     let b2 = w.root.join("c2.saksi");
     let out = ok(
         &w.mon,
-        &["export", "--to", "hq", "--since-last", "--out", b2.to_str().unwrap()],
+        &[
+            "export",
+            "--to",
+            "hq",
+            "--since-last",
+            "--out",
+            b2.to_str().unwrap(),
+        ],
     );
     assert!(
         out.contains("consent withdrawals: 1"),
@@ -114,8 +130,15 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
         !csv.contains(body),
         "HQ's next publication export must not hold a testimony whose publication was withdrawn"
     );
-    assert_eq!(s["attachments"], 1, "nor its recording (the incident's photo stays): {s}");
-    assert_eq!(files, files1 - 1, "one file fewer in the zip: the recording");
+    assert_eq!(
+        s["attachments"], 1,
+        "nor its recording (the incident's photo stays): {s}"
+    );
+    assert_eq!(
+        files,
+        files1 - 1,
+        "one file fewer in the zip: the recording"
+    );
     assert!(
         s["withheld"]
             .as_array()
@@ -130,8 +153,14 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     );
     let shown = json(&ok(&w.hq, &["testimony", "show", &t, "--json"]));
     assert_eq!(shown["effective_consent"]["publication"], "none");
-    assert_eq!(shown["consent"]["publication"], "anonymous", "the record is not edited");
-    assert_eq!(shown["withdrawals"][0]["how"], "phone call from the witness's sister");
+    assert_eq!(
+        shown["consent"]["publication"], "anonymous",
+        "the record is not edited"
+    );
+    assert_eq!(
+        shown["withdrawals"][0]["how"],
+        "phone call from the witness's sister"
+    );
 
     // Importing bundle 2 again changes nothing (invariant 6).
     let before = snapshot(&w.hq);
@@ -143,7 +172,10 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     let r = w.root.join("r2.saksi");
     ok(&w.hq, &["receipt", "--out", r.to_str().unwrap()]);
     let out = ok(&w.mon, &["import", r.to_str().unwrap()]);
-    assert!(out.contains("consent withdrawals confirmed by HQ: 1"), "{out}");
+    assert!(
+        out.contains("consent withdrawals confirmed by HQ: 1"),
+        "{out}"
+    );
     let out = ok(&w.mon, &["testimony", "show", &t]);
     assert!(
         out.contains("confirmed by HQ"),
@@ -151,7 +183,10 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     );
     let shown = json(&ok(&w.mon, &["testimony", "show", &t, "--json"]));
     assert_eq!(
-        shown["withdrawals"][0]["confirmed"].as_array().unwrap().len(),
+        shown["withdrawals"][0]["confirmed"]
+            .as_array()
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -175,11 +210,18 @@ fn consent_withdrawal_is_refused_in_read_only_mode_and_changes_no_byte() {
             "Monitor 7",
         ],
     );
-    assert!(!o.status.success(), "a read-only vault must refuse a withdrawal");
+    assert!(
+        !o.status.success(),
+        "a read-only vault must refuse a withdrawal"
+    );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("read-only"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert_eq!(before, snapshot(&w.mon), "nothing changes in a read-only vault");
+    assert_eq!(
+        before,
+        snapshot(&w.mon),
+        "nothing changes in a read-only vault"
+    );
 }

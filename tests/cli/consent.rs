@@ -37,9 +37,15 @@ fn a_withdrawal_is_shown_by_testimony_show_and_logged_without_editing_the_record
         "--json",
     ]);
     assert_eq!(w["purpose"], "legal_proceedings");
-    assert_eq!(w["withdrawn_at"], "2026-12-01", "Khmer digits are stored as ASCII");
+    assert_eq!(
+        w["withdrawn_at"], "2026-12-01",
+        "Khmer digits are stored as ASCII"
+    );
     let shown = v.json(&["testimony", "show", &t, "--json"]);
-    assert_eq!(shown["version"], 1, "a withdrawal must not make a new testimony version");
+    assert_eq!(
+        shown["version"], 1,
+        "a withdrawal must not make a new testimony version"
+    );
     assert_eq!(shown["consent"]["legal_proceedings"], true);
     assert_eq!(shown["effective_consent"]["legal_proceedings"], false);
     assert_eq!(shown["withdrawals"][0]["id"], w["id"]);
@@ -49,7 +55,10 @@ fn a_withdrawal_is_shown_by_testimony_show_and_logged_without_editing_the_record
         "{text}"
     );
     let log = v.ok(&["log"]);
-    assert!(log.contains("consent_withdrawn"), "the withdrawal is custody-logged: {log}");
+    assert!(
+        log.contains("consent_withdrawn"),
+        "the withdrawal is custody-logged: {log}"
+    );
 
     // A testimony never withdrawn shows exactly as before: no new fields.
     let (_, other) = testimony(&v);
@@ -72,9 +81,22 @@ fn bad_withdrawals_are_refused_with_a_clear_line_and_change_no_byte() {
         .expect_error("unknown consent purpose 'press'");
     run(&["--purpose", "publication", "--how", " ", "--by", "M7"])
         .expect_error("must say how the witness withdrew");
-    run(&["--purpose", "publication", "--how", "call", "--by", "M7", "--when", "2026-13-01"])
-        .expect_error("withdrawn_at");
-    assert_eq!(before, tree_hash(&v.vault), "a refused withdrawal changes no byte");
+    run(&[
+        "--purpose",
+        "publication",
+        "--how",
+        "call",
+        "--by",
+        "M7",
+        "--when",
+        "2026-13-01",
+    ])
+    .expect_error("withdrawn_at");
+    assert_eq!(
+        before,
+        tree_hash(&v.vault),
+        "a refused withdrawal changes no byte"
+    );
     v.ok(&base
         .iter()
         .copied()
@@ -96,10 +118,20 @@ fn items_of_a_testimony_whose_legal_use_was_withdrawn_cannot_become_exhibits_or_
         .or_else(|| att["id"].as_str())
         .expect("attach prints the item's id")
         .to_string();
-    let case = v.ok(&["case", "new", "Prosecutor v. Unknown"]).trim().to_string();
+    let case = v
+        .ok(&["case", "new", "Prosecutor v. Unknown"])
+        .trim()
+        .to_string();
     v.ok(&["case", "add", &case, &item]);
     v.ok(&[
-        "testimony", "withdraw", &t, "--purpose", "legal_proceedings", "--how", "call", "--by",
+        "testimony",
+        "withdraw",
+        &t,
+        "--purpose",
+        "legal_proceedings",
+        "--how",
+        "call",
+        "--by",
         "M7",
     ]);
     let out = v.root().join("court");

@@ -309,7 +309,11 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                     r.bundle_id,
                     r.items,
                     out.display()
-                ))
+                ))?;
+                if r.withdrawals > 0 {
+                    line(format!("it confirms {} consent withdrawals", r.withdrawals))?;
+                }
+                Ok(())
             })?;
         }
         BundleCmd::Purge { received, json } => {

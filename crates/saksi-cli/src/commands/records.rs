@@ -268,9 +268,8 @@ pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
         }
         TestimonyCmd::Show { id, json } => {
             let id = parse_id("testimony", id)?;
-            let (t, consent) = ctx.with_vault(|v| {
-                Ok((v.testimonies().get(&id)?, v.consent_state(&id)?))
-            })?;
+            let (t, consent) =
+                ctx.with_vault(|v| Ok((v.testimonies().get(&id)?, v.consent_state(&id)?)))?;
             // The stored record as before; effective consent and withdrawals only when some are
             // held, so that the output of a testimony never withdrawn is unchanged.
             #[derive(Serialize)]

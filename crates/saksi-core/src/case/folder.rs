@@ -66,7 +66,10 @@ impl Vault {
             &self.conn,
             crate::consent::Purpose::LegalProceedings,
         )?;
-        if let Some((r, _)) = rows.iter().find(|(r, _)| withdrawn.contains(&r.attachment_id)) {
+        if let Some((r, _)) = rows
+            .iter()
+            .find(|(r, _)| withdrawn.contains(&r.attachment_id))
+        {
             return Err(crate::consent::ConsentError::WithdrawnForCourt {
                 item: r.attachment_id.clone(),
                 exhibit: format!(" (exhibit {})", r.label),

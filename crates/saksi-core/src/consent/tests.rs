@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::bundle::keys;
 use crate::bundle::{self, receipt, ExportOptions, ImportOutcome};
 use crate::model::testimony::TestimonyInput;
-use crate::bundle::keys;
 use crate::testutil::{self, World};
 
 /// A monitor that registered HQ from HQ's card (so that HQ's receipts are accepted), HQ trusting
@@ -95,7 +95,8 @@ fn a_withdrawal_narrows_effective_consent_and_is_a_signed_custody_entry() {
         .find(|e| e.action == "consent_withdrawn")
         .expect("the withdrawal must be a custody entry about the testimony");
     assert_eq!(e.id, w.id, "the withdrawal's id is its custody entry's id");
-    e.check().expect("the withdrawal entry must be signed by this device");
+    e.check()
+        .expect("the withdrawal entry must be signed by this device");
     check_entry(e).expect("the entry the operation writes must pass the import check");
 
     // Withdrawing sharing with HQ withdraws every use that goes through HQ.
@@ -103,7 +104,10 @@ fn a_withdrawal_narrows_effective_consent_and_is_a_signed_custody_entry() {
         .unwrap();
     let state = v.consent_state(&t).unwrap();
     assert!(!state.effective.share_with_hq && !state.effective.legal_proceedings);
-    assert!(state.effective.internal_use, "internal use stays with the monitor");
+    assert!(
+        state.effective.internal_use,
+        "internal use stays with the monitor"
+    );
     assert_eq!(state.withdrawals.len(), 2);
 }
 
@@ -191,13 +195,19 @@ fn a_withdrawal_after_the_first_bundle_reaches_hq_and_its_receipt_confirms_it() 
     };
     assert_eq!(counts(&w.hq), vec![t.to_string()]);
 
-    let wd = w.mon.withdraw_consent(&t, &withdrawal("publication")).unwrap();
+    let wd = w
+        .mon
+        .withdraw_consent(&t, &withdrawal("publication"))
+        .unwrap();
     let b2 = export(w.tmp.path(), &mut w.mon, "b2", true);
     let hq_before = crate::testutil::tree_hash(&w.hq.dir().to_path_buf());
     let s = imported(&mut w.hq, &b2);
     assert_eq!(s.consent_withdrawals, 1, "HQ must apply the withdrawal");
     assert!(s.added.is_empty() && s.updated.is_empty());
-    assert_ne!(hq_before, crate::testutil::tree_hash(&w.hq.dir().to_path_buf()));
+    assert_ne!(
+        hq_before,
+        crate::testutil::tree_hash(&w.hq.dir().to_path_buf())
+    );
     let at_hq = w.hq.consent_state(&t).unwrap();
     assert_eq!(at_hq.effective.publication, "none");
     assert_eq!(at_hq.withdrawals[0].id, wd.id);
@@ -221,7 +231,10 @@ fn a_withdrawal_after_the_first_bundle_reaches_hq_and_its_receipt_confirms_it() 
         ImportOutcome::Receipt(s) => s,
         other => panic!("expected a receipt, got {other:?}"),
     };
-    assert_eq!(got.withdrawals, 1, "the monitor must record HQ's confirmation");
+    assert_eq!(
+        got.withdrawals, 1,
+        "the monitor must record HQ's confirmation"
+    );
     let mine = w.mon.consent_state(&t).unwrap();
     assert_eq!(mine.withdrawals[0].confirmed.len(), 1);
     assert_eq!(
@@ -279,7 +292,10 @@ fn withdrawn_sharing_keeps_the_testimony_out_of_every_later_bundle_and_says_why(
     );
     imported(&mut w.hq, &out);
     // HQ holds it, restricted: it must not pass it on.
-    assert!(w.hq.testimonies().get(&t).is_ok(), "HQ restricts, it does not delete");
+    assert!(
+        w.hq.testimonies().get(&t).is_ok(),
+        "HQ restricts, it does not delete"
+    );
     keys_for_forwarding(&mut w);
     let fwd = w.tmp.path().join("fwd.saksi");
     let s = bundle::export(
@@ -316,14 +332,23 @@ fn a_withdrawal_entry_with_other_details_is_refused_by_the_import_check() {
         .find(|e| e.action == "consent_withdrawn")
         .unwrap();
     let mut bad = e.clone();
-    bad.details = Some(r#"{"purpose":"everything","withdrawn_at":"2026-12-01","how":"x","recorded_by":"y"}"#.into());
-    assert!(check_entry(&bad).is_err(), "an unknown purpose must be refused");
+    bad.details = Some(
+        r#"{"purpose":"everything","withdrawn_at":"2026-12-01","how":"x","recorded_by":"y"}"#
+            .into(),
+    );
+    assert!(
+        check_entry(&bad).is_err(),
+        "an unknown purpose must be refused"
+    );
     let mut bad = e.clone();
     bad.details = Some(r#"{"purpose":"publication","withdrawn_at":"2026-12-01","how":"x","recorded_by":"y","widen":true}"#.into());
     assert!(check_entry(&bad).is_err(), "unknown fields must be refused");
     let mut bad = e.clone();
     bad.subject_type = Some("incident".into());
-    assert!(check_entry(&bad).is_err(), "a withdrawal is about a testimony");
+    assert!(
+        check_entry(&bad).is_err(),
+        "a withdrawal is about a testimony"
+    );
     let mut bad = e;
     bad.subject_id = bad.subject_id.map(|s| s.to_uppercase());
     assert!(check_entry(&bad).is_err(), "ids are canonical");

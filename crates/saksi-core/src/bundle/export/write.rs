@@ -217,7 +217,11 @@ pub(super) fn write_archive(
                 entry,
                 mtime,
                 || Error::Corrupt("the custody log changed during export".into()),
-                |w| custody_lines(conn, c.subjects, c.withdrawals, |line| Ok(w.write_all(line)?)),
+                |w| {
+                    custody_lines(conn, c.subjects, c.withdrawals, |line| {
+                        Ok(w.write_all(line)?)
+                    })
+                },
             )?;
         }
         for f in c.files {
