@@ -200,14 +200,11 @@ fn a_withdrawal_after_the_first_bundle_reaches_hq_and_its_receipt_confirms_it() 
         .withdraw_consent(&t, &withdrawal("publication"))
         .unwrap();
     let b2 = export(w.tmp.path(), &mut w.mon, "b2", true);
-    let hq_before = crate::testutil::tree_hash(&w.hq.dir().to_path_buf());
+    let hq_before = crate::testutil::tree_hash(w.hq.dir());
     let s = imported(&mut w.hq, &b2);
     assert_eq!(s.consent_withdrawals, 1, "HQ must apply the withdrawal");
     assert!(s.added.is_empty() && s.updated.is_empty());
-    assert_ne!(
-        hq_before,
-        crate::testutil::tree_hash(&w.hq.dir().to_path_buf())
-    );
+    assert_ne!(hq_before, crate::testutil::tree_hash(w.hq.dir()));
     let at_hq = w.hq.consent_state(&t).unwrap();
     assert_eq!(at_hq.effective.publication, "none");
     assert_eq!(at_hq.withdrawals[0].id, wd.id);
