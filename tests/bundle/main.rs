@@ -11,6 +11,8 @@
 //! - `jammer_*`: files of junk (a gigabyte, an endless header line, thousands of stanzas, a disk
 //!   too small) refused before anything is staged or decrypted, reading only a bounded prefix.
 //! - `batch_*` (batch.rs): a folder of bundles with one unlock, a damaged one among them.
+//! - `consent_*` (consent.rs): a withdrawal after the first bundle reaches HQ, leaves HQ's
+//!   publication export and report drill-down, and is confirmed by HQ's receipt.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -22,6 +24,8 @@ use sha2::{Digest, Sha256};
 mod batch;
 // Deletions (issue 13): monitor → HQ per policy → receipt; conflicts; canary scan.
 mod deletion;
+// Consent withdrawn after the first bundle (issue 13).
+mod consent;
 
 // The kit shared by every suite that drives the binary.
 #[allow(dead_code)]

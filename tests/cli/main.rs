@@ -95,3 +95,6 @@ mod redact;
 // The duress passphrase (issue 16): every command opens the decoy under it, nothing real is
 // reachable from it; the erase option; `duress set|remove|status`.
 mod duress;
+// `saksi testimony withdraw` (issue 13): consent withdrawn as its own signed entry, shown by
+// `testimony show`; refusals with their own kinds change no byte; case files refuse the items.
+mod consent;

@@ -179,6 +179,10 @@ pub enum Error {
     /// Deleting records, received deletions: see [`crate::deletion::DeletionError`].
     #[error(transparent)]
     Deletion(#[from] crate::deletion::DeletionError),
+    // Consent withdrawals (issue 13).
+    /// See [`crate::consent::ConsentError`].
+    #[error(transparent)]
+    Consent(#[from] crate::consent::ConsentError),
 }
 
 /// Every value [`Error::kind`] can return (the bundle and merge kinds included): the UI needs a
@@ -297,6 +301,10 @@ pub const ALL_KINDS: &[&str] = &[
     "deletion_not_pending",
     "deletion_cannot_apply",
     "deletion_bad_policy",
+    "consent_unknown_purpose",
+    "consent_already_withdrawn",
+    "consent_withdrawal_incomplete",
+    "consent_withdrawn_for_court",
 ];
 
 impl Error {
@@ -344,6 +352,7 @@ impl Error {
             Error::Media(e) => e.kind(),
             Error::Derivative(e) => e.kind(),
             Error::Deletion(e) => e.kind(),
+            Error::Consent(e) => e.kind(),
         }
     }
 

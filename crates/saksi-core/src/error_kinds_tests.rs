@@ -8,6 +8,7 @@ use crate::case::CaseError;
 use crate::evidence::media::MediaError;
 use crate::derivative::DerivativeError;
 use crate::deletion::DeletionError;
+use crate::consent::ConsentError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -224,6 +225,20 @@ fn one_of_each() -> Vec<Error> {
         DeletionError::BadPolicy(s()),
     ];
     all.extend(deletion.into_iter().map(Error::Deletion));
+    let consent = [
+        ConsentError::UnknownPurpose(s()),
+        ConsentError::AlreadyWithdrawn {
+            testimony: s(),
+            purpose: "publication",
+            withdrawn_at: s(),
+        },
+        ConsentError::Incomplete("x"),
+        ConsentError::WithdrawnForCourt {
+            item: s(),
+            exhibit: s(),
+        },
+    ];
+    all.extend(consent.into_iter().map(Error::Consent));
     for e in &all {
         listed_here(e);
     }
@@ -286,6 +301,11 @@ fn listed_here(e: &Error) {
             | DeletionError::NotPending(_)
             | DeletionError::CannotApply(_)
             | DeletionError::BadPolicy(_) => {}
+        Error::Consent(c) => match c {
+            ConsentError::UnknownPurpose(_)
+            | ConsentError::AlreadyWithdrawn { .. }
+            | ConsentError::Incomplete(_)
+            | ConsentError::WithdrawnForCourt { .. } => {}
         },
         Error::Case(c) => match c {
             CaseError::BadTitle { .. }

@@ -47,6 +47,8 @@
 //!   [`bundle::import`](mod@bundle::import) (`verify.rs`, `apply.rs`, `merge.rs`, `batch.rs`),
 //!   [`bundle::keys`] (`recipients.rs`, `cards.rs`, `trust.rs`), [`bundle::receipt`]
 //!   (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
+//! - [`consent`]: consent withdrawn after sending (a signed custody entry that travels) and
+//!   effective consent, which every export, report and case file reads.
 //! - [`device`], [`verify`], [`prefs`], [`progress`], [`process`].
 //!
 //! ## The life of a record
@@ -108,6 +110,8 @@ pub mod case;
 pub mod annotation;
 // Issue 11: redacted copies linked to sealed originals.
 pub mod derivative;
+// Issue 13: consent withdrawn after sending, applied wherever the testimony went.
+pub mod consent;
 
 pub use error::{Error, Result, ALL_KINDS};
 pub use records::*;

@@ -31,7 +31,7 @@ describe('export summary', () => {
 
   it('every record type and withholding reason is translated', () => {
     for (const ty of TYPE_ORDER) expect(`export.type_${ty}` in en, ty).toBe(true);
-    for (const code of ['no_consent', 'witness_only', 'attachment_of_withheld', 'contacts', 'other'] as const) {
+    for (const code of ['no_consent', 'consent_withdrawn', 'witness_only', 'attachment_of_withheld', 'contacts', 'other'] as const) {
       expect(withheldKey({ reason_code: code }) in en, code).toBe(true);
     }
     for (const s of ['all', 'selected', 'since_last']) expect(`export.scope_${s}` in en).toBe(true);

@@ -56,7 +56,7 @@ pub enum Command {
     /// People: add, list, show, update, merge, unmerge.
     #[command(subcommand)]
     Person(PersonCmd),
-    /// Testimony: add, list, show.
+    /// Testimony: add, list, show, withdraw (consent).
     #[command(subcommand)]
     Testimony(TestimonyCmd),
     /// Legal and detention steps: add, show.
@@ -347,6 +347,25 @@ pub enum TestimonyCmd {
     },
     /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
     Delete(DeleteArgs),
+    /// Record that the witness withdrew consent for one purpose (it only ever narrows consent;
+    /// it travels to HQ in the next bundle and HQ's receipt confirms it).
+    Withdraw {
+        id: String,
+        /// share_with_hq, legal_proceedings or publication.
+        #[arg(long)]
+        purpose: String,
+        /// How the witness withdrew: "phone call", "in person, signed note".
+        #[arg(long)]
+        how: String,
+        /// Who took the withdrawal.
+        #[arg(long = "by", value_name = "WHO")]
+        recorded_by: String,
+        /// When the witness withdrew (YYYY-MM-DD or YYYY-MM-DDTHH:MM; default: now).
+        #[arg(long, value_name = "WHEN")]
+        when: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -269,6 +269,12 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                 if s.deletions > 0 {
                     line(format!("deletions (tombstones) carried: {}", s.deletions))?;
                 }
+                if s.consent_withdrawals > 0 {
+                    line(format!(
+                        "consent withdrawals: {} (sent until HQ's receipt confirms them)",
+                        s.consent_withdrawals
+                    ))?;
+                }
                 for w in &s.withheld {
                     line(format!(
                         "left out: {} {} — {}",
@@ -319,7 +325,11 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
                     r.bundle_id,
                     r.items,
                     out.display()
-                ))
+                ))?;
+                if r.withdrawals > 0 {
+                    line(format!("it confirms {} consent withdrawals", r.withdrawals))?;
+                }
+                Ok(())
             })?;
         }
         BundleCmd::Purge { received, json } => {
@@ -476,6 +486,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     counts(&s.deletions)
                 ))?;
             }
+            if s.consent_withdrawals > 0 {
+                line(format!(
+                    "consent withdrawals applied: {} (`saksi receipt` confirms them to the sender)",
+                    s.consent_withdrawals
+                ))?;
+            }
         }
         ImportOutcome::AlreadyImported(s) => {
             line(format!(
@@ -510,6 +526,12 @@ fn import_summary(outcome: &ImportOutcome) -> anyhow::Result<()> {
                     line(format!(
                         "withheld by this device: {} {} ({})",
                         w.count, w.record_type, w.code
+                    ))?;
+                }
+                if r.withdrawals > 0 {
+                    line(format!(
+                        "consent withdrawals confirmed by HQ: {} (`saksi testimony show ID` shows each)",
+                        r.withdrawals
                     ))?;
                 }
                 line("`saksi purge --received` may now delete here what HQ holds byte for byte")?;

@@ -1,5 +1,6 @@
 //! Records: incidents, people, testimony, proceedings, interventions; search and vocabularies.
 
+use saksi_core::consent::{Withdrawal, WithdrawalInput};
 use saksi_core::model::person_merge::MergeGroup;
 use saksi_core::model::vocab::Vocab;
 use saksi_core::model::{
@@ -275,16 +276,78 @@ pub fn testimony(ctx: &Ctx, cmd: &TestimonyCmd) -> anyhow::Result<()> {
         TestimonyCmd::Delete(a) => super::deletion::delete(ctx, RecordType::Testimony, a),
         TestimonyCmd::Show { id, json } => {
             let id = parse_id("testimony", id)?;
-            let t = ctx.with_vault(|v| Ok(v.testimonies().get(&id)?))?;
-            output::show(*json, &t, |t| {
-                line(&t.id)?;
-                output::block(&t.body)
+            let (t, consent) =
+                ctx.with_vault(|v| Ok((v.testimonies().get(&id)?, v.consent_state(&id)?)))?;
+            // The stored record as before; effective consent and withdrawals only when some are
+            // held, so that the output of a testimony never withdrawn is unchanged.
+            #[derive(Serialize)]
+            struct Shown<'a> {
+                #[serde(flatten)]
+                t: &'a saksi_core::model::Testimony,
+                #[serde(skip_serializing_if = "Option::is_none")]
+                effective_consent: Option<&'a saksi_core::model::testimony::Consent>,
+                #[serde(skip_serializing_if = "<[_]>::is_empty")]
+                withdrawals: &'a [Withdrawal],
+            }
+            let shown = Shown {
+                t: &t,
+                effective_consent: consent.is_withdrawn().then_some(&consent.effective),
+                withdrawals: &consent.withdrawals,
+            };
+            output::show(*json, &shown, |s| {
+                line(&s.t.id)?;
+                output::block(&s.t.body)?;
+                for w in s.withdrawals {
+                    withdrawal_lines(w)?;
+                }
+                Ok(())
             })
         }
         TestimonyCmd::Pseudonymise { id, replace, json } => {
             super::redact::pseudonymise(ctx, id, replace, *json)
         }
+        TestimonyCmd::Withdraw {
+            id,
+            purpose,
+            how,
+            recorded_by,
+            when,
+            json,
+        } => {
+            let id = parse_id("testimony", id)?;
+            let input = WithdrawalInput {
+                purpose: purpose.clone(),
+                withdrawn_at: when.clone(),
+                how: how.clone(),
+                recorded_by: recorded_by.clone(),
+            };
+            let w = ctx.with_vault(|v| Ok(v.withdraw_consent(&id, &input)?))?;
+            output::show(*json, &w, withdrawal_lines)
+        }
     }
+}
+
+/// One withdrawal, and each HQ's confirmation of it, as `testimony show` and `withdraw` print.
+fn withdrawal_lines(w: &Withdrawal) -> anyhow::Result<()> {
+    line(format!(
+        "consent withdrawn: {}  on {}  how: {}  recorded by: {}  (device {}, entry {})",
+        w.purpose.as_str(),
+        w.withdrawn_at,
+        w.how,
+        w.recorded_by,
+        w.device_id,
+        w.id
+    ))?;
+    if w.confirmed.is_empty() {
+        return line("  not yet confirmed by HQ");
+    }
+    for c in &w.confirmed {
+        line(format!(
+            "  confirmed by HQ {} at {} (receipt {})",
+            c.hq_device_id, c.confirmed_at, c.receipt_id
+        ))?;
+    }
+    Ok(())
 }
 
 fn date(d: &FuzzyDate) -> &str {

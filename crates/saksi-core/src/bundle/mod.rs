@@ -37,6 +37,9 @@ mod tests;
 mod tests_merge;
 #[cfg(test)]
 mod trust_tests;
+// Consent withdrawals in crafted bundles (issue 13).
+#[cfg(test)]
+mod tests_consent;
 
 pub use error::{BundleError, ExportError, KeyError, ReceiptError};
 pub use export::{export, ExportOptions, ExportScope, ExportSummary};

@@ -61,6 +61,21 @@ impl Vault {
         if rows.is_empty() {
             return Err(CaseError::NoExhibits.into());
         }
+        // Consent withdrawn for legal use after the item became an exhibit (issue 13).
+        let withdrawn = crate::consent::withdrawn_attachments(
+            &self.conn,
+            crate::consent::Purpose::LegalProceedings,
+        )?;
+        if let Some((r, _)) = rows
+            .iter()
+            .find(|(r, _)| withdrawn.contains(&r.attachment_id))
+        {
+            return Err(crate::consent::ConsentError::WithdrawnForCourt {
+                item: r.attachment_id.clone(),
+                exhibit: format!(" (exhibit {})", r.label),
+            }
+            .into());
+        }
         let created = prepare(out)?;
         let written = write_all(self, &case, &rows, out).and_then(|summary| {
             self.write(|tx, dev| {

@@ -144,10 +144,27 @@ impl Vault {
             }
             .into());
         }
+        // Consent withdrawn for legal use (issue 13): such an item is refused when named, and
+        // left out of an incident's items.
+        let withdrawn = crate::consent::withdrawn_attachments(
+            &self.conn,
+            crate::consent::Purpose::LegalProceedings,
+        )?;
         let mut fresh: Vec<Attachment> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for id in ids {
-            for att in items_of(self, id)? {
+            let mut items = items_of(self, id)?;
+            if let Some(a) = items.iter().find(|a| a.id == id.to_string()) {
+                if withdrawn.contains(&a.id) {
+                    return Err(crate::consent::ConsentError::WithdrawnForCourt {
+                        item: a.id.clone(),
+                        exhibit: String::new(),
+                    }
+                    .into());
+                }
+            }
+            items.retain(|a| !withdrawn.contains(&a.id));
+            for att in items {
                 match exhibit_of(self, &case_id, &att.id)? {
                     Some(n) if att.id == id.to_string() => {
                         return Err(CaseError::AlreadyExhibit {

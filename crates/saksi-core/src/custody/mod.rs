@@ -89,6 +89,9 @@ pub enum Action {
     DuressSet,
     /// The duress passphrase was removed (its slots are random bytes again).
     DuressRemoved,
+    /// Consent withdrawn for one purpose (issue 13): the entry is the withdrawal. Subject: the
+    /// testimony; `details`: purpose, withdrawn_at, how, recorded_by (see `crate::consent`).
+    ConsentWithdrawn,
 }
 
 impl Action {
@@ -124,6 +127,7 @@ impl Action {
             Action::DatabasesPaired => "databases_paired",
             Action::DuressSet => "duress_set",
             Action::DuressRemoved => "duress_removed",
+            Action::ConsentWithdrawn => "consent_withdrawn",
         }
     }
 

@@ -141,6 +141,10 @@ pub struct CountRow {
     pub act_ids: Vec<String>,
     /// Victims by identity (merged persons share one).
     pub victim_ids: Vec<String>,
+    /// The testimonies of the counted incidents whose witness's current consent allows
+    /// publication (withdrawn consent takes one out: crate::consent). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub testimony_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -169,6 +173,7 @@ pub(crate) const RULES: &[&str] = &[
     "Group victims (unnamed people counted by number) are a range, minimum to maximum. Reports of a group with the same description in the same incident are one group told by several sources: its range runs from the smallest to the largest count given. Different groups add up. A report without a lower bound adds 0 to the minimum; one without an upper bound makes the maximum unknown.",
     "Victim filters (affiliation, category, nationality) and victim groupings count named victims only; incidents then follow their matching victims. Victims without a value are in the row '(none)'.",
     "Perpetrator type is that of the act, else those of the incident's alleged perpetrators, else '(none)'.",
+    "Drill-down lists the testimonies of the counted incidents whose witness's current consent allows publication: a withdrawal of consent takes a testimony out of every later report.",
 ];
 
 /// The incident's overlap with [from, to] (stored dates are YYYY, YYYY-MM or YYYY-MM-DD).
@@ -222,6 +227,7 @@ impl Acc {
             incident_ids: self.incidents.into_iter().collect(),
             act_ids: self.acts.into_iter().collect(),
             victim_ids: self.victims.into_iter().collect(),
+            testimony_ids: Vec::new(),
         }
     }
 }
@@ -399,10 +405,21 @@ impl Vault {
                 acc.into_row(key, l)
             })
             .collect();
-        let total = total.into_row(
+        let mut total = total.into_row(
             "total".into(),
             ("Total".into(), "សរុប".into(), "Total".into()),
         );
+        let mut rows: Vec<CountRow> = rows;
+        let publishable = publishable_testimonies(conn)?;
+        for row in rows.iter_mut().chain(std::iter::once(&mut total)) {
+            row.testimony_ids = row
+                .incident_ids
+                .iter()
+                .filter_map(|i| publishable.get(i))
+                .flatten()
+                .cloned()
+                .collect();
+        }
 
         let mut filters = vec![("by".to_string(), q.by.as_str().to_string())];
         for (name, v) in [
@@ -432,6 +449,23 @@ impl Vault {
             },
         )
     }
+}
+
+/// The testimonies, by incident, whose effective consent allows publication (the view
+/// `testimony_consent`: the record's consent minus every withdrawal held).
+fn publishable_testimonies(conn: &Connection) -> Result<BTreeMap<String, Vec<String>>> {
+    let mut stmt = conn.prepare(
+        "SELECT t.incident_id, t.id FROM testimony t
+         JOIN testimony_consent c ON c.testimony_id = t.id
+         WHERE c.publication <> 'none' ORDER BY t.id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows {
+        let (incident, id) = row?;
+        out.entry(incident).or_default().push(id);
+    }
+    Ok(out)
 }
 
 impl Acc {

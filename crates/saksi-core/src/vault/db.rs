@@ -33,6 +33,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0014_search_fold.sql"),
     // Deletions and tombstones (issue 13).
     include_str!("../../../../migrations/0015_tombstones.sql"),
+    // Consent withdrawn after sending (issue 13).
+    include_str!("../../../../migrations/0016_consent_withdrawal.sql"),
     // Voice and video evidence (issue 13).
     include_str!("../../../../migrations/0017_media.sql"),
     // Redacted derivatives linked to sealed originals (issue 11).

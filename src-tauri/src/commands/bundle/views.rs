@@ -18,6 +18,7 @@ pub fn reason_code(code: &str) -> &'static str {
         "attachment_of_withheld" => "attachment_of_withheld",
         "annotation_of_withheld" => "annotation_of_withheld",
         "no_consent" => "no_consent",
+        "consent_withdrawn" => "consent_withdrawn",
         _ => "other",
     }
 }
@@ -138,6 +139,7 @@ mod tests {
     fn every_reason_the_core_gives_has_a_code() {
         for code in [
             "no_consent",
+            "consent_withdrawn",
             "witness_only",
             "attachment_of_withheld",
             "annotation_of_withheld",

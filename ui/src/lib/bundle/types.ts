@@ -13,7 +13,7 @@ export interface Withheld {
   record_type: string;
   count: number;
   reason: string;
-  reason_code: 'no_consent' | 'witness_only' | 'attachment_of_withheld' | 'annotation_of_withheld' | 'contacts' | 'other';
+  reason_code: 'no_consent' | 'consent_withdrawn' | 'witness_only' | 'attachment_of_withheld' | 'annotation_of_withheld' | 'contacts' | 'other';
 }
 
 export interface Preview {

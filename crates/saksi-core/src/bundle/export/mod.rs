@@ -132,9 +132,14 @@ pub struct ExportSummary {
     pub bytes: u64,
     pub withheld: Vec<Withheld>,
     pub manifest_sha256: String,
-    /// Tombstones carried (records deleted here that a recipient was sent).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub deletions: usize,
+        // Deletions travel to whoever was sent the deleted record, as its signed tombstone
+        // entry in custody.jsonl (deletion/mod.rs).
+        let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
+        let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
+        let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        // Consent withdrawals travel until confirmed, even when nothing else changed.
+        let withdrawals = crate::consent::to_send(conn, &recipients, &subjects)?;
+        if planned.is_empty() && tombstones.is_empty() && withdrawals.is_empty() {
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -223,11 +228,7 @@ pub fn export_with(
             counts,
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
-        // Deletions travel to whoever was sent the deleted record, as its signed tombstone
-        // entry in custody.jsonl (deletion/mod.rs).
-        let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
-        let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
-        if planned.is_empty() && tombstones.is_empty() {
+        subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
             return Err(ExportError::NothingToExport(if opts.since_last {
                 "nothing changed since the last bundle to these recipients".into()
             } else {
@@ -239,7 +240,7 @@ pub fn export_with(
         subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
         let mut custody_hash = Sha256::new();
         let mut custody_size = 0u64;
-        custody_lines(conn, &subjects, |line| {
+        custody_lines(conn, &subjects, &withdrawals, |line| {
             custody_hash.update(line);
             custody_size += line.len() as u64;
             Ok(())
@@ -284,6 +285,7 @@ pub fn export_with(
             planned: &planned,
             files: &planned_files,
             subjects: &subjects,
+            withdrawals: &withdrawals,
             custody: custody.is_some(),
             include_contacts: opts.include_contacts,
         };
@@ -309,6 +311,7 @@ pub fn export_with(
             withheld: signed.m.withheld.clone(),
             manifest_sha256: signed.manifest_sha256.clone(),
             deletions: tombstones.len(),
+            consent_withdrawals: withdrawals.len(),
         };
         record(conn, device, &summary, &created_at, &planned)?;
         crate::deletion::mark_sent(conn, &to, &tombstones, &bundle_id)?;

@@ -116,19 +116,24 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
     }
     let mut testimonies = BTreeSet::new();
     let mut withheld_testimonies = BTreeSet::new();
+    let mut withdrawn_testimonies = 0u64;
     let mut withheld_witnesses = BTreeSet::new();
-    let mut stmt =
-        conn.prepare("SELECT id, incident_id, witness_id, consent_share_hq FROM testimony")?;
+    // Effective consent: the record's, narrowed by every withdrawal held (crate::consent).
+    let mut stmt = conn.prepare(
+        "SELECT t.id, t.incident_id, t.witness_id, c.share_with_hq, t.consent_share_hq
+         FROM testimony t JOIN testimony_consent c ON c.testimony_id = t.id",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, Option<String>>(2)?,
             r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
         ))
     })?;
     for row in rows {
-        let (id, inc, witness, consent) = row?;
+        let (id, inc, witness, consent, given) = row?;
         if !incidents.contains(&inc) {
             continue;
         }
@@ -136,6 +141,9 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
             testimonies.insert(id);
             persons_referenced.extend(witness);
         } else {
+            if given == 1 {
+                withdrawn_testimonies += 1;
+            }
             withheld_testimonies.insert(id);
             withheld_witnesses.extend(witness);
         }
@@ -179,12 +187,21 @@ fn select(conn: &Connection, opts: &ExportOptions) -> Result<Selection> {
     }
 
     let mut withheld = Vec::new();
-    if !withheld_testimonies.is_empty() {
+    let never_given = withheld_testimonies.len() as u64 - withdrawn_testimonies;
+    if never_given > 0 {
         withheld.push(Withheld {
             record_type: "testimony".into(),
-            count: withheld_testimonies.len() as u64,
+            count: never_given,
             code: "no_consent".into(),
             reason: "the witness did not consent to sharing with HQ".into(),
+        });
+    }
+    if withdrawn_testimonies > 0 {
+        withheld.push(Withheld {
+            record_type: "testimony".into(),
+            count: withdrawn_testimonies,
+            code: "consent_withdrawn".into(),
+            reason: "the witness withdrew consent to sharing with HQ".into(),
         });
     }
     if !withheld_persons.is_empty() {
@@ -293,17 +310,19 @@ pub(super) fn load_record(
 /// The custody entries about the exported subjects, one JSON object per line: this device's own
 /// in log order, then those received from other devices (so that a forwarded record keeps its
 /// author's signed entries), device by device in their order.
+/// `withdrawals`: the ids of consent withdrawals that travel although their testimony does not
+/// (see `crate::consent::to_send`).
 pub(super) fn custody_lines(
     conn: &Connection,
     subjects: &HashSet<String>,
+    withdrawals: &BTreeSet<String>,
     mut each: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     for log in [custody::Log::Own, custody::Log::Received] {
         custody::each_entry(conn, log, |e| {
             // Person merges are HQ's own analysis and stay here (see `Action::stays_local`).
-            if !e.subject_id.as_ref().is_some_and(|s| subjects.contains(s))
-                || Action::stays_local(&e.action)
-            {
+            let about = e.subject_id.as_ref().is_some_and(|s| subjects.contains(s));
+            if !(about || withdrawals.contains(&e.id)) || Action::stays_local(&e.action) {
                 return Ok(());
             }
             let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;

@@ -149,6 +149,8 @@ pub(super) struct Contents<'a> {
     pub(super) files: &'a [PlannedFile],
     /// The records whose custody entries travel (`custody.jsonl`, if any).
     pub(super) subjects: &'a HashSet<String>,
+    /// Consent withdrawals that travel without their testimony.
+    pub(super) withdrawals: &'a std::collections::BTreeSet<String>,
     pub(super) custody: bool,
     pub(super) include_contacts: bool,
 }
@@ -215,7 +217,11 @@ pub(super) fn write_archive(
                 entry,
                 mtime,
                 || Error::Corrupt("the custody log changed during export".into()),
-                |w| custody_lines(conn, c.subjects, |line| Ok(w.write_all(line)?)),
+                |w| {
+                    custody_lines(conn, c.subjects, c.withdrawals, |line| {
+                        Ok(w.write_all(line)?)
+                    })
+                },
             )?;
         }
         for f in c.files {

@@ -218,6 +218,12 @@ impl<'v> Applying<'v> {
         let summary = &mut self.summary;
         let deletions = &mut self.deletions;
         let (sha, n) = read_custody(entry, &self.flag, |e| {
+            // A consent withdrawal (checked in pass 1) applies here from this transaction on.
+            if e.action == Action::ConsentWithdrawn.as_str()
+                && crate::consent::record_received(conn, &e, &m.bundle_id)?
+            {
+                summary.consent_withdrawals += 1;
+            }
             // This device's own entries, sent back, are already in its own log.
             if e.device_id == own_device {
                 return Ok(());

@@ -85,6 +85,13 @@ pub struct ImportSummary {
     /// Deletions received, by what was done (`applied`, `pending`, `conflict`, `not_held`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub deletions: BTreeMap<String, u64>,
+    /// Consent withdrawals new here (issue 13): applied from this import on.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub consent_withdrawals: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Imports `file`, decrypting with `identities` (default: the vault's HQ identity and this

@@ -372,6 +372,7 @@ impl<'a> Checking<'a> {
         let mut chains = custody::Chains::default();
         let (conn, own_device) = (self.conn, self.own_device);
         let attested = &mut self.attested;
+        let authors = &mut self.authors;
         read_custody(entry, &self.flag, |e| {
             let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
             e.check().map_err(|p| {
@@ -385,6 +386,17 @@ impl<'a> Checking<'a> {
             };
             if let Some(why) = held {
                 return Err(broken(why));
+            }
+            // A consent withdrawal (issue 13): exactly the documented details; its device, like
+            // a record's author, must not be revoked here (checked in `finish`).
+            if e.action == Action::ConsentWithdrawn.as_str() {
+                crate::consent::check_entry(&e).map_err(|why| {
+                    BundleError::Malformed(
+                        crate::bundle::manifest::CUSTODY.into(),
+                        format!("entry {}: {why}", e.id.escape_default()),
+                    )
+                })?;
+                authors.insert(e.device_id.clone());
             }
             if e.action == Action::RecordVersion.as_str() {
                 if let (Some(t), Some(s), Some(h)) =

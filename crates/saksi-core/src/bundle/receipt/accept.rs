@@ -127,6 +127,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
     for it in r.items.iter_mut() {
         it.record_id = canonical("an item's record_id", &it.record_id)?;
     }
+    crate::consent::canonical_receipt_items(&mut r.withdrawals)?;
     if r.bundle_device_id != vault.device().id() {
         return Err(ReceiptError::BadReceipt("it is about another device's bundle".into()).into());
     }
@@ -181,6 +182,7 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
         deletions: r.deletion_counts(),
         already_received: false,
         out: None,
+        withdrawals: 0,
     };
     let seen: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM receipt WHERE receipt_id = ?1)",
@@ -211,6 +213,13 @@ pub(crate) fn import_receipt(vault: &mut Vault, stream: Plain) -> Result<Receipt
                 params![r.receipt_id, t.entry_id, t.outcome.as_str()],
             )?;
         }
+        summary.withdrawals = crate::consent::confirm(
+            conn,
+            &r.receipt_id,
+            &r.hq_device_id,
+            &r.created_at,
+            &r.withdrawals,
+        )?;
         for w in &r.withheld {
             conn.execute(
                 "INSERT INTO receipt_withheld (receipt_id, record_type, code, count) VALUES (?1, ?2, ?3, ?4)

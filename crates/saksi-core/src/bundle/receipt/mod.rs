@@ -54,6 +54,10 @@ pub struct Receipt {
     /// Left out when there are none, so receipts without deletions keep their old bytes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tombstones: Vec<ReceiptTombstone>,
+    /// The consent withdrawals the bundle carried, each applied at HQ (issue 13). Left out
+    /// when there are none, so that such receipts keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withdrawals: Vec<crate::consent::ReceiptWithdrawal>,
 }
 
 /// One tombstone of the bundle, as HQ answers for it.
@@ -189,4 +193,11 @@ pub struct ReceiptSummary {
     pub deletions: BTreeMap<String, u64>,
     pub already_received: bool,
     pub out: Option<String>,
+    /// Consent withdrawals the receipt confirms (at HQ: lists; on the monitor: newly confirmed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub withdrawals: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -106,6 +106,7 @@ pub fn write_receipt(
         items,
         withheld,
         tombstones,
+        withdrawals: crate::consent::for_receipt(conn, &bid)?,
     };
     seal(vault, &receipt, &recipient, out, |json| {
         custody::append(
@@ -127,6 +128,7 @@ pub fn write_receipt(
         recipient: None,
         items: receipt.items.len(),
         deletions,
+        withdrawals: receipt.withdrawals.len(),
         withheld: receipt.withheld,
         already_received: false,
         out: Some(out.display().to_string()),

@@ -239,10 +239,13 @@ pub(super) fn select(
         .enumerate()
         .map(|(i, r)| (r.id.clone(), i))
         .collect();
+    // Effective consent: the record's, narrowed by every withdrawal held (crate::consent).
+    let mut withdrawn_testimonies = 0u64;
     let mut stmt = conn.prepare(
-        "SELECT t.id, t.incident_id, t.body, t.consent_legal, t.consent_publication, t.anonymous,
-                p.primary_name
-         FROM testimony t LEFT JOIN person p ON p.id = t.witness_id ORDER BY t.id",
+        "SELECT t.id, t.incident_id, t.body, c.legal_proceedings, c.publication, t.anonymous,
+                p.primary_name, c.withdrawn
+         FROM testimony t JOIN testimony_consent c ON c.testimony_id = t.id
+         LEFT JOIN person p ON p.id = t.witness_id ORDER BY t.id",
     )?;
     let found = stmt.query_map([], |r| {
         Ok((
@@ -253,10 +256,11 @@ pub(super) fn select(
             r.get::<_, String>(4)?,
             r.get::<_, i64>(5)?,
             r.get::<_, Option<String>>(6)?,
+            r.get::<_, i64>(7)?,
         ))
     })?;
     for t in found {
-        let (id, incident, body, legal, publication, anonymous, witness) = t?;
+        let (id, incident, body, legal, publication, anonymous, witness, withdrawn) = t?;
         let Some(&i) = by_id.get(&incident) else {
             continue;
         };
@@ -265,6 +269,22 @@ pub(super) fn select(
             Purpose::Legal => legal == 1,
         };
         if !allowed {
+            // Counted apart when the record's own consent allowed it: a withdrawal took it away.
+            let given = match opts.purpose {
+                Purpose::Publication => conn.query_row(
+                    "SELECT consent_publication <> 'none' FROM testimony WHERE id = ?1",
+                    [&id],
+                    |r| r.get::<_, bool>(0),
+                )?,
+                Purpose::Legal => conn.query_row(
+                    "SELECT consent_legal = 1 FROM testimony WHERE id = ?1",
+                    [&id],
+                    |r| r.get::<_, bool>(0),
+                )?,
+            };
+            if withdrawn != 0 && given {
+                withdrawn_testimonies += 1;
+            }
             withheld_testimonies.insert(id);
             continue;
         }
@@ -387,7 +407,16 @@ pub(super) fn select(
         ),
         withheld(
             "testimony",
-            withheld_testimonies.len() as u64,
+            withdrawn_testimonies,
+            "consent_withdrawn",
+            match opts.purpose {
+                Purpose::Publication => "the witness withdrew consent to publication",
+                Purpose::Legal => "the witness withdrew consent to use in legal proceedings",
+            },
+        ),
+        withheld(
+            "testimony",
+            withheld_testimonies.len() as u64 - withdrawn_testimonies,
             "no_consent",
             match opts.purpose {
                 Purpose::Publication => "the witness did not consent to publication",
