@@ -18,7 +18,7 @@ pub fn delete(ctx: &Ctx, ty: RecordType, a: &DeleteArgs) -> anyhow::Result<()> {
             line(format!("deleted {} {}", t.record_type, t.record_id))?;
         }
         line(format!(
-            "{} tombstone(s) signed; {} attachment file(s) erased; HQ is told in the next bundle",
+            "{} tombstone(s) signed; {} attachment file(s) erased; the next bundle to whoever was sent them carries the tombstones",
             s.tombstones.len(),
             s.blobs_erased
         ))
