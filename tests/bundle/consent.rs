@@ -50,15 +50,16 @@ fn drill_down(hq: &Path) -> Vec<String> {
 fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_reports_and_is_confirmed(
 ) {
     let w = world();
-    // A testimony with consent to publication (anonymous), and a recording attached to it.
+    // A testimony with consent to publication (named: an anonymous one would need its
+    // pseudonymised copy first, see tests/cli/redact.rs), and a recording attached to it.
     let body = "ខ្ញុំបានឃើញទាហានចាប់គាត់ — published testimony";
     let t = ok_stdin(
         &w.mon,
         &["testimony", "add"],
         &format!(
-            r#"{{"incident_id": "{}", "anonymous": true, "language": "km", "body": "{body}",
+            r#"{{"incident_id": "{}", "anonymous": false, "language": "km", "body": "{body}",
                 "consent": {{"internal_use": true, "share_with_hq": true,
-                             "legal_proceedings": true, "publication": "anonymous"}}}}"#,
+                             "legal_proceedings": true, "publication": "named"}}}}"#,
             w.incident
         ),
     );
@@ -154,7 +155,7 @@ fn consent_withdrawn_after_the_first_bundle_leaves_hqs_next_publication_and_repo
     let shown = json(&ok(&w.hq, &["testimony", "show", &t, "--json"]));
     assert_eq!(shown["effective_consent"]["publication"], "none");
     assert_eq!(
-        shown["consent"]["publication"], "anonymous",
+        shown["consent"]["publication"], "named",
         "the record is not edited"
     );
     assert_eq!(

@@ -344,6 +344,9 @@ fn every_kind_of_write_is_refused_read_only_and_changes_nothing() {
 fn a_vault_open_read_only_cannot_be_written_meanwhile_and_a_written_one_cannot_be_read_only() {
     let v = TestVault::new();
     let id = v.add("incident", &json!({"title": "held"}));
+    // Which of the two database files is this vault's (asked now: the core opens the vault to
+    // tell, which it cannot do while the writer below holds it).
+    let db = v.db_name();
     let pass = secrecy::SecretString::from(v.pass.clone());
     // Hashed before and after, not while the reader is open: closing any descriptor of
     // vault.db in this process would drop the reader's (per-process) POSIX lock.
@@ -369,7 +372,7 @@ fn a_vault_open_read_only_cannot_be_written_meanwhile_and_a_written_one_cannot_b
         .spawn()
         .unwrap();
     // The writer holds the vault open once its write-ahead log exists.
-    let wal = v.vault.join(format!("{}-wal", v.db_name()));
+    let wal = v.vault.join(format!("{db}-wal"));
     for _ in 0..200 {
         if wal.exists() {
             break;

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use super::{Error, ALL_KINDS};
 use crate::bundle::{BundleError, ExportError, KeyError, ReceiptError};
 use crate::case::CaseError;
-use crate::evidence::media::MediaError;
-use crate::derivative::DerivativeError;
-use crate::deletion::DeletionError;
 use crate::consent::ConsentError;
+use crate::deletion::DeletionError;
+use crate::derivative::DerivativeError;
+use crate::evidence::media::MediaError;
 use crate::model::person_merge::MergeError;
 
 fn s() -> String {
@@ -293,6 +293,7 @@ fn listed_here(e: &Error) {
             | DerivativeError::TextCopyRequired { .. }
             | DerivativeError::TextCopyOutdated { .. }
             | DerivativeError::PhotoCopyRequired { .. } => {}
+        },
         Error::Deletion(d) => match d {
             DeletionError::ReasonRequired
             | DeletionError::ReasonTooLong { .. }
@@ -301,6 +302,7 @@ fn listed_here(e: &Error) {
             | DeletionError::NotPending(_)
             | DeletionError::CannotApply(_)
             | DeletionError::BadPolicy(_) => {}
+        },
         Error::Consent(c) => match c {
             ConsentError::UnknownPurpose(_)
             | ConsentError::AlreadyWithdrawn { .. }

@@ -32,7 +32,7 @@ pub fn record_testimony(
     record_exists(vault, RecordType::Testimony, testimony_id)?;
     let format = source.format();
     check_format(format)?;
-    let dir = vault.attachments_dir();
+    let dir = vault.blob_dir();
     let mut pcm = PcmBytes::new(source);
     let scratch = blob::write(&dir, &mut pcm, |_, size| {
         crate::progress::check(progress, size, None)

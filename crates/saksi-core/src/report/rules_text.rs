@@ -43,6 +43,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "ប្រភេទជនល្មើស គឺប្រភេទដែលកត់ក្នុងអំពើ បើគ្មាន គឺប្រភេទរបស់ជនល្មើសដែលត្រូវបានចោទប្រកាន់ក្នុងឧប្បត្តិហេតុ បើគ្មានទៀត គឺ '(គ្មាន)'។",
         "Le type d’auteur est celui de l’acte, sinon ceux des auteurs présumés de l’incident, sinon « (aucun) ».",
     ),
+    (
+        "Drill-down lists the testimonies of the counted incidents whose witness's current consent allows publication: a withdrawal of consent takes a testimony out of every later report.",
+        "ការបង្ហាញលម្អិត រាយបញ្ជីសក្ខីកម្មនៃឧប្បត្តិហេតុដែលបានរាប់ ដែលការយល់ព្រមបច្ចុប្បន្នរបស់សាក្សីអនុញ្ញាតឱ្យផ្សព្វផ្សាយ៖ ការដកការយល់ព្រមវិញ ដកសក្ខីកម្មនោះចេញពីរបាយការណ៍ទាំងអស់នៅពេលក្រោយ។",
+        "Le détail liste les témoignages des incidents comptés dont le consentement actuel du témoin permet la publication : un retrait du consentement retire un témoignage de tout rapport ultérieur.",
+    ),
     // detained::RULES
     (
         "A person is detained now when the latest of their proceedings that changes custody puts them in custody: an arrest, a detention, or a sentence (not one passed in absentia or of zero months). A release, an acquittal or flight ends custody. Steps of unknown date count as the most recent.",

@@ -132,14 +132,12 @@ pub struct ExportSummary {
     pub bytes: u64,
     pub withheld: Vec<Withheld>,
     pub manifest_sha256: String,
-        // Deletions travel to whoever was sent the deleted record, as its signed tombstone
-        // entry in custody.jsonl (deletion/mod.rs).
-        let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
-        let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
-        let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
-        // Consent withdrawals travel until confirmed, even when nothing else changed.
-        let withdrawals = crate::consent::to_send(conn, &recipients, &subjects)?;
-        if planned.is_empty() && tombstones.is_empty() && withdrawals.is_empty() {
+    /// Tombstones carried (records deleted here that a recipient was sent).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub deletions: usize,
+    /// Consent withdrawals carried for testimonies sent before (not counted in `counts`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub consent_withdrawals: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -228,7 +226,14 @@ pub fn export_with(
             counts,
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
-        subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
+        // Deletions travel to whoever was sent the deleted record, as its signed tombstone
+        // entry in custody.jsonl (deletion/mod.rs).
+        let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
+        let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
+        let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
+        // Consent withdrawals travel until confirmed, even when nothing else changed.
+        let withdrawals = crate::consent::to_send(conn, &recipients, &subjects)?;
+        if planned.is_empty() && tombstones.is_empty() && withdrawals.is_empty() {
             return Err(ExportError::NothingToExport(if opts.since_last {
                 "nothing changed since the last bundle to these recipients".into()
             } else {
@@ -236,7 +241,6 @@ pub fn export_with(
             })
             .into());
         }
-        let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
         subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
         let mut custody_hash = Sha256::new();
         let mut custody_size = 0u64;
