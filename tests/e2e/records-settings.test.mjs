@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from './lib/webdriver.mjs';
 import { createVault, PASSPHRASE, unlock } from './lib/flows.mjs';
+import km from '../../ui/src/i18n/km.json' with { type: 'json' };
 
 test('language and auto-lock persist in the vault; passphrase change checks the current one', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'saksi-e2e-'));
@@ -36,10 +37,12 @@ test('language and auto-lock persist in the vault; passphrase change checks the 
     await s.close();
   }
 
-  // A fresh start of the app (English by default) applies what the vault remembers once unlocked.
+  // A fresh start of the app: the unlock screen is already in the language chosen in this vault
+  // (it differs from the system's, so it is kept beside the vault: docs/vault-format.md,
+  // "Language before unlock"), and what the vault remembers is applied once unlocked.
   const s2 = await Session.start({ vault });
   try {
-    await s2.waitForText('#unlock-title', 'Unlock your vault', { what: 'a fresh window in English before unlocking' });
+    await s2.waitForText('#unlock-title', km['unlock.title'], { what: 'the unlock screen in the language chosen in this vault' });
     await unlock(s2, PASSPHRASE);
     await s2.waitFor('#lock-button', { what: 'unlocked with the unchanged passphrase', timeout: 60_000 });
     await s2.waitForText('#nav-incidents', 'ឧប្បត្តិហេតុ', { what: 'the stored language applied on unlock' });
