@@ -186,13 +186,15 @@ fn regression_no_shm_file_while_the_vault_is_open() {
     // its file: a FIFO that nobody writes to keeps it waiting with the vault open (JSON input
     // cannot: it is read before unlocking). While it waits (the WAL file exists), look.
     let v = TestVault::new();
+    // Which database file is this vault's, asked before `passwd` holds the vault (the core opens
+    // it to tell).
+    let db = v.db_name();
     let fifo = v.root().join("new-passphrase.fifo");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
     let mut c = v.cmd(&["passwd", "--new-passphrase-file", fifo.to_str().unwrap()]);
     let mut child = c.spawn().expect("start saksi");
-    let db = v.db_name();
     let wal = v.vault.join(format!("{db}-wal"));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !wal.exists() {
