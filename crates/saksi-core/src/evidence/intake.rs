@@ -106,32 +106,6 @@ pub fn intake_reader_with(
     )
 }
 
-/// The intake of bytes made here rather than read from a file: `origin` (e.g. `recording`) is
-/// noted in the custody entry.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn intake_stream(
-    vault: &mut Vault,
-    record_type: RecordType,
-    record_id: &Uuid,
-    original_name: &str,
-    reader: impl Read,
-    total: Option<u64>,
-    progress: &mut dyn Progress,
-    origin: Option<&str>,
-) -> Result<Intake> {
-    intake_full(
-        vault,
-        record_type,
-        record_id,
-        original_name,
-        reader,
-        total,
-        progress,
-        origin,
-        |_, _, _, _| Ok(()),
-    )
-}
-
 /// [`intake_reader_with`], running `after` in the same transaction as the row and its custody
 /// entry (a derivative's link and its entries: one user action, one transaction).
 #[allow(clippy::too_many_arguments)]
@@ -159,9 +133,10 @@ pub(crate) fn intake_then(
 }
 
 /// The one intake: hashed and encrypted while read, previewed, one row and one custody entry (with
-/// `origin` when given), then `after`, in one transaction.
+/// `origin`, e.g. `recording`, when the bytes were made here rather than read from a file), then
+/// `after`, in one transaction.
 #[allow(clippy::too_many_arguments)]
-fn intake_full(
+pub(super) fn intake_full(
     vault: &mut Vault,
     record_type: RecordType,
     record_id: &Uuid,

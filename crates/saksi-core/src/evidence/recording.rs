@@ -54,7 +54,7 @@ pub fn record_testimony(
         chrono::Utc::now().format("%Y-%m-%dT%H-%M-%SZ")
     );
     let total = scratch.size + 44;
-    let stored = intake::intake_stream(
+    let stored = intake::intake_full(
         vault,
         RecordType::Testimony,
         testimony_id,
@@ -63,6 +63,7 @@ pub fn record_testimony(
         Some(total),
         &mut (),
         Some("recording"),
+        |_, _, _, _| Ok(()),
     );
     // The scratch blob is removed here (dropped without `keep`), stored or not.
     drop(scratch);
