@@ -124,7 +124,12 @@ pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Co
             "could not switch the database to WAL (got {mode})"
         )));
     }
-    conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    // `wal_autocheckpoint = 1`: every commit is copied into the main file before the commit
+    // returns (a passive checkpoint, which nothing blocks in exclusive mode). The log then
+    // holds nothing the main file lacks, so a damaged or deleted `-wal` cannot silently take
+    // the last acknowledged change away (SQLite drops a log tail whose checksum fails); only a
+    // crash inside that window can leave a commit in the log alone (docs/security-testing.md).
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1;")?;
     // Take the exclusive lock now, so a second program gets a clear "in use" error at unlock.
     conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
     Ok(conn)

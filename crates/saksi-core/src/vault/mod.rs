@@ -222,7 +222,7 @@ impl Vault {
         mode: OpenMode,
         slot: SlotRole,
     ) -> Result<Vault> {
-        let db_index = pair::find(dir, &master)?;
+        let db_index = pair::find(dir, &master, mode == OpenMode::ReadWrite)?;
         let db_path = dir.join(DB_FILES[db_index]);
         let (conn, read_lock) = if mode == OpenMode::ReadOnly {
             let lock = read_only::settled_and_locked(&db_path)?;
@@ -493,6 +493,58 @@ pub(crate) fn private_dir(p: &Path) -> Result<()> {
 mod tests {
     use super::*;
     use crate::testutil;
+
+    /// A process killed while it checkpoints leaves the main database file part new, part old
+    /// (or, after a VACUUM, any page may be torn) with the whole truth still in the `-wal` file.
+    /// Finding which database is the vault's must let SQLite recover from the log, never judge
+    /// the main file alone (found intermittently by the CLI's SIGKILL edit loop: "the database
+    /// cannot be decrypted with this vault's key" after a kill).
+    #[test]
+    fn a_vault_killed_mid_checkpoint_opens_from_its_log() {
+        let (_d, mut v) = testutil::vault();
+        let dir = v.dir().to_path_buf();
+        let ids: Vec<_> = (0..40)
+            .map(|i| testutil::incident(&mut v, &format!("kept {i}")))
+            .collect();
+        let db_path = v.database_file();
+        let mut wal_path = db_path.as_os_str().to_owned();
+        wal_path.push("-wal");
+        // Every page into the log, none of it checkpointed yet: VACUUM rewrites all pages.
+        v.conn
+            .execute_batch("PRAGMA wal_autocheckpoint = 0; VACUUM;")
+            .unwrap();
+        let log = fs::read(&wal_path).unwrap();
+        assert!(log.len() > 8 * 4096, "the log holds the vacuumed pages");
+        drop(v);
+        // The state of a kill in the middle of the checkpoint: the log is still there and the
+        // main file's pages after the first are not (yet) the ones the log holds.
+        let mut main = fs::read(&db_path).unwrap();
+        for b in &mut main[4096..] {
+            *b = 0;
+        }
+        fs::write(&db_path, &main).unwrap();
+        fs::write(&wal_path, &log).unwrap();
+
+        // A review must not settle it (that writes): refused, and no byte changes.
+        let before = testutil::tree_hash(&dir);
+        let e = Vault::open_read_only(&dir, &testutil::pass()).err();
+        assert_eq!(
+            e.map(|e| e.kind()),
+            Some("vault_read_only_unsettled"),
+            "a read-only open of an unsettled vault says so"
+        );
+        assert_eq!(testutil::tree_hash(&dir), before);
+
+        let v = Vault::open(&dir, &testutil::pass())
+            .expect("a vault whose log holds its last state opens");
+        for id in &ids {
+            v.incidents().get(id).expect("every incident is there");
+        }
+        let report = v.verify().unwrap();
+        assert!(report.ok(), "{:?}", report.problems);
+        drop(v);
+        assert!(!Path::new(&wal_path).exists(), "the log was checkpointed");
+    }
 
     /// A crash between putting the new key file in place and committing its custody entry leaves
     /// the old key file beside it; the next unlock settles which one stays.

@@ -55,9 +55,16 @@ pub(super) fn create_both(dir: &Path, master: &MasterKey, device_name: &str) -> 
     Ok(())
 }
 
-/// Which of the two files `master` opens. Both are tried (a cheap check of page 1 each), always
-/// both, so the work does not depend on which one it is.
-pub(super) fn find(dir: &Path, master: &MasterKey) -> Result<usize> {
+/// Which of the two files `master` opens. Both are tried, always both, so the work does not
+/// depend on which one it is.
+///
+/// A file with no write-ahead log beside it is checked cheaply (an immutable read of its first
+/// pages). A file whose `-wal` is still there was not closed properly: its main file may be in
+/// the middle of a checkpoint (pages of the new state and of the old one side by side), which
+/// only SQLite's recovery from the log makes whole again, so it is opened normally and closed,
+/// which recovers and checkpoints it. That writes, so a read-only open (`writable` false) refuses
+/// such a vault instead ("not closed properly", or "in use" if a writer holds it).
+pub(super) fn find(dir: &Path, master: &MasterKey, writable: bool) -> Result<usize> {
     let mut found = None;
     let mut any = false;
     for (i, name) in DB_FILES.iter().enumerate() {
@@ -66,7 +73,20 @@ pub(super) fn find(dir: &Path, master: &MasterKey) -> Result<usize> {
             continue;
         }
         any = true;
-        let opens = db::open(&path, master, db::Access::ReadOnly).is_ok();
+        let opens = if has_log(&path) {
+            if !writable {
+                // Busy if a writer holds it, otherwise "not closed properly".
+                super::read_only::settled_and_locked(&path)?;
+                return Err(Error::ReadOnlyUnsettled);
+            }
+            match db::open(&path, master, db::Access::ReadWrite) {
+                Ok(conn) => db::close(conn).is_ok(),
+                Err(Error::Busy) => return Err(Error::Busy),
+                Err(_) => false,
+            }
+        } else {
+            db::open(&path, master, db::Access::ReadOnly).is_ok()
+        };
         if opens && found.is_none() {
             found = Some(i);
         }
@@ -81,6 +101,13 @@ pub(super) fn find(dir: &Path, master: &MasterKey) -> Result<usize> {
             "the database cannot be decrypted with this vault's key (damaged or replaced)".into(),
         )),
     }
+}
+
+/// Whether the write-ahead log of the database at `path` is on disk.
+fn has_log(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Path::new(&wal).exists()
 }
 
 /// A temporary file beside the databases, for a database being made.
