@@ -519,9 +519,7 @@ mod tests {
         // The state of a kill in the middle of the checkpoint: the log is still there and the
         // main file's pages after the first are not (yet) the ones the log holds.
         let mut main = fs::read(&db_path).unwrap();
-        for b in &mut main[4096..] {
-            *b = 0;
-        }
+        main[4096..].fill(0);
         fs::write(&db_path, &main).unwrap();
         fs::write(&wal_path, &log).unwrap();
 
