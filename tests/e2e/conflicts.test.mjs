@@ -3,24 +3,18 @@
 // field by field (differences marked, who and when in local time), the analyst takes the
 // monitor's description and keeps HQ's title, and the merge is saved as a new version.
 import { test } from 'node:test';
-import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { APP, Session } from './lib/webdriver.mjs';
+import { shoot } from './lib/shots.mjs';
 import { unlock } from './lib/flows.mjs';
 import { scratch } from './lib/evidence-flows.mjs';
 import en from '../../ui/src/i18n/en.json' with { type: 'json' };
 
 const CLI = join(dirname(APP), 'saksi');
 const PASS = 'headquarters lantern copper river';
-// The documentation's screenshots are refreshed only when asked (E2E_SCREENSHOTS=1); a test run
-// still takes them, into a scratch folder, so the path that makes them keeps working.
-const SHOTS = process.env.E2E_SCREENSHOTS === '1'
-  ? resolve(new URL('../../docs/screenshots', import.meta.url).pathname)
-  : join(tmpdir(), `saksi-e2e-shots-${process.pid}`);
-if (process.env.E2E_SCREENSHOTS !== '1') process.on('exit', () => rmSync(SHOTS, { recursive: true, force: true }));
 
 function saksi(vault, args, input) {
   return execFileSync(CLI, ['--vault', vault, ...args], {
@@ -29,19 +23,6 @@ function saksi(vault, args, input) {
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-}
-
-async function shoot(s, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  await s.execute('return document.fonts.ready.then(() => true)');
-  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^Saksi$']).toString().trim().split('\n')[0];
-  const file = `${SHOTS}/${name}.png`;
-  for (let attempt = 0; ; attempt++) {
-    await s.execute('return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
-    execFileSync('import', ['-window', id, file]);
-    if (statSync(file).size > 2000 || attempt >= 20) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 test('a conflict is compared field by field and merged by choosing fields', { timeout: 300_000 }, async (t) => {

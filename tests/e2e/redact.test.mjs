@@ -3,34 +3,13 @@
 // the redacted copy appears beside the original (that the original's bytes and hash are unchanged
 // is proven by derivative::tests).
 import { test } from 'node:test';
-import { tmpdir } from 'node:os';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from './lib/webdriver.mjs';
+import { shoot } from './lib/shots.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
 import { answerDialog, imageLoaded, makePhoto, openIncident, scratch } from './lib/evidence-flows.mjs';
-
-// The documentation's screenshots are refreshed only when asked (E2E_SCREENSHOTS=1); a test run
-// still takes them, into a scratch folder, so the path that makes them keeps working.
-const SHOTS = process.env.E2E_SCREENSHOTS === '1'
-  ? resolve(new URL('../../docs/screenshots', import.meta.url).pathname)
-  : join(tmpdir(), `saksi-e2e-shots-${process.pid}`);
-if (process.env.E2E_SCREENSHOTS !== '1') process.on('exit', () => rmSync(SHOTS, { recursive: true, force: true }));
-
-async function shoot(s, name) {
-  mkdirSync(SHOTS, { recursive: true });
-  await s.execute('return document.fonts.ready.then(() => true)');
-  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^Saksi$']).toString().trim().split('\n')[0];
-  const file = `${SHOTS}/${name}.png`;
-  for (let attempt = 0; ; attempt++) {
-    await s.execute('return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
-    execFileSync('import', ['-window', id, file]);
-    if (statSync(file).size > 2000 || attempt >= 20) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const regionLabel = (s) => s.execute('return document.querySelector("#redact-regions li") && document.querySelector("#redact-regions li").textContent');
 

@@ -60,6 +60,13 @@ pub(super) enum Access {
     ReadOnly,
 }
 
+/// The write-ahead log SQLite keeps beside the database at `path` (`<path>-wal`).
+pub(super) fn log_path(path: &Path) -> std::path::PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    wal.into()
+}
+
 /// Opens (or, with [`Access::Create`], creates) the database at `path` keyed from `master`.
 pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Connection> {
     let create = access == Access::Create;

@@ -507,8 +507,7 @@ mod tests {
             .map(|i| testutil::incident(&mut v, &format!("kept {i}")))
             .collect();
         let db_path = v.database_file();
-        let mut wal_path = db_path.as_os_str().to_owned();
-        wal_path.push("-wal");
+        let wal_path = db::log_path(&db_path);
         // Every page into the log, none of it checkpointed yet: VACUUM rewrites all pages.
         v.conn
             .execute_batch("PRAGMA wal_autocheckpoint = 0; VACUUM;")
@@ -541,7 +540,7 @@ mod tests {
         let report = v.verify().unwrap();
         assert!(report.ok(), "{:?}", report.problems);
         drop(v);
-        assert!(!Path::new(&wal_path).exists(), "the log was checkpointed");
+        assert!(!wal_path.exists(), "the log was checkpointed");
     }
 
     /// A crash between putting the new key file in place and committing its custody entry leaves

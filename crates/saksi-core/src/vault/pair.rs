@@ -73,7 +73,7 @@ pub(super) fn find(dir: &Path, master: &MasterKey, writable: bool) -> Result<usi
             continue;
         }
         any = true;
-        let opens = if has_log(&path) {
+        let opens = if db::log_path(&path).exists() {
             if !writable {
                 // Busy if a writer holds it, otherwise "not closed properly".
                 super::read_only::settled_and_locked(&path)?;
@@ -101,13 +101,6 @@ pub(super) fn find(dir: &Path, master: &MasterKey, writable: bool) -> Result<usi
             "the database cannot be decrypted with this vault's key (damaged or replaced)".into(),
         )),
     }
-}
-
-/// Whether the write-ahead log of the database at `path` is on disk.
-fn has_log(path: &Path) -> bool {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    Path::new(&wal).exists()
 }
 
 /// A temporary file beside the databases, for a database being made.

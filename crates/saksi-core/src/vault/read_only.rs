@@ -51,9 +51,7 @@ pub(super) fn settled_and_locked(db_path: &Path) -> Result<File> {
     // once it is held no writer can start, so the log checked next cannot appear meanwhile.
     let file = File::open(db_path)?;
     lock_shared(&file)?;
-    let mut wal = db_path.as_os_str().to_owned();
-    wal.push("-wal");
-    if Path::new(&wal).exists() {
+    if super::db::log_path(db_path).exists() {
         return Err(Error::ReadOnlyUnsettled);
     }
     Ok(file)
