@@ -5,6 +5,7 @@
 #   bash scripts/harden.sh               the small (CI) sizes, a few minutes
 #   bash scripts/harden.sh --full        the full sizes (10,000 tamper cases, 1,000 kills, ...)
 #   bash scripts/harden.sh --full tamper   only the suites whose test name matches "tamper"
+#   bash scripts/harden.sh --full corpus   only the signed hostile-bundle corpus (core unit tests)
 #
 # One suite's size can be set on its own: SAKSI_HARDEN_STORM, _TAMPER, _CRASH, _BUNDLE, _IOFAULTS, _UPGRADE
 # (cases per syscall), e.g. `SAKSI_HARDEN_TAMPER=2000 bash scripts/harden.sh --full tamper`.
@@ -27,6 +28,14 @@ command -v strace >/dev/null || echo "harden: strace is missing: the no-network 
 start=$(date +%s)
 cargo test -p saksi-cli --test hardening -- --nocapture "$@" >"$log" 2>&1
 status=$?
+# The fuzzing suites (item 5) run in-process in the core's unit tests: with no filter, or one
+# naming them (`bash scripts/harden.sh fuzz_`). AFL++ runs separately: scripts/fuzz.sh.
+if [ $# -eq 0 ] || [[ "$*" == *fuzz* ]]; then
+  cargo test -p saksi-core --lib fuzz_ -- --nocapture >>"$log" 2>&1 || status=1
+elif [[ "$*" == *corpus* ]]; then
+  # The signed hostile-bundle corpus (item 4; `bundle/corpus_tests.rs`), one of the fuzz suites.
+  cargo test -p saksi-core --lib fuzz_corpus -- --nocapture >>"$log" 2>&1 || status=1
+fi
 took=$(( $(date +%s) - start ))
 
 printf '\n%-20s %-4s %7s %7s %9s %11s %7s  %s\n' suite size cases held "max ms" "max RSS KiB" "total s" outcomes

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-BUILD_PKGS="libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev curl file"
-TEST_PKGS="xvfb x11-utils xdotool imagemagick webkit2gtk-driver age minisign coreutils tar bc strace jq"
+BUILD_PKGS="libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev curl file libasound2-dev"
+TEST_PKGS="xvfb x11-utils xdotool imagemagick webkit2gtk-driver age minisign coreutils tar bc strace jq gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav"
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

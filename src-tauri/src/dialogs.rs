@@ -87,6 +87,21 @@ pub struct Filter<'a> {
     pub extensions: &'a [&'a str],
 }
 
+impl<'a> Filter<'a> {
+    /// The same filter under the name the window gave, in the person's language (sanitised as a
+    /// dialog title is; the English name when none was given).
+    pub fn named(&self, name: &'a Option<String>) -> Filter<'a> {
+        Filter {
+            name: name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty() && n.chars().count() <= 80)
+                .filter(|n| !n.chars().any(char::is_control))
+                .unwrap_or(self.name),
+            extensions: self.extensions,
+        }
+    }
+}
+
 /// Lets the person choose files to open. `None` when the dialog was cancelled.
 pub fn pick_files<R: Runtime>(
     app: &AppHandle<R>,
@@ -232,6 +247,14 @@ impl Drops {
         }
     }
 
+    /// Takes the paths of drop `id` (once), or the clear refusal when they are gone (taken
+    /// already, or a newer drop replaced them).
+    pub fn claim(&self, id: u64) -> CmdResult<Vec<PathBuf>> {
+        self.take(id).ok_or_else(|| {
+            CmdError::invalid("these dropped files are no longer available: drop them again")
+        })
+    }
+
     /// Takes the paths of drop `id` (once).
     pub fn take(&self, id: u64) -> Option<Vec<PathBuf>> {
         let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
@@ -285,5 +308,24 @@ mod tests {
         );
         assert_eq!(drops.take(1), None, "a drop is attached at most once");
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_filter_takes_the_windows_name_in_its_language_or_keeps_its_own() {
+        const F: Filter<'static> = Filter {
+            name: "Saksi bundle",
+            extensions: &["saksi"],
+        };
+        let km = Some("កញ្ចប់ Saksi".to_string());
+        assert_eq!(F.named(&km).name, "កញ្ចប់ Saksi");
+        assert_eq!(F.named(&km).extensions, &["saksi"]);
+        for bad in [
+            None,
+            Some("  ".into()),
+            Some("a\nb".into()),
+            Some("x".repeat(81)),
+        ] {
+            assert_eq!(F.named(&bad).name, "Saksi bundle", "{bad:?}");
+        }
     }
 }

@@ -17,6 +17,7 @@ mod commands;
 mod dialogs;
 mod error;
 mod jobs;
+mod recorder;
 mod scheme;
 mod secret;
 mod state;
@@ -136,6 +137,10 @@ fn main() {
             commands::vault::vault_create,
             commands::vault::vault_unlock,
             commands::vault::vault_lock,
+            commands::recording::recording_start,
+            commands::recording::recording_status,
+            commands::recording::recording_stop,
+            commands::recording::recording_cancel,
             commands::vault::vault_wipe,
             commands::vault::change_passphrase,
             commands::records::incident_list,
@@ -165,11 +170,20 @@ fn main() {
             jobs::job_cancel,
             dialogs::evidence_drop_subscribe,
             commands::evidence::evidence_list,
+            commands::evidence::evidence_media_chunk,
             commands::evidence::evidence_get,
             commands::evidence::evidence_pick_attach,
             commands::evidence::evidence_attach_dropped,
             commands::evidence::evidence_extract,
             commands::evidence::evidence_redact,
+            commands::capture::capture_pending,
+            commands::capture::capture_pick,
+            commands::capture::capture_take_dropped,
+            commands::capture::capture_paste,
+            commands::capture::capture_remove,
+            commands::capture::capture_save,
+            commands::evidence::testimony_pseudonymise_preview,
+            commands::evidence::testimony_pseudonymise,
             commands::reports::report_counts,
             commands::reports::report_detained,
             commands::reports::report_timeline,
@@ -211,6 +225,8 @@ fn main() {
             commands::annotations::annotation_list,
             commands::annotations::annotation_get,
             commands::annotations::annotation_add,
+            commands::annotations::annotation_edit,
+            commands::annotations::provision_add,
             commands::annotations::review_mode_set,
             commands::cases::case_list,
             commands::cases::case_create,
@@ -218,6 +234,17 @@ fn main() {
             commands::cases::case_show,
             commands::cases::case_folder,
             commands::cases::case_export,
+            // Deletion, consent withdrawal (issue 13) and the duress passphrase (issue 16).
+            commands::deletion::record_delete,
+            commands::deletion::deletion_list,
+            commands::deletion::deletion_apply,
+            commands::deletion::deletion_keep,
+            commands::deletion::deletion_policy_set,
+            commands::consent::consent_state,
+            commands::consent::consent_withdraw,
+            commands::duress::duress_status,
+            commands::duress::duress_set,
+            commands::duress::duress_remove,
         ])
         .build(tauri::generate_context!());
 

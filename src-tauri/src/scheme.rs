@@ -11,6 +11,10 @@
 //!   past the end) with at most `MAX_RANGE_BYTES` (4 MiB) decrypted in memory per response: the
 //!   blob reader seeks, so only the age chunks a range covers are decrypted. A request without
 //!   `Range` gets the whole file (200) when it fits in one response, else its first range (206).
+//!   WebKitGTK's media backend cannot read a custom scheme (the element fails with
+//!   MEDIA_ERR_SRC_NOT_SUPPORTED, found by `tests/e2e/audio.test.mjs`), so the viewer plays from
+//!   an in-memory Blob filled by the `evidence_media_chunk` command instead; this route stays for
+//!   webviews that can use it.
 //!
 //! Only opaque attachment ids are accepted, only from the main window, only while the vault is
 //! unlocked (403 otherwise). WebKitGTK sends these requests as `saksi://localhost/...` (other
@@ -34,7 +38,7 @@ pub const MAX_VIEW_BYTES: u64 = 64 << 20;
 const VIEWABLE: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp"];
 
 /// Audio and video the window may play (served as their own type, never as a document).
-const PLAYABLE: &[&str] = &[
+pub(crate) const PLAYABLE: &[&str] = &[
     "audio/x-wav",
     "audio/wav",
     "audio/mpeg",

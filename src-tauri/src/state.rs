@@ -14,6 +14,8 @@ pub struct AppState {
     /// `None` when neither `SAKSI_VAULT` nor a per-user data folder is available.
     pub dir: Option<PathBuf>,
     pub kdf: KdfProfile,
+    /// The voice recording under way, if any; thrown away when the vault locks.
+    pub recorder: crate::recorder::Recorder,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             vault: Mutex::new(None),
             dir,
             kdf,
+            recorder: Default::default(),
         }
     }
 
@@ -74,6 +77,8 @@ impl AppState {
 
     /// Locks the vault if it is unlocked (checkpoint, then keys dropped). Idempotent.
     pub fn lock(&self) -> CmdResult<()> {
+        // A recording under way belongs to the session that is ending: its sound is zeroized.
+        self.recorder.discard();
         let taken = self.slot().take();
         match taken {
             Some(vault) => vault.lock().map_err(CmdError::from),

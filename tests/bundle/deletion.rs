@@ -1,7 +1,8 @@
 //! Deletions that reach HQ (issue 13), through the real binary: a monitor deletes, the next
 //! bundle carries the signed tombstones, HQ applies them per policy, and the receipt tells the
 //! monitor what happened; a deletion of what HQ edited is a conflict; the deleted text and
-//! bytes are in no file of either vault folder.
+//! bytes are in no file of either vault folder; a deletion HQ applied reaches the lawyer HQ sent
+//! the record to, once.
 
 use std::fs;
 
@@ -242,4 +243,113 @@ fn deletion_policy_ask_keeps_them_pending_and_an_analyst_applies_children_first(
         .success());
     ok(&w.hq, &["incident", "show", &incident, "--json"]);
     ok(&w.hq, &["verify"]);
+}
+
+/// A lawyer's vault fed by HQ: HQ registers it from its card; it trusts HQ only (not the
+/// monitor). HQ sends it everything it holds.
+fn lawyer(w: &World) -> std::path::PathBuf {
+    let lawyer = w.root.join("lawyer");
+    ok(&lawyer, &["init", "--device-name", "lawyer"]);
+    ok(
+        &lawyer,
+        &[
+            "keygen",
+            "--out",
+            w.root.join("lawyer.key").to_str().unwrap(),
+        ],
+    );
+    let card = w.root.join("lawyer.card");
+    ok(
+        &lawyer,
+        &["device", "card", "--out", card.to_str().unwrap()],
+    );
+    ok(
+        &w.hq,
+        &[
+            "recipient",
+            "add",
+            "lawyer",
+            "--card",
+            card.to_str().unwrap(),
+        ],
+    );
+    let hq_card = w.root.join("hq.card");
+    ok(&lawyer, &["trust", "add", hq_card.to_str().unwrap()]);
+    let b = w.root.join("l1.saksi");
+    ok(
+        &w.hq,
+        &["export", "--to", "lawyer", "--out", b.to_str().unwrap()],
+    );
+    ok(&lawyer, &["import", b.to_str().unwrap()]);
+    lawyer
+}
+
+#[test]
+fn deletion_hq_applied_is_forwarded_to_the_lawyer_once_and_nothing_is_left_there() {
+    let w = world();
+    ok(&w.hq, &["import", w.bundle.to_str().unwrap()]);
+    let (incident, testimony) = canary_incident(&w);
+    let lawyer = lawyer(&w);
+    ok(&lawyer, &["testimony", "show", &testimony]);
+    let hits = json(&ok(&lawyer, &["search", "DELCANARY", "--json"]));
+    assert!(
+        !hits.as_array().map(|a| a.is_empty()).unwrap_or(true),
+        "the lawyer holds the canary incident before the deletion: {hits}"
+    );
+
+    ok(
+        &w.mon,
+        &["incident", "delete", &incident, "--reason", "entered twice"],
+    );
+    let s = send(&w, "c2");
+    assert_eq!(s["deletions"]["applied"], 3, "HQ applies all three: {s}");
+
+    let b = w.root.join("l2.saksi");
+    let out = ok(
+        &w.hq,
+        &[
+            "export",
+            "--to",
+            "lawyer",
+            "--since-last",
+            "--out",
+            b.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.contains("deletions (tombstones) carried: 3"),
+        "HQ's next bundle to the lawyer carries the deletions it applied: {out}"
+    );
+    let got = json(&ok(&lawyer, &["import", b.to_str().unwrap(), "--json"]));
+    assert_eq!(
+        got["deletions"]["applied"], 3,
+        "the lawyer applies them under its own policy: {got}"
+    );
+    assert!(!saksi(&lawyer, &["incident", "show", &incident])
+        .status
+        .success());
+    assert!(!saksi(&lawyer, &["testimony", "show", &testimony])
+        .status
+        .success());
+    let hits = json(&ok(&lawyer, &["search", "DELCANARY", "--json"]));
+    assert_eq!(hits.as_array().map(|a| a.len()), Some(0), "{hits}");
+    ok(&lawyer, &["verify"]);
+    assert_absent(&lawyer, "lawyer");
+
+    // Nothing is forwarded twice.
+    let again = saksi(
+        &w.hq,
+        &[
+            "export",
+            "--to",
+            "lawyer",
+            "--since-last",
+            "--out",
+            w.root.join("l3.saksi").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !again.status.success(),
+        "a forwarded deletion is not sent again since the last bundle"
+    );
 }

@@ -11,6 +11,7 @@
 //! - `jammer_*`: files of junk (a gigabyte, an endless header line, thousands of stanzas, a disk
 //!   too small) refused before anything is staged or decrypted, reading only a bounded prefix.
 //! - `batch_*` (batch.rs): a folder of bundles with one unlock, a damaged one among them.
+//! - `memory_*` (memory.rs): export's and import's peak memory is the same at 8 and 64 MiB.
 //! - `consent_*` (consent.rs): a withdrawal after the first bundle reaches HQ, leaves HQ's
 //!   publication export and report drill-down, and is confirmed by HQ's receipt.
 
@@ -22,7 +23,9 @@ use std::process::{Command, Output};
 use sha2::{Digest, Sha256};
 
 mod batch;
-// Deletions (issue 13): monitor → HQ per policy → receipt; conflicts; canary scan.
+// Peak memory of export and import does not grow with the bundle's size (issue 14).
+mod memory;
+// Deletions (issue 13): monitor → HQ per policy → receipt; conflicts; canary scan; HQ → lawyer.
 mod deletion;
 // Consent withdrawn after the first bundle (issue 13).
 mod consent;
@@ -246,6 +249,22 @@ fn round_trip_records_and_hashes_are_identical_and_second_import_is_a_no_op() {
     assert_eq!(
         hq_att[0]["has_thumbnail"], true,
         "HQ makes its own thumbnail of an imported photo"
+    );
+    assert_eq!(
+        hq_att[0]["thumbnail_pending"], true,
+        "the import stores the photo and leaves its thumbnail to be made after the commit"
+    );
+    let made = json(&ok(&w.hq, &["evidence", "thumbnails", "--json"]));
+    assert_eq!(
+        (&made["made"], &made["failed"]),
+        (&serde_json::json!(1), &serde_json::json!(0)),
+        "the pending thumbnail is made from the verified original"
+    );
+    let hq_att = json(&ok(&w.hq, &["evidence", "list", "--json"]));
+    assert_eq!(
+        (&hq_att[0]["has_thumbnail"], &hq_att[0]["thumbnail_pending"]),
+        (&serde_json::json!(true), &serde_json::json!(false)),
+        "once made, the thumbnail is stored"
     );
     let extracted = w.root.join("extracted.png");
     ok(

@@ -59,7 +59,7 @@ fn fill_vault(v: &TestVault) -> (usize, String) {
             "involvements": [
                 {"person": "p1", "role": "victim", "act_type": c(), "method": c(),
                  "injuries": c(), "degree": c(), "notes": c()},
-                {"role": "perpetrator", "perpetrator_type": c(), "perpetrator_unit": c(),
+                {"role": "perpetrator", "perpetrator_type": "gendarmerie", "perpetrator_unit": c(),
                  "counting": {"unit": "group", "min": 3, "max": 5, "description": c()}},
                 {"person": person, "role": "witness", "notes": c()}
             ],

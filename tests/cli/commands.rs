@@ -499,3 +499,42 @@ fn regression_testimony_without_consent_object_is_stored_with_no_consent() {
         "absent consent means no consent for any purpose"
     );
 }
+
+#[test]
+fn perpetrator_types_are_a_vocabulary_and_free_text_is_refused() {
+    let v = TestVault::new();
+    let terms = v.json(&["vocab", "perpetrator_type", "--json"]);
+    let codes: Vec<&str> = arr(&terms)
+        .iter()
+        .map(|t| t["code"].as_str().unwrap())
+        .collect();
+    for c in [
+        "police",
+        "gendarmerie",
+        "bodyguard_unit",
+        "private_security",
+        "other",
+    ] {
+        assert!(codes.contains(&c), "the vocabulary lists {c}: {codes:?}");
+    }
+    assert!(
+        arr(&terms)
+            .iter()
+            .all(|t| !t["label_km"].as_str().unwrap().is_empty()
+                && !t["label_fr"].as_str().unwrap().is_empty()),
+        "every perpetrator type has Khmer and French labels"
+    );
+    let bad = json!({"title": "Beating", "involvements": [
+        {"role": "perpetrator", "perpetrator_type": "Police", "counting": {"unit": "group"}}]});
+    let err = v
+        .run_stdin(&["incident", "add", "-"], &bad.to_string())
+        .expect_error("saksi vocab perpetrator_type");
+    assert!(
+        err.contains("'Police'"),
+        "the error quotes the value: {err}"
+    );
+    assert!(
+        arr(&v.json(&["incident", "list", "--json"])).is_empty(),
+        "a refused incident leaves nothing behind"
+    );
+}

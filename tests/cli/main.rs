@@ -98,3 +98,7 @@ mod duress;
 // `saksi testimony withdraw` (issue 13): consent withdrawn as its own signed entry, shown by
 // `testimony show`; refusals with their own kinds change no byte; case files refuse the items.
 mod consent;
+// A restore that takes a new device identity (issue 16): HQ learns from the next bundle that
+// the old device is replaced and refuses the old laptop's bundles; without the flag the
+// identity stays.
+mod restore_device;

@@ -207,7 +207,8 @@ fn cmd_in(root: &Path, vault: &Path, pass: &str, args: &[&str]) -> Command {
     c
 }
 
-fn cmd_at(vault: &Path, args: &[&str]) -> Command {
+/// The command [`saksi_at`] runs, for a test that spawns and waits for it itself.
+pub fn cmd_at(vault: &Path, args: &[&str]) -> Command {
     let root = vault
         .parent()
         .expect("a test vault lives inside a test folder");

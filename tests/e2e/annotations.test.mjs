@@ -56,7 +56,8 @@ test('annotate an incident with a note, a provision chosen by keyboard and the r
 
     await s.click('#annotation-mark-reviewed');
     const summary = await s.waitFor('#annotation-reviewed-summary', { what: 'the reviewed mark' });
-    assert.match(await s.text(summary), /Reviewed by .+, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/, 'the mark says who and when');
+    assert.match(await s.text(summary), /Reviewed by .+, \d{1,2} [A-Z][a-z]{2,4} \d{4}, \d{2}:\d{2}/, 'the mark says who and when, in local time');
+    assert.doesNotMatch(await s.text(summary), /UTC|T\d\d:/, 'never raw UTC');
     assert.equal((await s.findAll('#annotation-list li[data-annotation-id]')).length, 2, 'the mark is an annotation of its own');
 
     await s.click('#history-toggle');
@@ -80,6 +81,52 @@ test('annotate an incident with a note, a provision chosen by keyboard and the r
     await openIncident(s, TITLE);
     const chip = await s.waitFor('#annotation-list [data-tag="iccpr_9"]');
     assert.match(await s.text(chip), /[\u1780-\u17FF]/, 'in Khmer, the provision is shown by its Khmer name');
+  } finally {
+    await s.close();
+  }
+});
+
+test('an annotation is edited in place, and a provision missing from the list is added from the tag field', { timeout: 240_000 }, async () => {
+  const s = await Session.start();
+  try {
+    await createVault(s);
+    await addIncident(s, { title: TITLE });
+    await openIncident(s, TITLE);
+    await s.fill('#annotation-note', 'Detained without a warrant');
+    await s.click('#annotation-save');
+    await s.waitForText('#annotation-list', 'without a warrant');
+
+    // Edit: the form takes the annotation, saving replaces it (one annotation, version 2).
+    await s.click('#annotation-list .annotation-edit');
+    await s.waitFor('#annotation-editing', { what: 'the form in edit mode' });
+    assert.equal(await s.execute('return document.querySelector("#annotation-note").value'), 'Detained without a warrant');
+    // A provision the vocabulary lacks: typed, offered as new, added with labels, then chosen.
+    await s.click('#annotation-tag-input');
+    await keys(s, '#annotation-tag-input', 'Law on Associations art. 30');
+    await s.click('#annotation-provision-start');
+    await s.waitFor('#annotation-provision-form');
+    assert.equal(await s.execute('return document.querySelector("#annotation-provision-code").value'), 'law_on_associations_art_30');
+    await s.fill('#annotation-provision-km', 'ច្បាប់ស្តីពីសមាគម មាត្រា ៣០');
+    await keys(s, '#annotation-provision-fr', ENTER); // Enter saves the provision, not the annotation
+    await s.waitFor('#annotation-tags [data-tag="law_on_associations_art_30"]', { what: 'the new provision chosen' });
+    assert.equal((await s.findAll('#annotation-editing')).length, 1, 'Enter in the provision form did not save the annotation');
+    await s.fill('#annotation-note', 'Detained without a warrant; the association was never registered');
+    await s.click('#annotation-save');
+    await s.waitForText('#annotation-list', 'never registered');
+    const items = await s.findAll('#annotation-list li[data-annotation-id]');
+    assert.equal(items.length, 1, 'editing replaces the annotation, it does not add one');
+    const text = await s.text(items[0]);
+    assert.match(text, /Law on Associations art\. 30/, 'the new provision is shown by its name');
+    assert.match(text, /Edited /, 'the annotation says it was edited');
+    assert.doesNotMatch(text, /without a warrant\s*$/m);
+
+    // The same code twice is refused with the core's own message kind.
+    await s.click('#annotation-tag-input');
+    await keys(s, '#annotation-tag-input', 'Law on Associations art. 30 bis');
+    await s.click('#annotation-provision-start');
+    await s.fill('#annotation-provision-code', 'law_on_associations_art_30');
+    await s.click('#annotation-provision-save');
+    await s.waitFor('.annotations [role="alert"]', { what: 'a duplicate provision code refused' });
   } finally {
     await s.close();
   }

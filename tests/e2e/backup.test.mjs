@@ -3,7 +3,8 @@
 // app on a fresh data folder restores it from the first-run screen: the records are there after
 // unlocking with the vault's passphrase. A wrong backup passphrase, a damaged backup (which says
 // how much could be checked) and a restore over an existing vault are refused, each with its
-// translated message, and nothing is restored.
+// translated message, and nothing is restored. A restore that takes a new device identity (the
+// old laptop may be in other hands) needs the vault's passphrase and says what to tell HQ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault, PASSPHRASE, unlock } from './lib/flows.mjs';
 import { scratch } from './lib/evidence-flows.mjs';
+import { shoot } from './lib/shots.mjs';
 
 const BACKUP_PASSPHRASE = 'harbor violet pencil summit';
 const sha = (f) => createHash('sha256').update(readFileSync(f)).digest('hex');
@@ -71,6 +73,32 @@ test('back up, restore into a fresh data folder: records present; wrong secret, 
     cpSync(fresh.vaultDir, restoredCopy, { recursive: true });
   } finally {
     await fresh.close();
+  }
+
+  // A new laptop while the old one may be in other hands: the restore takes a new device
+  // identity, which needs the vault's passphrase (a wrong one restores nothing).
+  const replacing = await Session.start({ args: ['--e2e-pick', pick] });
+  try {
+    await replacing.click('#restore-open');
+    await replacing.click('#restore-new-device');
+    await replacing.waitFor('#restore-passphrase');
+    await replacing.type('#restore-secret', BACKUP_PASSPHRASE);
+    await replacing.click('#restore-start');
+    await replacing.waitForText('#restore-panel [role="alert"]', "vault's passphrase");
+    await shoot(replacing, 'restore-new-device-en');
+    await replacing.type('#restore-passphrase', 'not the vault passphrase at all');
+    await replacing.click('#restore-start');
+    await replacing.waitFor('#restore-panel [data-error-kind="wrong_passphrase"]', { timeout: 60_000 });
+    assert.ok(!existsSync(join(replacing.vaultDir, 'vault.key')), 'a wrong vault passphrase restores nothing');
+    await replacing.type('#restore-secret', BACKUP_PASSPHRASE);
+    await replacing.type('#restore-passphrase', PASSPHRASE);
+    await replacing.click('#restore-start');
+    const notice = await replacing.waitForText('#unlock-notice', 'new device identity', { timeout: 60_000 });
+    assert.match(await replacing.text(notice), /\d{5}/, 'the notice gives the fingerprint to read to HQ');
+    await unlock(replacing, PASSPHRASE);
+    await replacing.waitForText('#incident-list', title);
+  } finally {
+    await replacing.close();
   }
 
   // Damaged: the backup cut in half is refused with how much could be checked.

@@ -44,6 +44,11 @@ test('incident with victim, perpetrator unit and arrest; person detained; testim
   await s.fill('#act-2-max', '20');
   await s.fill('#act-2-perp-type', 'ប៉ូលិស');
   await s.fill('#act-2-perp-unit', UNIT);
+  assert.equal(
+    await s.execute(`return document.querySelector('#act-2-perp-type').dataset.code`, []),
+    'police',
+    'the Khmer label typed into the perpetrator type, then left, chooses the vocabulary code',
+  );
 
   // An arrest of the victim.
   await s.click('#add-proceeding');

@@ -1,25 +1,14 @@
 // Screenshots of the evidence grid and viewer and the export wizard, in English and Khmer, into
 // docs/screenshots/. Not a test: run it with
 //   E2E_ONLY=tests/e2e/screenshots-evidence.mjs bash scripts/e2e.sh --no-build
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { docShot } from './lib/shots.mjs';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
 import { answerDialog, imageLoaded, makePhoto, openIncident, scratch } from './lib/evidence-flows.mjs';
 
-const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
-mkdirSync(OUT, { recursive: true });
-
-async function shoot(s, name) {
-  await s.execute('return document.fonts.ready.then(() => true)');
-  await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
-  // The WebDriver screenshot of the page (what the webview shows), as a PNG.
-  // WebKitWebDriver may answer the first request with an older frame: take two, keep the second.
-  await s.screenshot();
-  const file = `${OUT}/${name}.png`;
-  writeFileSync(file, Buffer.from(await s.screenshot(), 'base64'));
-  console.log(`saved ${file}`);
-}
+const shoot = (s, name) => docShot(s, name, { page: true });
 
 const TITLES = { en: 'Protesters beaten at the market', km: 'ការវាយដំអ្នកតវ៉ានៅផ្សារ' };
 const HQ_KEY = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';

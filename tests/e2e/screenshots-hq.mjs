@@ -1,27 +1,10 @@
 // Screenshots of HQ's screens (Reports, possible duplicates) in English and Khmer, into
 // docs/screenshots/. Not a test: `E2E_SCRIPT=tests/e2e/screenshots-hq.mjs bash scripts/e2e.sh --no-build`.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { docShot } from './lib/shots.mjs';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
 
-const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
-mkdirSync(OUT, { recursive: true });
-
-async function shoot(s, name) {
-  await s.execute('return document.fonts.ready.then(() => true)');
-  await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
-  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^Saksi$']).toString().trim().split('\n')[0];
-  const file = `${OUT}/${name}.png`;
-  for (let attempt = 0; ; attempt++) {
-    await s.execute('return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
-    execFileSync('import', ['-window', id, file]);
-    if (statSync(file).size > 2000 || attempt >= 20) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  console.log(`saved ${file}`);
-}
+const shoot = (s, name) => docShot(s, name);
 
 async function addPerson(s, { original = '', latin = '' }) {
   await s.click('#add-person');

@@ -1,6 +1,7 @@
 // Screenshots of the keyboard-only flow (issue 12) in English and Khmer, with the focus ring
-// visible where the keys have led: the editor after the people, the saved incident still open,
-// the testimony, the two photos; and the unlock screen in Khmer after a restart. Not a test: run
+// visible where the keys have led, all in the new-incident editor: after the people, the
+// testimony, the two photos waiting; then the incident saved once and still open; and the unlock
+// screen in Khmer after a restart. Not a test: run
 //   E2E_SCRIPT=tests/e2e/screenshots-keyboard.mjs bash scripts/e2e.sh --no-build
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -1,31 +1,21 @@
-// Screenshots of the lawyer's screens (annotations, review mode, a case file with its exhibit
-// list and court folder), in English and Khmer, into docs/screenshots/. Not a test: run it with
+// Screenshots of the lawyer's screens (annotations, redacted and pseudonymised copies, review
+// mode, a case file with its exhibit list and court folder), in English and Khmer, into
+// docs/screenshots/. Not a test: run it with
 //   E2E_SCRIPT=tests/e2e/screenshots-lawyer.mjs bash scripts/e2e.sh --no-build
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { docShot } from './lib/shots.mjs';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault } from './lib/flows.mjs';
-import { answerDialog, imageLoaded, makePhoto, openIncident, scratch } from './lib/evidence-flows.mjs';
+import { answerDialog, clickText, imageLoaded, makePhoto, openIncident, scratch } from './lib/evidence-flows.mjs';
 
-const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
-mkdirSync(OUT, { recursive: true });
-
-async function shoot(s, name, scrollTo = null, { keepFocus = false } = {}) {
-  await s.execute('return document.fonts.ready.then(() => true)');
-  if (!keepFocus) await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
-  await s.execute(
-    `const el = arguments[0] && document.querySelector(arguments[0]); if (el) el.scrollIntoView({ block: 'start' }); else window.scrollTo(0, 0); return true`,
-    [scrollTo],
-  );
-  await s.screenshot();
-  const file = `${OUT}/${name}.png`;
-  writeFileSync(file, Buffer.from(await s.screenshot(), 'base64'));
-  console.log(`saved ${file}`);
-}
+const shoot = (s, name, scrollTo = null, { keepFocus = false } = {}) => docShot(s, name, { page: true, scrollTo, keepFocus });
 
 const SAMPLES = {
-  en: { title: 'Land activists detained after village meeting', note: 'Held 72 hours without charge; no lawyer allowed.', search: 'liberty', caseTitle: 'Prosecutor v. district police chief' },
-  km: { title: 'ការចាប់ខ្លួនសកម្មជនដីធ្លីនៅខេត្តកំពង់ស្ពឺ', note: 'ឃុំខ្លួន ៧២ ម៉ោងដោយគ្មានការចោទប្រកាន់។', search: 'ទារុណកម្ម', caseTitle: 'រឿងក្តីប្រឆាំងនឹងមេប៉ូលិសស្រុក' },
+  en: { title: 'Land activists detained after village meeting', note: 'Held 72 hours without charge; no lawyer allowed.', search: 'liberty', caseTitle: 'Prosecutor v. district police chief',
+    body: 'Sok Dara was taken from the meeting in Trapeang Kong by four police officers. Sok Dara was held at the district station.', names: [['Sok Dara', 'Witness A'], ['Trapeang Kong', 'a village']] },
+  km: { title: 'ការចាប់ខ្លួនសកម្មជនដីធ្លីនៅខេត្តកំពង់ស្ពឺ', note: 'ឃុំខ្លួន ៧២ ម៉ោងដោយគ្មានការចោទប្រកាន់។', search: 'ទារុណកម្ម', caseTitle: 'រឿងក្តីប្រឆាំងនឹងមេប៉ូលិសស្រុក',
+    body: 'សុខ ដារ៉ា ត្រូវបានប៉ូលិសបួននាក់នាំចេញពីកិច្ចប្រជុំនៅភូមិត្រពាំងគង។ សុខ ដារ៉ា ត្រូវបានឃុំនៅប៉ុស្តិ៍ស្រុក។', names: [['សុខ ដារ៉ា', 'សាក្សី ក'], ['ត្រពាំងគង', 'ភូមិមួយ']] },
 };
 
 for (const lang of ['en', 'km']) {
@@ -57,6 +47,35 @@ for (const lang of ['en', 'km']) {
     await s.waitFor('#annotation-tag-options');
     // The type-ahead stays open (focus kept) to show the provisions offered.
     await shoot(s, `annotations-${lang}`, '#annotations', { keepFocus: true });
+
+    // The region editor over the photo, one region added by keyboard.
+    const [tile] = await s.findAll('#evidence-grid img.thumb');
+    await s.cmd('POST', `/element/${tile}/click`, {});
+    await s.waitFor('#redact-editor');
+    await imageLoaded(s, '#redact-surface img');
+    await s.click('#redact-add');
+    await s.waitFor('#redact-surface button.region');
+    await shoot(s, `redact-${lang}`, '#redact-editor', { keepFocus: true });
+    await s.click('#evidence-viewer-close');
+
+    // A pseudonymised copy of a testimony, previewed.
+    await openIncident(s, x.title);
+    await s.click('#add-testimony');
+    await s.click('#consent-internal');
+    await s.fill('#testimony-body', x.body);
+    await s.click('#testimony-save');
+    await s.waitForText('#testimony-list', x.body.slice(0, 8));
+    await clickText(s, '#testimony-list', x.body.slice(0, 8));
+    await s.click('#pseudonymise-start');
+    await s.waitFor('#pseudonym-name-0');
+    for (const [i, [name, alias]] of x.names.entries()) {
+      if (i > 0) await s.click('#pseudonymise-add');
+      await s.fill(`#pseudonym-name-${i}`, name);
+      await s.fill(`#pseudonym-alias-${i}`, alias);
+    }
+    await s.click('#pseudonymise-preview-button');
+    await s.waitFor('#pseudonymise-preview');
+    await shoot(s, `pseudonymise-${lang}`, '#pseudonymise');
 
     await s.click('#nav-settings');
     await s.click('#review-mode-toggle');

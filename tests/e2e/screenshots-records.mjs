@@ -1,27 +1,11 @@
 // Screenshots of the incident editor, the person page and the testimony editor, in English and
 // Khmer, into docs/screenshots/. Not a test: run it with
 //   E2E_ONLY=tests/e2e/screenshots-records.mjs bash scripts/e2e.sh --no-build
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { docShot } from './lib/shots.mjs';
 import { Session } from './lib/webdriver.mjs';
 import { createVault, saveNewIncident } from './lib/flows.mjs';
 
-const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
-mkdirSync(OUT, { recursive: true });
-
-async function shoot(s, name, scrollTo = null) {
-  await s.execute('return document.fonts.ready.then(() => true)');
-  await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
-  await s.execute(
-    `const el = arguments[0] && document.querySelector(arguments[0]); if (el) el.scrollIntoView({ block: 'start' }); else window.scrollTo(0, 0); return true`,
-    [scrollTo],
-  );
-  // WebKitWebDriver may answer the first request with an older frame: take two, keep the second.
-  await s.screenshot();
-  const file = `${OUT}/${name}.png`;
-  writeFileSync(file, Buffer.from(await s.screenshot(), 'base64'));
-  console.log(`saved ${file}`);
-}
+const shoot = (s, name, scrollTo = null) => docShot(s, name, { page: true, scrollTo });
 
 const SAMPLES = {
   en: {

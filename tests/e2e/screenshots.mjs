@@ -1,31 +1,11 @@
 // Drives the real window through the main screens in English and Khmer and saves screenshots of
 // the window (ImageMagick `import`) into docs/screenshots/. Not a test: run it through
 // `bash scripts/e2e.sh --screenshots`, which provides Xvfb and tauri-driver.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { docShot } from './lib/shots.mjs';
 import { Session } from './lib/webdriver.mjs';
 import { addIncident, createVault, PASSPHRASE, unlock } from './lib/flows.mjs';
 
-const OUT = resolve(new URL('../../docs/screenshots', import.meta.url).pathname);
-mkdirSync(OUT, { recursive: true });
-
-async function shoot(s, name) {
-  // Let fonts and layout settle: wait until the document reports its fonts loaded.
-  await s.execute('return document.fonts.ready.then(() => true)');
-  await s.execute('document.activeElement && document.activeElement.blur && document.activeElement.blur(); return true');
-  const id = execFileSync('xdotool', ['search', '--sync', '--onlyvisible', '--name', '^Saksi$']).toString().trim().split('\n')[0];
-  const file = `${OUT}/${name}.png`;
-  // The first grab of a fresh window can come before WebKit has painted it (a blank PNG of a few
-  // hundred bytes): wait for two animation frames, and grab again until the image has content.
-  for (let attempt = 0; ; attempt++) {
-    await s.execute('return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))');
-    execFileSync('import', ['-window', id, file]);
-    if (statSync(file).size > 2000 || attempt >= 20) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  console.log(`saved ${file}`);
-}
+const shoot = (s, name) => docShot(s, name);
 
 
 const SAMPLES = {

@@ -79,9 +79,12 @@ fn csp_problems(csp: &str, what: &str) -> Vec<String> {
             let s = src.to_ascii_lowercase();
             let allowed = match s.as_str() {
                 "'self'" | "'none'" => true,
-                // Audio and video play from memory over the `saksi:` scheme (issue 13), never
-                // from data: or anywhere else.
-                "saksi:" if name == "media-src" => true,
+                // Audio and video play from memory (issue 13): over the `saksi:` scheme, or from
+                // an in-memory Blob the window assembles from `evidence_media_chunk` (WebKitGTK's
+                // media backend cannot read a custom scheme); never from data: or anywhere else,
+                // and a blob: URL nowhere but media-src (a blob: script would be script the
+                // window made itself).
+                "saksi:" | "blob:" if name == "media-src" => true,
                 "saksi:" | "data:" => name == "img-src",
                 "ipc:" | "http://ipc.localhost" => name == "connect-src",
                 _ => false,
@@ -277,6 +280,14 @@ fn configuration_gate_catches_each_weakening() {
         (
             "unsafe-eval",
             set_csp(csp.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'")),
+        ),
+        (
+            "blob: scripts",
+            set_csp(csp.replace("script-src 'self'", "script-src 'self' blob:")),
+        ),
+        (
+            "blob: images",
+            set_csp(csp.replace("img-src 'self'", "img-src 'self' blob:")),
         ),
         (
             "unsafe-inline style",

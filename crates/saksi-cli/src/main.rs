@@ -92,8 +92,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             file,
             to,
             backup_secret_file,
+            new_device,
             json,
-        } => recovery::restore(file, to, backup_secret_file.as_deref(), *json),
+        } => recovery::restore(
+            ctx,
+            file,
+            to,
+            backup_secret_file.as_deref(),
+            *new_device,
+            *json,
+        ),
         Command::History { id, json } => history::history(ctx, id, *json),
         // Case files (issue 11).
         Command::Case(c) => commands::case::run(ctx, c),

@@ -45,6 +45,56 @@ impl DeviceIdentity {
             .optional()?;
         let (id, name, sk) =
             row.ok_or_else(|| Error::Corrupt("the device key is missing".into()))?;
+        Self::from_row(id, name, sk)
+    }
+
+    /// An identity this vault had before a restore gave it a new one (`device_former`), if
+    /// `id` is one.
+    pub(crate) fn load_former(conn: &Connection, id: &str) -> Result<Option<Self>> {
+        let row: Option<(String, String, Vec<u8>)> = conn
+            .query_row(
+                "SELECT id, name, signing_key FROM device_former WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        row.map(|(id, name, sk)| Self::from_row(id, name, sk))
+            .transpose()
+    }
+
+    /// Replaces this vault's identity with a fresh key pair of the same name, inside `conn`'s
+    /// transaction: the current one moves to `device_former` (kept to attest the versions it
+    /// wrote; see `device_replacement`). Gives the new identity.
+    pub(crate) fn replace(conn: &Connection, old: &DeviceIdentity) -> Result<DeviceIdentity> {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let public = signing.verifying_key();
+        let id = device_id(&public);
+        let now = crate::model::now();
+        conn.execute(
+            "INSERT INTO device_former (id, name, public_key, signing_key, created_at, replaced_at, replaced_by)
+             SELECT id, name, public_key, signing_key, created_at, ?2, ?3 FROM device_self WHERE id = ?1",
+            params![old.id, now, id],
+        )?;
+        conn.execute("DELETE FROM device_self WHERE id = ?1", [&old.id])?;
+        conn.execute(
+            "INSERT INTO device_self (id, name, public_key, signing_key, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id,
+                old.name,
+                public.to_bytes().to_vec(),
+                zeroize::Zeroizing::new(signing.to_bytes().to_vec()).as_slice(),
+                now
+            ],
+        )?;
+        Ok(DeviceIdentity {
+            id,
+            name: old.name.clone(),
+            signing,
+        })
+    }
+
+    fn from_row(id: String, name: String, sk: Vec<u8>) -> Result<Self> {
         let sk = zeroize::Zeroizing::new(sk);
         let bytes: [u8; 32] = sk
             .as_slice()
@@ -108,6 +158,17 @@ pub fn public_key_hex(public: &VerifyingKey) -> String {
 pub(crate) fn known_name(vault: &crate::vault::Vault, device_id: &str) -> Result<Option<String>> {
     if device_id == vault.device().id() {
         return Ok(Some(vault.device().name().to_string()));
+    }
+    let former: Option<String> = vault
+        .conn
+        .query_row(
+            "SELECT name FROM device_former WHERE id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if former.is_some() {
+        return Ok(former);
     }
     Ok(vault
         .conn

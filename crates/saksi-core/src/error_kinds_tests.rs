@@ -80,6 +80,12 @@ fn one_of_each() -> Vec<Error> {
         BundleError::BadSignature,
         BundleError::UnknownSigner(s()),
         BundleError::RevokedSigner(s(), s()),
+        BundleError::SupersededSigner {
+            device: s(),
+            by: s(),
+            at: s(),
+        },
+        BundleError::BadReplacement(s()),
         BundleError::NotAddressedToUs(s()),
         BundleError::UnknownVersion(s(), 9),
         BundleError::MissingFile(s()),
@@ -183,6 +189,8 @@ fn one_of_each() -> Vec<Error> {
         MediaError::TooLarge(s()),
         MediaError::Capture(s()),
         MediaError::TooLong(1),
+        MediaError::NoMicrophone,
+        MediaError::Microphone(s()),
     ];
     all.extend(media.into_iter().map(Error::Media));
     let derivative = [
@@ -332,6 +340,8 @@ fn listed_here(e: &Error) {
             | BundleError::BadSignature
             | BundleError::UnknownSigner(_)
             | BundleError::RevokedSigner(_, _)
+            | BundleError::SupersededSigner { .. }
+            | BundleError::BadReplacement(_)
             | BundleError::NotAddressedToUs(_)
             | BundleError::UnknownVersion(_, _)
             | BundleError::MissingFile(_)
@@ -374,7 +384,9 @@ fn listed_here(e: &Error) {
             MediaError::Corrupt(_)
             | MediaError::TooLarge(_)
             | MediaError::Capture(_)
-            | MediaError::TooLong(_) => {}
+            | MediaError::TooLong(_)
+            | MediaError::NoMicrophone
+            | MediaError::Microphone(_) => {}
         },
         Error::Merge(m) => match m {
             MergeError::SelfMerge(_)

@@ -32,7 +32,8 @@
 //! - [`evidence`]: intake (one file or a batch), pictures, access, verify, provenance.
 //! - [`custody`]: the log (`entry.rs` one entry, `chains.rs` chains and received entries).
 //! - [`deletion`]: deleting a record for good with a signed tombstone, one transaction each
-//!   (`mod.rs`, what goes with what); tombstones received in bundles, decided per policy
+//!   (`mod.rs`, what goes with what, what a bundle carries: tombstones made here and received
+//!   ones applied here, forwarded); tombstones received in bundles, decided per policy
 //!   (`incoming.rs`).
 //! - [`history`]: every version of every record (snapshots named by their custody entries) and
 //!   field diffs; `vault/read_only.rs`: opening a vault so that no byte of it changes.
@@ -80,6 +81,7 @@
 //!     before decoding ([`evidence`]).
 
 pub mod bundle;
+pub mod capture;
 // Encrypted backup and restore (issue 16).
 pub mod backup;
 pub mod crypto;
@@ -87,6 +89,7 @@ pub mod custody;
 pub mod deletion;
 pub mod device;
 pub mod device_names;
+pub mod device_replacement;
 mod error;
 pub mod evidence;
 pub mod history;

@@ -29,7 +29,7 @@ fn check_setting(key: &str, value: &str) -> Result<()> {
     }
 }
 
-fn check_draft_id(kind: &str, key: &str) -> Result<()> {
+pub(crate) fn check_draft_id(kind: &str, key: &str) -> Result<()> {
     let ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 64
@@ -159,14 +159,23 @@ impl DraftsMut<'_> {
         Ok(())
     }
 
-    /// Removes a draft (under secure_delete); removing a missing draft is not an error.
+    /// Removes a draft (under secure_delete); removing a missing draft is not an error. A new
+    /// incident's draft goes with the photos waiting in it (see `capture`): their rows, and so
+    /// their keys, in the same transaction, then their encrypted files.
     pub fn discard(&mut self, kind: &str, key: &str) -> Result<()> {
         check_draft_id(kind, key)?;
-        self.0.writable()?;
-        self.0.conn.execute(
-            "DELETE FROM draft WHERE kind = ?1 AND key = ?2",
-            [kind, key],
-        )?;
+        let names = self.0.write(|tx, _| {
+            tx.execute(
+                "DELETE FROM draft WHERE kind = ?1 AND key = ?2",
+                [kind, key],
+            )?;
+            if kind == crate::capture::DRAFT_KIND {
+                crate::capture::delete_pending(tx, key, None)
+            } else {
+                Ok(Vec::new())
+            }
+        })?;
+        crate::capture::remove_blobs(self.0, &names);
         Ok(())
     }
 }

@@ -92,7 +92,21 @@ fn log_created<T: Serialize>(
 }
 
 /// One new incident (with its new people), and a custody entry for each record made.
-fn add_incident(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &IncidentInput) -> Result<Uuid> {
+pub(crate) fn add_incident(
+    tx: &Transaction<'_>,
+    dev: &DeviceIdentity,
+    input: &IncidentInput,
+) -> Result<Uuid> {
+    Ok(add_incident_with_people(tx, dev, input)?.0)
+}
+
+/// As [`add_incident`], also giving the id of each new person by its local reference (the key
+/// of `input.people`), for records saved in the same transaction that name them.
+pub(crate) fn add_incident_with_people(
+    tx: &Transaction<'_>,
+    dev: &DeviceIdentity,
+    input: &IncidentInput,
+) -> Result<(Uuid, std::collections::BTreeMap<String, Uuid>)> {
     let (id, people) = model::incident::insert(tx, dev.id(), input)?;
     for pid in people.values() {
         let p = model::person::load(tx, pid)?;
@@ -100,7 +114,7 @@ fn add_incident(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &IncidentInpu
     }
     let inc = model::incident::load(tx, &id)?;
     log_created(tx, dev, "incident", &id, &inc, Action::RecordCreated)?;
-    Ok(id)
+    Ok((id, people))
 }
 
 fn add_person(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &PersonInput) -> Result<Uuid> {
@@ -110,7 +124,7 @@ fn add_person(tx: &Transaction<'_>, dev: &DeviceIdentity, input: &PersonInput) -
     Ok(id)
 }
 
-fn add_testimony(
+pub(crate) fn add_testimony(
     tx: &Transaction<'_>,
     dev: &DeviceIdentity,
     input: &TestimonyInput,

@@ -73,20 +73,27 @@ pub struct FolderOut {
     pub minisign_public_key: String,
 }
 
-/// Asks for a new or empty folder, then writes the case's court folder into it.
+/// Asks for a new or empty folder, then writes the case's court folder into it, with progress
+/// (the exhibits' bytes) and cancel (what was written is removed, nothing is logged).
 #[tauri::command(async)]
 pub fn case_folder(
     app: AppHandle,
     state: State<'_, AppState>,
+    jobs: State<'_, Jobs>,
     case: String,
     title: String,
+    job: String,
+    on_progress: Channel<ProgressMsg>,
 ) -> CmdResult<FolderOut> {
+    check_job_id(&job)?;
     let case = parse_id(&case)?;
     state.unlocked()?;
     let Some(out) = dialogs::pick_folder(&app, &dialog_title(&title))? else {
         return Ok(FolderOut::default());
     };
-    let folder = state.with_vault(|v| v.case_court_folder(&case, &out))?;
+    let folder = jobs.run(&job, on_progress, |r| {
+        state.with_vault(|v| v.case_court_folder_with(&case, &out, r))
+    })?;
     Ok(FolderOut {
         chosen: true,
         folder_name: file_name(&out),

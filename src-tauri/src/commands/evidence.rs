@@ -12,7 +12,7 @@ use tauri::{AppHandle, State};
 
 use super::parse_id;
 use crate::dialogs::{self, file_name, Drops};
-use crate::error::{CmdError, CmdResult};
+use crate::error::CmdResult;
 use crate::jobs::{Jobs, ProgressMsg};
 use crate::state::AppState;
 
@@ -120,9 +120,7 @@ pub fn evidence_attach_dropped(
     let record = (holder(&record_type)?, parse_id(&record_id)?);
     crate::jobs::check_job_id(&job)?;
     state.unlocked()?;
-    let paths = drops.take(drop_id).ok_or_else(|| {
-        CmdError::invalid("these dropped files are no longer available: drop them again")
-    })?;
+    let paths = drops.claim(drop_id)?;
     attach_all(&state, &jobs, &job, on_progress, record, paths)
 }
 
@@ -232,4 +230,71 @@ pub fn evidence_redact(
     state.with_vault(|v| {
         saksi_core::derivative::redact_photo(v, &id, &regions, method).map(|i| i.attachment)
     })
+}
+
+/// What a pseudonymised copy of a testimony would read, before it is made: the text and how often
+/// each replacement was used (a name used 0 times is likely misspelt). Nothing is written.
+#[derive(Debug, Serialize)]
+pub struct PseudonymPreview {
+    pub text: String,
+    pub counts: Vec<usize>,
+}
+
+#[tauri::command(async)]
+pub fn testimony_pseudonymise_preview(
+    state: State<'_, AppState>,
+    id: String,
+    replacements: Vec<saksi_core::derivative::Replacement>,
+) -> CmdResult<PseudonymPreview> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| {
+        let t = v.testimonies().get(&id)?;
+        let (text, counts) = saksi_core::derivative::pseudonymise_preview(&t.body, &replacements)?;
+        Ok(PseudonymPreview { text, counts })
+    })
+}
+
+/// Makes a pseudonymised copy of a testimony's text: a new text item of the testimony, linked to
+/// it and to the SHA-256 of its text, in one transaction; the testimony is not changed.
+#[tauri::command(async)]
+pub fn testimony_pseudonymise(
+    state: State<'_, AppState>,
+    id: String,
+    replacements: Vec<saksi_core::derivative::Replacement>,
+) -> CmdResult<Attachment> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| {
+        saksi_core::derivative::pseudonymise_testimony(v, &id, &replacements).map(|i| i.attachment)
+    })
+}
+
+/// Bytes of an audio or video attachment from `offset` (at most
+/// [`saksi_core::evidence::media::MAX_RANGE_BYTES`], decrypted in memory), for the player:
+/// WebKitGTK's media backend cannot read a custom scheme (`saksi:` answers MEDIA_ERR_SRC_NOT_SUPPORTED
+/// there), so the viewer asks for the file piece by piece and plays it from an in-memory Blob.
+/// An empty answer means the end of the file.
+#[tauri::command(async)]
+pub fn evidence_media_chunk(
+    state: State<'_, AppState>,
+    id: String,
+    offset: u64,
+) -> CmdResult<tauri::ipc::Response> {
+    let id = parse_id(&id)?;
+    state
+        .with_vault(|v| {
+            let att = evidence::get(v, &id)?;
+            if !crate::scheme::PLAYABLE.contains(&att.media_type.as_str()) {
+                return Err(saksi_core::Error::InvalidInput(format!(
+                    "attachment {id} is not audio or video the window plays"
+                )));
+            }
+            if offset >= att.size {
+                return Ok(Vec::new());
+            }
+            let (_, mut bytes) =
+                evidence::read_range(v, &id, offset, saksi_core::evidence::media::MAX_RANGE_BYTES)?;
+            // Moved, not copied: the webview takes the buffer from here.
+            Ok(std::mem::take(&mut *bytes))
+        })
+        .map(tauri::ipc::Response::new)
 }

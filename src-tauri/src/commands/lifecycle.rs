@@ -172,6 +172,9 @@ pub struct RestoreOut {
     pub bytes: u64,
     /// When the backup was made (it opens with the passphrase the vault had then).
     pub created_at: String,
+    /// With a new device identity: the new device's id and fingerprint (read to HQ by phone).
+    pub new_device: Option<String>,
+    pub new_fingerprint: Option<String>,
 }
 
 impl RestoreOut {
@@ -182,6 +185,8 @@ impl RestoreOut {
             files: r.files,
             bytes: r.bytes,
             created_at: r.created_at,
+            new_fingerprint: r.new_device.as_ref().map(|n| n.new_fingerprint.clone()),
+            new_device: r.new_device.map(|n| n.new_device),
         }
     }
 }
@@ -189,18 +194,24 @@ impl RestoreOut {
 /// First run on a new laptop: asks for a backup file and restores it as this computer's vault,
 /// all or nothing (every hash checked before the folder is put in place). `secret` is the backup
 /// passphrase or the recovery key. Refused (kind "vault_exists") when a vault is already here.
+/// With `passphrase` (the vault's own, as it was when the backup was made), the restored vault
+/// takes a new device identity before it is put in place (the old laptop may be in other hands).
 #[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
 pub fn restore_run(
     app: AppHandle,
     state: State<'_, AppState>,
     jobs: State<'_, Jobs>,
     secret: String,
+    passphrase: Option<String>,
     title: String,
+    filter: Option<String>,
     job: String,
     on_progress: Channel<ProgressMsg>,
 ) -> CmdResult<RestoreOut> {
     check_job_id(&job)?;
     let text = secret::take(secret)?;
+    let passphrase = passphrase.map(secret::take).transpose()?;
     let dir = state.dir()?;
     let refuse_existing = || -> CmdResult<()> {
         if state.slot().is_some() || Vault::exists(dir) {
@@ -209,7 +220,12 @@ pub fn restore_run(
         Ok(())
     };
     refuse_existing()?;
-    let Some(file) = dialogs::pick_one(&app, &dialog_title(&title), Some(BACKUP_FILTER))? else {
+    let chosen = dialogs::pick_one(
+        &app,
+        &dialog_title(&title),
+        Some(BACKUP_FILTER.named(&filter)),
+    )?;
+    let Some(file) = chosen else {
         return Ok(RestoreOut::default());
     };
     let secret = BackupSecret::from_typed(&text);
@@ -217,7 +233,11 @@ pub fn restore_run(
     let report = jobs.run(&job, on_progress, |r| {
         // Again after the dialog: a vault may have been made meanwhile (the core checks too).
         refuse_existing()?;
-        backup::restore_with(&file, dir, &secret, r).map_err(CmdError::from)
+        let device = match &passphrase {
+            Some(p) => backup::NewDevice::Take(p),
+            None => backup::NewDevice::Keep,
+        };
+        backup::restore_as(&file, dir, &secret, device, r).map_err(CmdError::from)
     })?;
     Ok(RestoreOut::restored(&file, report))
 }

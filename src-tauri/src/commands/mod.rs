@@ -5,10 +5,15 @@
 
 pub mod annotations;
 pub mod bundle;
+pub mod capture;
 pub mod cases;
+pub mod consent;
+pub mod deletion;
+pub mod duress;
 pub mod evidence;
 pub mod lifecycle;
 pub mod persons;
+pub mod recording;
 pub mod records;
 pub mod reports;
 pub mod search;

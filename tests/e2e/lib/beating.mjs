@@ -1,5 +1,6 @@
 // The founding letter's beating incident, recorded keyboard-only in the real window: two MPs
-// beaten outside the National Assembly by three bodyguards, one Khmer testimony, two photos.
+// beaten outside the National Assembly by three bodyguards, one Khmer testimony, two photos, all
+// in the new-incident editor and saved once (one-screen capture).
 // Every navigation key goes to whatever has the focus (lib/keyboard.mjs), and before each piece
 // of text the flow checks that the keys have led to the right field. The photos go through the
 // real GTK file chooser, driven as a person would: "/" opens its location field, then the path
@@ -17,7 +18,7 @@ const TEXT = {
     area: 'ភ្នំពេញ',
     injuries: 'របួសក្បាល និងមុខ',
     group: 'អង្គរក្ស',
-    perpType: 'អង្គរក្សឯកជន',
+    perpType: 'អង្គរក្ស',
     method: 'ផ្ទាល់មាត់',
     interviewPlace: 'មន្ទីរពេទ្យកាល់ម៉ែត',
     body: 'ពេលខ្ញុំចេញពីរដ្ឋសភា មានបុរសបីនាក់ទាញខ្ញុំចេញពីឡាន ហើយវាយធាក់ខ្ញុំ។',
@@ -29,7 +30,7 @@ const TEXT = {
     area: 'Phnom Penh',
     injuries: 'Head and face injuries',
     group: 'Bodyguards',
-    perpType: 'Private bodyguards',
+    perpType: 'Bodyguard',
     method: 'Oral',
     interviewPlace: 'Calmette Hospital',
     body: 'ពេលខ្ញុំចេញពីរដ្ឋសភា មានបុរសបីនាក់ទាញខ្ញុំចេញពីឡាន ហើយវាយធាក់ខ្ញុំ។',
@@ -82,7 +83,8 @@ async function attachThroughChooser(kb, press, file) {
 
 /**
  * Runs the whole flow from the unlock screen; `shot(name)` (optional) is called at the steps worth
- * a screenshot. Returns the counts and the time from the first key to the second photo shown.
+ * a screenshot. The incident, its testimony and its photos are all entered before one save.
+ * Returns the counts and the time from the first key to the saved incident showing both photos.
  */
 export async function recordBeating(s, { lang = 'km', passphrase, shot = async () => {} }) {
   const x = TEXT[lang];
@@ -141,47 +143,52 @@ export async function recordBeating(s, { lang = 'km', passphrase, shot = async (
   await kb.tab();
   await kb.text('act-3-perp-type', x.perpType);
   await shot('keyboard-editor');
-  const beforeSave = kb.presses;
-  await kb.press('s', { ctrl: true });
 
-  // Saved: the incident stays open, the focus on its title.
-  await focusIs(kb, 'incident-detail-title');
-  await s.waitFor('#incident-saved');
-  await shot('keyboard-saved');
-
-  // One Khmer testimony, with consent first.
+  // One Khmer testimony, in the same editor before any save (Alt+T), consent first. The witness
+  // list holds the two victims just typed (not stored yet: the save resolves them).
   await kb.press('t', { alt: true });
-  await focusIs(kb, 'consent-internal');
+  await focusIs(kb, 'testimony-1-consent-internal');
+  // Leaving the type-ahead with text that names one term of the vocabulary chose it.
+  const perp = await kb.s.execute(`return document.querySelector('#act-3-perp-type').dataset.code`, []);
+  if (perp !== 'bodyguard_unit') throw new Error(`the perpetrator type typed as ${JSON.stringify(x.perpType)} became ${JSON.stringify(perp)}, not bodyguard_unit`);
   await kb.space();
   await kb.tab(2);
-  await focusIs(kb, 'consent-legal');
+  await focusIs(kb, 'testimony-1-consent-legal');
   await kb.space();
   await kb.tab(2); // publication (none), consent method
-  await kb.text('consent-method', x.method);
+  await kb.text('testimony-1-consent-method', x.method);
   await kb.tab(3); // consent date, anonymous, the witness
-  await focusIs(kb, 'testimony-witness');
+  await focusIs(kb, 'testimony-1-testimony-witness');
   await kb.down(); // the first victim
   await kb.tab();
-  await kb.text('testimony-interviewer', 'Dara');
+  await kb.text('testimony-1-testimony-interviewer', 'Dara');
   await kb.tab();
-  await kb.text('testimony-date', '2024-10-27');
+  await kb.text('testimony-1-testimony-date', '2024-10-27');
   await kb.tab();
-  await kb.text('testimony-place', x.interviewPlace);
+  await kb.text('testimony-1-testimony-place', x.interviewPlace);
   await kb.tab(2); // language (Khmer), the statement
-  await kb.text('testimony-body', x.body);
+  await kb.text('testimony-1-testimony-body', x.body);
   await shot('keyboard-testimony');
-  await kb.press('s', { ctrl: true });
 
-  // Two photos through the file chooser; after each, the focus is back on "Add evidence".
-  await focusIs(kb, 'incident-detail-title');
-  await s.waitForText('#testimony-list', x.body.slice(0, 12));
+  // Two photos through the file chooser (Alt+E), still before any save: each is encrypted into
+  // the draft at once; after each, the focus is back on "Add photos".
+  const pending = async () => (await s.findAll('#capture-pending li.pending-tile')).length;
   await attachThroughChooser(kb, () => kb.press('e', { alt: true }), photos[0]);
-  await waitUntil(async () => (await s.findAll('#evidence-grid .tile')).length === 1, { what: 'the first photo', timeout: 60_000 });
-  await focusIs(kb, 'evidence-add');
+  await waitUntil(async () => (await pending()) === 1, { what: 'the first photo waiting in the draft', timeout: 60_000 });
+  await focusIs(kb, 'capture-add');
   await attachThroughChooser(kb, () => kb.enter(), photos[1]);
-  await waitUntil(async () => (await s.findAll('#evidence-grid .tile')).length === 2, { what: 'the second photo', timeout: 60_000 });
-  await focusIs(kb, 'evidence-add');
-  const ms = Date.now() - t0;
+  await waitUntil(async () => (await pending()) === 2, { what: 'the second photo waiting in the draft', timeout: 60_000 });
+  await focusIs(kb, 'capture-add');
   await shot('keyboard-photos');
+  const beforeSave = kb.presses;
+
+  // One save for everything: the incident stays open, the focus on its title.
+  await kb.press('s', { ctrl: true });
+  await focusIs(kb, 'incident-detail-title');
+  await s.waitFor('#incident-saved');
+  await s.waitForText('#testimony-list', x.body.slice(0, 12));
+  await waitUntil(async () => (await s.findAll('#evidence-grid .tile')).length === 2, { what: 'both photos on the saved incident', timeout: 60_000 });
+  await shot('keyboard-saved');
+  const ms = Date.now() - t0;
   return { presses: kb.presses, chars: kb.chars, ms, log: kb.log, editorPresses: beforeSave, title: x.title, body: x.body };
 }

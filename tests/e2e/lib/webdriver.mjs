@@ -22,8 +22,8 @@ export class WebDriverError extends Error {
   }
 }
 
-async function request(method, path, body) {
-  const res = await fetch(`${DRIVER}${path}`, {
+async function request(method, path, body, driver = DRIVER) {
+  const res = await fetch(`${driver}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -62,25 +62,32 @@ export async function waitUntil(probe, { timeout = 45_000, interval = 100, what 
 
 export class Session {
   /** Starts the app with its own fresh vault folder (removed by `close`); `args` are extra
-   * command-line arguments (e.g. the debug-only `--e2e-pick FILE`, see src-tauri/src/dialogs.rs). */
-  static async start({ vault, args = [] } = {}) {
+   * command-line arguments (e.g. the debug-only `--e2e-pick FILE`, see src-tauri/src/dialogs.rs);
+   * `driver` the URL of another tauri-driver than TAURI_DRIVER_URL's (lib/forensics.mjs starts
+   * one with a private HOME). */
+  static async start({ vault, args = [], driver = DRIVER } = {}) {
     const ownVault = !vault;
     const dir = vault ?? join(mkdtempSync(join(tmpdir(), 'saksi-e2e-')), 'vault');
     let value;
     try {
-      value = await request('POST', '/session', {
-        capabilities: {
-          alwaysMatch: {
-            browserName: 'wry',
-            'tauri:options': { application: APP, args: ['--vault', dir, ...args] },
+      value = await request(
+        'POST',
+        '/session',
+        {
+          capabilities: {
+            alwaysMatch: {
+              browserName: 'wry',
+              'tauri:options': { application: APP, args: ['--vault', dir, ...args] },
+            },
           },
         },
-      });
+        driver,
+      );
     } catch (e) {
       if (ownVault) rmSync(join(dir, '..'), { recursive: true, force: true });
       throw e;
     }
-    const s = new Session(value.sessionId, dir, ownVault);
+    const s = new Session(value.sessionId, dir, ownVault, driver);
     // The session answers before the page has loaded: wait for the Svelte app to mount.
     try {
       await s.waitFor('#app > *', { what: 'the app to render' });
@@ -91,14 +98,15 @@ export class Session {
     return s;
   }
 
-  constructor(id, vaultDir, ownVault) {
+  constructor(id, vaultDir, ownVault, driver = DRIVER) {
     this.id = id;
+    this.driver = driver;
     this.vaultDir = vaultDir;
     this.ownVault = ownVault;
   }
 
   cmd(method, path, body) {
-    return request(method, `/session/${this.id}${path}`, body);
+    return request(method, `/session/${this.id}${path}`, body, this.driver);
   }
 
   async close() {
@@ -150,10 +158,25 @@ export class Session {
     return this.cmd('GET', `/element/${el}/property/${name}`);
   }
 
+  /**
+   * Clicks the element as a person would. When something else is on top of it for a moment (the
+   * page still scrolling to a field that took the focus, a status line appearing: seen on a
+   * loaded 2-core machine), the element is scrolled to the middle of the window and clicked
+   * again, for up to 5 s; an element that stays covered is still an error.
+   */
   async click(css) {
     const el = await this.waitFor(css);
-    await this.cmd('POST', `/element/${el}/click`, {});
-    return el;
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      try {
+        await this.cmd('POST', `/element/${el}/click`, {});
+        return el;
+      } catch (e) {
+        if (e?.code !== 'element click intercepted' || Date.now() > deadline) throw e;
+        await this.execute(`arguments[0].scrollIntoView({ block: 'center' }); return true`, [{ [ELEMENT]: el }]);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /** Clears the field and types `text` into it, as keystrokes. */

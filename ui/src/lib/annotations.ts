@@ -3,7 +3,7 @@
 import { call } from './api';
 import type { Lang } from './i18n.svelte';
 import type { Term } from './records/types';
-import { termLabel } from './records/vocab';
+import { matchTerms } from './records/vocab';
 
 export interface Annotation {
   id: string;
@@ -27,33 +27,51 @@ export interface AnnotationInput {
   reviewer: string | null;
 }
 
+/** A legal provision a user adds to the vocabulary (the core checks the code and the labels). */
+export interface ProvisionInput {
+  code: string;
+  label_en: string;
+  label_km: string;
+  label_fr: string;
+}
+
+/**
+ * A code suggested for a provision from what was typed: lowercase ASCII letters, digits and `_`,
+ * starting with a letter (`Criminal Code art. 523` → `criminal_code_art_523`); at most 64.
+ */
+export function provisionCode(typed: string): string {
+  let c = typed
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (c && !/^[a-z]/.test(c)) c = `p_${c}`;
+  return c.slice(0, 64).replace(/_+$/, '');
+}
+
 export const annotationsApi = {
   list: (id: string) => call<Annotation[]>('annotation_list', { id }),
   get: (id: string) => call<Annotation>('annotation_get', { id }),
   add: (id: string, input: AnnotationInput) => call<string>('annotation_add', { id, input }),
+  /** `version` is the version the edit was made from: a newer one stored is refused. */
+  edit: (id: string, version: number, input: AnnotationInput) => call<void>('annotation_edit', { id, version, input }),
+  addProvision: (input: ProvisionInput) => call<void>('provision_add', { input }),
   provisions: () => call<Term[]>('vocabulary', { name: 'legal_provision' }),
   setReviewMode: (on: boolean) => call<boolean>('review_mode_set', { on }),
 };
 
-const fold = (s: string) => s.normalize('NFKC').toLowerCase();
-
 /**
  * The provisions that match what was typed (in the code or in any language's label), those
  * already chosen left out, best first: codes and labels that start with the text, then the rest,
- * each in the vocabulary's order. At most `limit`.
+ * each in the vocabulary's order (the matching of every vocabulary's type-ahead). At most `limit`.
  */
 export function matchProvisions(terms: Term[], typed: string, lang: Lang, chosen: string[], limit = 8): Term[] {
-  const q = fold(typed.trim());
-  const open = terms.filter((t) => !chosen.includes(t.code));
-  if (!q) return open.slice(0, limit);
-  const starts: Term[] = [];
-  const contains: Term[] = [];
-  for (const t of open) {
-    const hay = [t.code, termLabel(terms, t.code, lang), t.label_en, t.label_km, t.label_fr].map(fold);
-    if (hay.some((h) => h.startsWith(q))) starts.push(t);
-    else if (hay.some((h) => h.includes(q))) contains.push(t);
-  }
-  return [...starts, ...contains].slice(0, limit);
+  return matchTerms(
+    terms.filter((t) => !chosen.includes(t.code)),
+    typed,
+    lang,
+    limit,
+  );
 }
 
 /** The latest "reviewed" mark among the annotations, if any. */

@@ -62,7 +62,9 @@ export const casesApi = {
   add: (caseId: string, ids: string[], description: string | null) =>
     call<Exhibit[]>('case_add', { case: caseId, ids, description }),
   show: (caseId: string) => call<CaseShow>('case_show', { case: caseId }),
-  folder: (caseId: string, title: string) => call<FolderResult>('case_folder', { case: caseId, title }),
+  /** Writes the court folder into a folder chosen in a dialog, with progress and cancel. */
+  folder: (caseId: string, title: string, onProgress: (p: Progress) => void): Job<FolderResult> =>
+    startJob<FolderResult>('case_folder', { case: caseId, title }, onProgress, 'folder'),
   exportTo: (caseId: string, to: string[], title: string, onProgress: (p: Progress) => void): Job<ExportResult> =>
     startJob<ExportResult>('case_export', { case: caseId, to, title }, onProgress, 'case'),
 };

@@ -8,7 +8,8 @@ export function errorKey(err: ApiError): string {
 }
 
 /** Kinds whose English detail from the core helps the person fix the input (a damaged backup's
- * says how much of it could be checked; a malformed recovery key's, which group is wrong). */
+ * says how much of it could be checked; a malformed recovery key's, which group is wrong; a
+ * refused deletion's, where the record is still used). */
 export function showsDetail(err: ApiError): boolean {
-  return ['invalid_input', 'unknown', 'io', 'bad_backup', 'recovery_key_malformed'].includes(err.kind) && err.message.length > 0;
+  return ['invalid_input', 'unknown', 'io', 'bad_backup', 'recovery_key_malformed', 'deletion_in_use'].includes(err.kind) && err.message.length > 0;
 }

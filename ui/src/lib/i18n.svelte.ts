@@ -28,10 +28,21 @@ export function setLang(code: Lang): void {
 
 /** The translation of `key`, with `{name}` placeholders filled in from `params`. */
 export function t(key: string, params: Record<string, string | number> = {}): string {
-  const text = dictionaries[current.lang][key] ?? dictionaries.en[key] ?? key;
+  const lang = current.lang;
+  const text = dictionaries[lang][key] ?? dictionaries.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
+    name in params ? param(params[name], lang) : whole,
   );
+}
+
+/**
+ * A parameter as the sentence shows it: a number in the language's digits (Khmer digits in a
+ * Khmer sentence: "រកឃើញ៖ ២"); text (names, hashes, ids, file names) exactly as it is.
+ */
+function param(v: string | number, lang: Lang): string {
+  if (typeof v !== 'number') return v;
+  const s = String(v);
+  return lang === 'km' ? s.replace(/[0-9]/g, (d) => String.fromCharCode(0x17e0 + Number(d))) : s;
 }
 
 /** A first guess from the system's language; the person confirms it on the first screen. */

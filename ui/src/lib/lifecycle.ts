@@ -2,6 +2,7 @@
 // src-tauri/src/commands/lifecycle.rs, and the little logic of showing a key once.
 import { call } from './api';
 import { startJob, type Job, type Progress } from './jobs';
+import { t } from './i18n.svelte';
 
 export interface NewRecoveryKey {
   key: string;
@@ -21,6 +22,9 @@ export interface RestoreOut {
   files: number;
   bytes: number;
   created_at: string;
+  /** With a new device identity: its id and the fingerprint to read to HQ. */
+  new_device: string | null;
+  new_fingerprint: string | null;
 }
 
 export const lifecycle = {
@@ -36,8 +40,9 @@ export const lifecycle = {
     call<void>('vault_unlock_recovery', { recoveryKey, newPassphrase }),
   backup: (toRecoveryKey: boolean, secret: string, title: string, onProgress: (p: Progress) => void): Job<BackupOut> =>
     startJob<BackupOut>('backup_run', { toRecoveryKey, secret, title }, onProgress, 'backup'),
-  restore: (secret: string, title: string, onProgress: (p: Progress) => void): Job<RestoreOut> =>
-    startJob<RestoreOut>('restore_run', { secret, title }, onProgress, 'restore'),
+  /** With `passphrase` (the vault's own), the restored vault takes a new device identity. */
+  restore: (secret: string, passphrase: string | null, title: string, onProgress: (p: Progress) => void): Job<RestoreOut> =>
+    startJob<RestoreOut>('restore_run', { secret, passphrase, title, filter: t('dialogs.filter_backup') }, onProgress, 'restore'),
 };
 
 /** The key's groups as written on paper (the shell sends them joined by dashes). */

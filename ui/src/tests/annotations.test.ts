@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latestReview, matchProvisions, type Annotation } from '../lib/annotations';
+import { latestReview, matchProvisions, provisionCode, type Annotation } from '../lib/annotations';
 import type { Term } from '../lib/records/types';
 
 const terms: Term[] = [
@@ -44,5 +44,16 @@ describe('case choices', () => {
     expect(choicesInOrder(incidents, ['i1'], items, ['a', 'c'])).toEqual(['i1', 'c']);
     expect(choicesInOrder(incidents, [], items, ['c', 'b'])).toEqual(['b', 'c']);
     expect(choicesInOrder(incidents, [], items, [])).toEqual([]);
+  });
+});
+
+describe('a new provision code', () => {
+  it('is made of what was typed, as the core accepts it', () => {
+    expect(provisionCode('Criminal Code art. 523')).toBe('criminal_code_art_523');
+    expect(provisionCode('  ICCPR 9(1) ')).toBe('iccpr_9_1');
+    expect(provisionCode('495')).toBe('p_495');
+    expect(provisionCode('ក្រមព្រហ្មទណ្ឌ')).toBe('');
+    expect(provisionCode('a'.repeat(80))).toHaveLength(64);
+    for (const c of ['criminal_code_art_523', 'iccpr_9_1', 'p_495']) expect(c).toMatch(/^[a-z][a-z0-9_]{1,63}$/);
   });
 });

@@ -79,7 +79,12 @@ describe('translations', () => {
     expect(t('unlock.submit')).toBe('Déverrouiller');
     setLang('km');
     expect(t('unlock.submit')).toBe('ដោះសោ');
-    expect(t('incidents.count', { count: 3 })).toContain('3');
+    // A number is written in Khmer digits in a Khmer sentence; text parameters stay as they are.
+    expect(t('incidents.count', { count: 3 })).toContain('៣');
+    expect(t('incidents.count', { count: 3 })).not.toContain('3');
+    expect(t('incidents.count', { count: '3f2a' })).toContain('3f2a');
+    setLang('fr');
+    expect(t('incidents.count', { count: 1204 })).toContain('1204');
     setLang('en');
     expect(t('create.passphrase_hint', { min: 12 })).toContain('12');
     expect(t('no.such.key')).toBe('no.such.key');

@@ -55,6 +55,7 @@ beforeEach(() => {
     vault_lock: () => null,
     incident_list: () => [],
     incident_get: () => STORED,
+    capture_pending: () => [],
     person_list: () => [],
     testimony_list: () => [],
     record_history: () => [],
@@ -126,7 +127,7 @@ describe('flush before lock', () => {
 
 describe('IncidentEditor keys', () => {
   it('Enter in the title never saves; Ctrl+S saves', async () => {
-    handlers.incident_add = () => 'new-id';
+    handlers.capture_save = () => ({ incident_id: 'new-id', testimony_ids: [], attachment_ids: [] });
     const onsaved = vi.fn();
     render(IncidentEditor, { oncancel: () => {}, onsaved });
     const title = (await screen.findByLabelText('Title')) as HTMLInputElement;
@@ -134,10 +135,10 @@ describe('IncidentEditor keys', () => {
     const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true });
     title.dispatchEvent(enter);
     expect(enter.defaultPrevented, 'Enter in a one-line field must not submit the incident').toBe(true);
-    expect(calls('incident_add')).toHaveLength(0);
+    expect(calls('capture_save')).toHaveLength(0);
     await fireEvent.keyDown(title, { key: 's', ctrlKey: true });
     await waitFor(() => expect(onsaved).toHaveBeenCalledWith('new-id'));
-    expect(calls('incident_add'), 'Ctrl+S saves once').toHaveLength(1);
+    expect(calls('capture_save'), 'Ctrl+S saves once').toHaveLength(1);
   });
 
   it('the title has the focus, and "Add a victim" moves it to the new person’s name', async () => {
@@ -176,7 +177,7 @@ describe('the shell', () => {
   });
 
   it('a saved new incident stays open, focused on its title', async () => {
-    handlers.incident_add = () => STORED.id;
+    handlers.capture_save = () => ({ incident_id: STORED.id, testimony_ids: [], attachment_ids: [] });
     render(MainShell, { autoLockMinutes: 10, onautolockchange: () => {}, onlock: () => {}, onwiped: () => {} });
     await fireEvent.click(await screen.findByRole('button', { name: 'Add incident' }));
     await fireEvent.input(await screen.findByLabelText('Title'), { target: { value: STORED.title } });

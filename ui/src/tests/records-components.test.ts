@@ -21,6 +21,7 @@ vi.mock('@tauri-apps/api/core', () => ({
 import TestimonyEditor from '../screens/records/TestimonyEditor.svelte';
 import PersonPage from '../screens/records/PersonPage.svelte';
 import IncidentEditor from '../screens/records/IncidentEditor.svelte';
+import { emptyTestimony as emptyTestimonyForm } from '../lib/records/testimony-form';
 
 const INCIDENT = {
   id: '0190f1f0-0000-7000-8000-0000000000a1',
@@ -64,6 +65,7 @@ beforeEach(() => {
     draft_get: () => null,
     draft_save: () => null,
     draft_discard: () => null,
+    capture_pending: () => [],
     vocabulary: ({ name }) => TERMS[name as keyof typeof TERMS] ?? [],
   };
 });
@@ -133,6 +135,82 @@ describe('PersonPage', () => {
 });
 
 describe('IncidentEditor', () => {
+  it('takes a testimony before the first save, consent first, in the draft and in the one capture_save', async () => {
+    handlers.capture_save = () => ({ incident_id: 'x', testimony_ids: ['t'], attachment_ids: [] });
+    handlers.search = () => [];
+    const onsaved = vi.fn();
+    render(IncidentEditor, { oncancel: () => {}, onsaved });
+    await fireEvent.input(await screen.findByLabelText('Title'), { target: { value: 'Beating' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add a victim' }));
+    await fireEvent.input(screen.getByLabelText('Name in the original script'), { target: { value: 'ដារ៉ា' } });
+    await fireEvent.keyDown(window, { key: 't', code: 'KeyT', altKey: true });
+    const consent = document.getElementById('testimony-1-consent-internal') as HTMLInputElement;
+    expect(consent, 'Alt+T adds a testimony in the new-incident editor').toBeTruthy();
+    await waitFor(() => expect(document.activeElement, 'the focus is on its first consent box').toBe(consent));
+    const panel = document.getElementById('testimony-1');
+    expect(panel?.querySelector('fieldset')?.id, 'consent comes first, as in the testimony editor').toBe('testimony-1-consent-panel');
+    await fireEvent.click(consent);
+    const witness = document.getElementById('testimony-1-testimony-witness') as HTMLSelectElement;
+    const option = [...witness.options].find((o) => o.textContent?.includes('ដារ៉ា'));
+    expect(option, 'the victim just added may be the witness').toBeTruthy();
+    await fireEvent.change(witness, { target: { value: option!.value } });
+
+    // An empty statement is refused, saying which testimony.
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText('Testimony 1: Write what the witness said.');
+    expect(invoke.mock.calls.some(([c]) => c === 'capture_save')).toBe(false);
+
+    await fireEvent.input(document.getElementById('testimony-1-testimony-body')!, { target: { value: 'គាត់បាននិយាយ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onsaved).toHaveBeenCalledWith('x'));
+    const input = invoke.mock.calls.find(([c]) => c === 'capture_save')?.[1]?.input as {
+      incident: { people: Record<string, unknown> };
+      testimonies: { body: string; witness_id: string; consent: { internal_use: boolean } }[];
+    };
+    expect(input.testimonies).toHaveLength(1);
+    expect(input.testimonies[0].body).toBe('គាត់បាននិយាយ');
+    expect(input.testimonies[0].consent.internal_use).toBe(true);
+    expect(Object.keys(input.incident.people), 'the witness is the new person\'s reference').toContain(input.testimonies[0].witness_id);
+  });
+
+  it('Discard draft also clears the photos shown: the list is asked again', async () => {
+    handlers.draft_get = () => ({ title: 'Half', acts: [], proceedings: [], related: [] });
+    let pending = [{ id: 'a', original_name: 'a.jpg', media_type: 'image/jpeg', size: 1, sha256: 'x', has_thumbnail: false, thumbnail_note: null, created_at: '' }];
+    handlers.capture_pending = () => pending;
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    await screen.findByText('a.jpg');
+    pending = [];
+    await fireEvent.click(screen.getByRole('button', { name: 'Discard the draft' }));
+    await waitFor(() => expect(screen.queryByText('a.jpg'), 'the erased photo is no longer shown').toBeNull());
+  });
+
+  it('keeps the testimonies in the autosaved draft', async () => {
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    await fireEvent.input(await screen.findByLabelText('Title'), { target: { value: 'Draft' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add a testimony' }));
+    await fireEvent.input(document.getElementById('testimony-1-testimony-body')!, { target: { value: 'ពាក្យសាក្សី' } });
+    // Leaving the editor flushes the draft: the testimony is in it.
+    cleanup();
+    await waitFor(() =>
+      expect(
+        invoke.mock.calls.some(
+          ([c, a]) =>
+            c === 'draft_save' &&
+            (a as { value: { testimonies?: { form: { body: string } }[] } }).value.testimonies?.[0]?.form.body === 'ពាក្យសាក្សី',
+        ),
+        'the draft saved inside the vault holds the testimony',
+      ).toBe(true),
+    );
+    // Opened again with that draft, the testimony is back.
+    handlers.draft_get = () => ({
+      title: 'Draft', acts: [], proceedings: [], related: [], seq: 3,
+      testimonies: [{ key: 't1', form: { ...emptyTestimonyForm(), body: 'ពាក្យសាក្សី' } }],
+    });
+    render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
+    await screen.findByText('Your unsaved draft was restored.');
+    expect((document.getElementById('testimony-1-testimony-body') as HTMLTextAreaElement).value).toBe('ពាក្យសាក្សី');
+  });
+
   it('offers the incident kinds of the vault vocabulary, labelled in the UI language', async () => {
     setLang('km');
     render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
@@ -153,7 +231,7 @@ describe('IncidentEditor', () => {
 
   it('shows similar people before creating a new one and refuses to save until decided', async () => {
     handlers.search = () => [{ id: 'p1', type: 'person', title: 'សុខ ចាន់' }];
-    handlers.incident_add = () => 'x';
+    handlers.capture_save = () => ({ incident_id: 'x', testimony_ids: [], attachment_ids: [] });
     render(IncidentEditor, { oncancel: () => {}, onsaved: () => {} });
     await fireEvent.input(await screen.findByLabelText('Title'), { target: { value: 'Beating' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Add a victim' }));
@@ -161,12 +239,12 @@ describe('IncidentEditor', () => {
     await screen.findByText(/similar name are already recorded/, {}, { timeout: 2000 });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await screen.findByText(/Choose one of them, or confirm this is a different person/);
-    expect(invoke.mock.calls.some(([c]) => c === 'incident_add'), 'nothing is created while undecided').toBe(false);
+    expect(invoke.mock.calls.some(([c]) => c === 'capture_save'), 'nothing is created while undecided').toBe(false);
 
     await fireEvent.click(screen.getByRole('button', { name: 'Yes, this person' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    await waitFor(() => expect(invoke.mock.calls.some(([c]) => c === 'incident_add')).toBe(true));
-    const input = invoke.mock.calls.find(([c]) => c === 'incident_add')?.[1]?.input as { people: object; involvements: { person: string }[] };
+    await waitFor(() => expect(invoke.mock.calls.some(([c]) => c === 'capture_save')).toBe(true));
+    const input = (invoke.mock.calls.find(([c]) => c === 'capture_save')?.[1]?.input as { incident: { people: object; involvements: { person: string }[] } }).incident;
     expect(input.people, 'the stored person is used, no new one').toEqual({});
     expect(input.involvements[0].person).toBe('p1');
   });

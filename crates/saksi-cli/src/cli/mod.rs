@@ -69,8 +69,8 @@ pub enum Command {
     Search(SearchArgs),
     /// Controlled vocabularies with their English, Khmer and French labels.
     Vocab {
-        /// incident_kind, role, proceeding_kind, intervention_kind, person_category or
-        /// legal_provision
+        /// incident_kind, role, proceeding_kind, intervention_kind, person_category,
+        /// legal_provision or perpetrator_type
         name: String,
         #[arg(long)]
         json: bool,
@@ -197,6 +197,11 @@ pub enum Command {
         /// else a prompt).
         #[arg(long, value_name = "FILE")]
         backup_secret_file: Option<PathBuf>,
+        /// Give the restored vault a new device identity (the old laptop may be in other hands):
+        /// its next bundle tells HQ that the old device is replaced. Needs the vault's
+        /// passphrase (--passphrase-file, SAKSI_PASSPHRASE or a prompt).
+        #[arg(long)]
+        new_device: bool,
         #[arg(long)]
         json: bool,
     },
@@ -428,6 +433,12 @@ pub enum EvidenceCmd {
     },
     /// Delete it for good, with a signed tombstone that travels to HQ (a reason is required).
     Delete(DeleteArgs),
+    /// Make the thumbnails still pending: an import stores photos without them, and each is
+    /// otherwise made when it is first shown.
+    Thumbnails {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]

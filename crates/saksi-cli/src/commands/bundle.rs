@@ -197,15 +197,17 @@ pub fn run(ctx: &Ctx, cmd: &BundleCmd) -> anyhow::Result<()> {
             let list = ctx.with_vault(|v| Ok(keys::trust_list(v)?))?;
             output::show(*json, &list, |list| {
                 for d in list {
+                    let state = match (&d.superseded_by, &d.revoked_at) {
+                        (Some(by), _) => format!(
+                            "  [replaced by {by} on {}: its bundles are refused]",
+                            d.superseded_at.as_deref().unwrap_or("?")
+                        ),
+                        (None, Some(r)) => format!("  [revoked {r}]"),
+                        (None, None) => String::new(),
+                    };
                     line(format!(
                         "{}  {:<20} {}{}",
-                        d.id,
-                        d.name,
-                        d.fingerprint,
-                        d.revoked_at
-                            .as_deref()
-                            .map(|r| format!("  [revoked {r}]"))
-                            .unwrap_or_default()
+                        d.id, d.name, d.fingerprint, state
                     ))?;
                 }
                 Ok(())

@@ -66,6 +66,15 @@ pub fn run(ctx: &Ctx, cmd: &EvidenceCmd) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        EvidenceCmd::Thumbnails { json } => {
+            let made = ctx.with_vault(|v| Ok(evidence::make_pending_thumbnails(v, &mut ())?))?;
+            output::show(*json, &made, |m| {
+                line(format!(
+                    "{} thumbnails made; {} photos could not be read",
+                    m.made, m.failed
+                ))
+            })
+        }
         EvidenceCmd::Delete(a) => {
             super::deletion::delete(ctx, saksi_core::model::RecordType::Attachment, a)
         }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use saksi_core::backup::{self, BackupSecret};
+use saksi_core::backup::{self, BackupSecret, NewDevice};
 use saksi_core::vault::{KdfProfile, RecoveryKey, Vault};
 
 use super::Ctx;
@@ -109,11 +109,14 @@ pub fn backup(
 }
 
 pub fn restore(
+    ctx: &Ctx,
     file: &Path,
     to: &Path,
     secret_file: Option<&Path>,
+    new_device: bool,
     json: bool,
 ) -> anyhow::Result<()> {
+    ctx.refuse_if_read_only()?;
     // Refused before anyone types a passphrase for nothing.
     if Vault::exists(to) {
         return Err(saksi_core::Error::VaultExists(to.to_path_buf()).into());
@@ -124,8 +127,20 @@ pub fn restore(
         "Backup passphrase or recovery key: ",
         false,
     )?;
-    let report = backup::restore(file, to, &BackupSecret::from_typed(&text))?;
+    let secret = BackupSecret::from_typed(&text);
     drop(text);
+    let report = if new_device {
+        let pass = input::passphrase(
+            ctx.passphrase_file(),
+            "SAKSI_PASSPHRASE",
+            "The vault's passphrase (to give it a new device identity): ",
+            false,
+        )?;
+        backup::restore_as(file, to, &secret, NewDevice::Take(&pass), &mut ())?
+    } else {
+        backup::restore(file, to, &secret)?
+    };
+    drop(secret);
     output::show(json, &report, |r| {
         line(format!(
             "restored vault {} ({} files, every hash checked)",
@@ -135,6 +150,16 @@ pub fn restore(
         line(format!(
             "backup of device {} made {}: it opens with that vault's passphrase as it was then",
             r.device_id, r.created_at
-        ))
+        ))?;
+        match &r.new_device {
+            Some(n) => {
+                line(format!(
+                    "this vault is now device {} (it replaces device {}); fingerprint {}",
+                    n.new_device, n.old_device, n.new_fingerprint
+                ))?;
+                line("send HQ this device's new card (`saksi device card`) and read the fingerprint to them by phone; once HQ trusts it, your next bundle tells HQ that the old device is replaced, and HQ refuses the old laptop's bundles from then on")
+            }
+            None => line("the device identity is the same as before: if the old laptop may be in other hands, restore again with --new-device instead"),
+        }
     })
 }

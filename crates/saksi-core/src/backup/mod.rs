@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::progress::{check, Progress};
 use crate::vault::{KdfProfile, RecoveryKey, Vault};
 
-pub use read::{restore, restore_with, RestoreReport};
+pub use read::{restore, restore_as, restore_with, NewDevice, RestoreReport};
 
 /// The manifest's format name and version.
 pub const FORMAT: &str = "saksi-backup";

@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use secrecy::SecretString;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -26,6 +27,20 @@ pub struct RestoreReport {
     pub bytes: u64,
     pub device_id: String,
     pub created_at: String,
+    /// With [`NewDevice::Take`]: the new device identity the restored vault took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_device: Option<crate::device_replacement::Replaced>,
+}
+
+/// Whether the restored vault keeps its device identity or takes a new one.
+pub enum NewDevice<'a> {
+    /// The same device as before (the old laptop is gone for good).
+    Keep,
+    /// A new device identity (the old laptop may be in other hands): the vault is opened with
+    /// this passphrase (its own, as it was when the backup was made) before it is put in place,
+    /// given a new signing key and id, and its next bundle tells HQ that the old device is
+    /// replaced (see `crate::device_replacement`).
+    Take(&'a SecretString),
 }
 
 /// What a read of a backup checked.
@@ -81,6 +96,18 @@ pub fn restore_with(
     secret: &BackupSecret,
     progress: &mut dyn Progress,
 ) -> Result<RestoreReport> {
+    restore_as(file, to, secret, NewDevice::Keep, progress)
+}
+
+/// [`restore_with`], keeping the device identity or taking a new one. With a new one, a wrong
+/// vault passphrase (or any failure while the identity is replaced) restores nothing.
+pub fn restore_as(
+    file: &Path,
+    to: &Path,
+    secret: &BackupSecret,
+    device: NewDevice<'_>,
+    progress: &mut dyn Progress,
+) -> Result<RestoreReport> {
     if Vault::exists(to) {
         return Err(Error::VaultExists(to.to_path_buf()));
     }
@@ -94,7 +121,7 @@ pub fn restore_with(
     fs::create_dir_all(parent)?;
     let staging = parent.join(format!(".saksi-restore-{}", uuid::Uuid::new_v4().simple()));
     private_dir(&staging)?;
-    let r = (|| -> Result<Checked> {
+    let r = (|| -> Result<(Checked, Option<crate::device_replacement::Replaced>)> {
         private_dir(&staging.join("attachments"))?;
         let checked = read_archive(
             file,
@@ -105,20 +132,33 @@ pub fn restore_with(
         )?;
         sync_dir(&staging.join("attachments"))?;
         sync_dir(&staging)?;
+        // The new identity is taken in the staging folder: the vault is put in place with it,
+        // or not at all.
+        let replaced = match device {
+            NewDevice::Keep => None,
+            NewDevice::Take(passphrase) => {
+                let mut v = Vault::open(&staging, passphrase)?;
+                let replaced = v.take_new_device_identity()?;
+                v.lock()?;
+                sync_dir(&staging)?;
+                Some(replaced)
+            }
+        };
         if to.exists() {
             fs::remove_dir(to)?; // empty, checked above
         }
         fs::rename(&staging, to)?;
         sync_dir(parent)?;
-        Ok(checked)
+        Ok((checked, replaced))
     })();
     match r {
-        Ok(c) => Ok(RestoreReport {
+        Ok((c, new_device)) => Ok(RestoreReport {
             vault: to.to_path_buf(),
             files: c.files.len(),
             bytes: c.files.iter().map(|f| f.size).sum(),
             device_id: c.manifest.device_id,
             created_at: c.manifest.created_at,
+            new_device,
         }),
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);

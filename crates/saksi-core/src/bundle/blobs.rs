@@ -50,7 +50,21 @@ pub(crate) fn write(
     sha256: &str,
     size: u64,
 ) -> Result<StagedBlob> {
-    let blob = crate::crypto::blob::write(dir, reader, |_, _| Ok(()))?;
+    staged(
+        crate::crypto::blob::write(dir, reader, |_, _| Ok(()))?,
+        sha256,
+        size,
+    )
+}
+
+/// A blob already written (pass 1 writes each new attachment's blob while it verifies it),
+/// named and handed over as a staged blob; fails (leaving nothing) unless it is exactly `size`
+/// bytes with SHA-256 `sha256`.
+pub(crate) fn staged(
+    blob: crate::crypto::blob::NewBlob,
+    sha256: &str,
+    size: u64,
+) -> Result<StagedBlob> {
     if blob.sha256 != sha256 || blob.size != size {
         return Err(Error::Corrupt(
             "an attachment changed between verification and import".into(),

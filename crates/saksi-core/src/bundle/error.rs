@@ -27,6 +27,17 @@ pub enum BundleError {
     UnknownSigner(String),
     #[error("the bundle was signed by device {0}, which was revoked on {1}: nothing was imported")]
     RevokedSigner(String, String),
+    /// The signer was replaced by another device (a restore with a new device identity): the
+    /// old laptop may be in other hands.
+    #[error("the bundle was signed by device {device}, which was replaced by device {by} on {at} (its vault was restored on another laptop with a new device identity): the old laptop may be in other hands, so its bundles are refused: nothing was imported")]
+    SupersededSigner {
+        device: String,
+        by: String,
+        at: String,
+    },
+    /// A `device_replaced` statement that does not verify, or that contradicts one recorded.
+    #[error("the bundle's statement that a device was replaced cannot be accepted: {0}: nothing was imported")]
+    BadReplacement(String),
     #[error("the bundle was not addressed to this key (its signed recipient list does not include {0}): nothing was imported")]
     NotAddressedToUs(String),
     #[error("the bundle has format {0} version {1}, which this Saksi does not know: update Saksi: nothing was imported")]
@@ -80,6 +91,8 @@ impl BundleError {
             BundleError::BadSignature => "bundle_bad_signature",
             BundleError::UnknownSigner(_) => "bundle_unknown_signer",
             BundleError::RevokedSigner(_, _) => "bundle_revoked_signer",
+            BundleError::SupersededSigner { .. } => "bundle_superseded_signer",
+            BundleError::BadReplacement(_) => "bundle_bad_replacement",
             BundleError::NotAddressedToUs(_) => "bundle_not_addressed_to_us",
             BundleError::UnknownVersion(_, _) => "bundle_unknown_version",
             BundleError::MissingFile(_) => "bundle_missing_file",

@@ -32,7 +32,12 @@ pub mod receipt;
 pub(crate) mod rows;
 mod stream;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
+// Fuzzing the bundle and receipt readers (issue 15 item 5).
+#[cfg(test)]
+mod corpus_tests;
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 mod tests_merge;
 #[cfg(test)]

@@ -123,6 +123,17 @@ impl Read for Plain {
     }
 }
 
+/// Pass 2 seeks past attachment files that pass 1 verified and already encrypted into their
+/// blobs (age decrypts and authenticates only the chunk a seek lands in).
+impl Seek for Plain {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner
+            .borrow_mut()
+            .seek(pos)
+            .inspect_err(|_| self.age_failed.set(true))
+    }
+}
+
 /// Turns an I/O error met while reading the archive into the right message.
 pub(crate) fn read_error(flag: &Cell<bool>, e: io::Error) -> Error {
     if flag.get() {

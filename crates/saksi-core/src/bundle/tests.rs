@@ -49,7 +49,7 @@ pub(super) fn setup() -> Setup {
     }
 }
 
-pub(super) fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, Vec<u8>)> {
     let d = age::Decryptor::new(bytes).unwrap();
     let r = d
         .decrypt(std::iter::once(id as &dyn age::Identity))
@@ -67,7 +67,12 @@ pub(super) fn unpack(bytes: &[u8], id: &age::x25519::Identity) -> Vec<(String, V
 }
 
 /// Packs entries (names written raw, so `../` survives) and encrypts them to HQ.
-pub(super) fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -> Vec<u8> {
+pub(crate) fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -> Vec<u8> {
+    encrypt_to(&tar_of(entries), to)
+}
+
+/// The tar archive of `entries`, names written raw.
+pub(super) fn tar_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     for (name, bytes) in entries {
         let mut h = tar::Header::new_ustar();
@@ -78,11 +83,15 @@ pub(super) fn pack(entries: &[(String, Vec<u8>)], to: &age::x25519::Recipient) -
         h.set_cksum();
         tar.append(&h, bytes.as_slice()).unwrap();
     }
-    let plain = tar.into_inner().unwrap();
+    tar.into_inner().unwrap()
+}
+
+/// `plain` as an age file for `to`.
+pub(super) fn encrypt_to(plain: &[u8], to: &age::x25519::Recipient) -> Vec<u8> {
     let enc = age::Encryptor::with_recipients(std::iter::once(to as &dyn age::Recipient)).unwrap();
     let mut out = Vec::new();
     let mut w = enc.wrap_output(&mut out).unwrap();
-    w.write_all(&plain).unwrap();
+    w.write_all(plain).unwrap();
     w.finish().unwrap();
     out
 }
@@ -103,7 +112,7 @@ pub(super) fn resign(
 
 /// Recomputes every hash and size in the manifest from `entries`, then SHA256SUMS and its
 /// signature, then the manifest's signature: what a signer who crafts a bundle can do.
-pub(super) fn rebuild(entries: &mut [(String, Vec<u8>)], signer: &Vault) {
+pub(crate) fn rebuild(entries: &mut [(String, Vec<u8>)], signer: &Vault) {
     let mut m: Manifest = serde_json::from_slice(&entries[0].1).unwrap();
     for (name, bytes) in entries.iter().skip(2) {
         if name != manifest::SUMS && name != manifest::SUMS_SIG {
@@ -453,5 +462,49 @@ fn a_bundle_encrypted_to_a_recipient_its_manifest_does_not_list_is_refused() {
             ImportOutcome::Imported(_)
         ),
         "a bundle encrypted exactly to its listed recipients imports"
+    );
+}
+
+#[test]
+fn a_bundle_with_a_legacy_free_text_perpetrator_type_imports_it_unchanged() {
+    let crate::testutil::World {
+        tmp,
+        mut mon,
+        mut hq,
+    } = crate::testutil::world();
+    let input: crate::model::IncidentInput = serde_json::from_str(
+        r#"{"title": "Beating", "involvements": [{"role": "perpetrator",
+            "perpetrator_type": "police", "counting": {"unit": "group", "min": 3}}]}"#,
+    )
+    .unwrap();
+    let id = mon.incidents_mut().add(&input).unwrap();
+    // What a monitor on a build before schema 21 stored (its own check accepted free text).
+    mon.conn
+        .execute(
+            "UPDATE involvement SET perpetrator_type = 'Bodyguards (PM)' WHERE incident_id = ?1",
+            [id.to_string()],
+        )
+        .unwrap();
+    let out = tmp.path().join("legacy.saksi");
+    export(
+        &mut mon,
+        &ExportOptions {
+            to: vec!["hq".into()],
+            out: out.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        matches!(
+            import(&mut hq, &out, None).unwrap(),
+            ImportOutcome::Imported(_)
+        ),
+        "import writes rows as they are and never refuses legacy free text"
+    );
+    let got = hq.incidents().get(&id).unwrap();
+    assert_eq!(
+        got.involvements[0].perpetrator_type.as_deref(),
+        Some("Bodyguards (PM)")
     );
 }

@@ -21,6 +21,7 @@ use crate::crypto::minisign;
 use crate::custody::{self, Action, Entry};
 use crate::error::{Error, Result};
 use crate::evidence;
+use crate::progress::Progress;
 use crate::vault::Vault;
 
 /// Names of the files beside `exhibits/`.
@@ -55,6 +56,18 @@ impl Vault {
     /// `case_folder_extract` entry per exhibit, in one transaction after every file is written
     /// and checked. On any failure the files written are removed.
     pub fn case_court_folder(&mut self, case: &Uuid, out: &Path) -> Result<CourtFolder> {
+        self.case_court_folder_with(case, out, &mut ())
+    }
+
+    /// [`Vault::case_court_folder`] reporting the exhibits' bytes written as they go (item by
+    /// item); cancelling stops at the next piece, removes what was written (the folder too, when
+    /// this made it) and logs nothing.
+    pub fn case_court_folder_with(
+        &mut self,
+        case: &Uuid,
+        out: &Path,
+        progress: &mut dyn Progress,
+    ) -> Result<CourtFolder> {
         self.writable()?;
         let case = case_file(self, case)?;
         let rows = list::rows_with_steps(self, &case)?;
@@ -77,7 +90,7 @@ impl Vault {
             .into());
         }
         let created = prepare(out)?;
-        let written = write_all(self, &case, &rows, out).and_then(|summary| {
+        let written = write_all(self, &case, &rows, out, progress).and_then(|summary| {
             self.write(|tx, dev| {
                 for (r, _) in &rows {
                     let details = serde_json::json!({
@@ -144,11 +157,16 @@ fn write_all(
     case: &CaseFile,
     rows: &[(ExhibitRow, Vec<evidence::Step>)],
     out: &Path,
+    progress: &mut dyn Progress,
 ) -> Result<CourtFolder> {
     fs::create_dir(out.join("exhibits"))?;
     let mut sums: Vec<(String, String)> = Vec::new();
-    for (r, _) in rows {
-        let sha = write_exhibit(vault, r, &out.join(&r.file))?;
+    let total: u64 = rows.iter().map(|(r, _)| r.size).sum();
+    let mut done = 0u64;
+    crate::progress::check(progress, 0, Some(total))?;
+    for (i, (r, _)) in rows.iter().enumerate() {
+        progress.item(i, rows.len());
+        let sha = write_exhibit(vault, r, &out.join(&r.file), &mut done, total, progress)?;
         sums.push((r.file.clone(), sha));
     }
     let table: Vec<&ExhibitRow> = rows.iter().map(|(r, _)| r).collect();
@@ -215,7 +233,14 @@ fn write_all(
 
 /// Decrypts one exhibit to `path`, hashing as it writes; refuses a mismatch with the intake
 /// hash. Returns the SHA-256.
-fn write_exhibit(vault: &Vault, r: &ExhibitRow, path: &Path) -> Result<String> {
+fn write_exhibit(
+    vault: &Vault,
+    r: &ExhibitRow,
+    path: &Path,
+    done: &mut u64,
+    total: u64,
+    progress: &mut dyn Progress,
+) -> Result<String> {
     let id = crate::model::parse_id("attachment", &r.attachment_id)?;
     let mut src = evidence::open_original(vault, &id)?;
     let mut f = crate::vault::create_private(path)?;
@@ -233,6 +258,8 @@ fn write_exhibit(vault: &Vault, r: &ExhibitRow, path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
         f.write_all(&buf[..n])?;
+        *done += n as u64;
+        crate::progress::check(progress, *done, Some(total))?;
     }
     f.sync_all()?;
     let sha = hex_digest(hasher);

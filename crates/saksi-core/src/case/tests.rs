@@ -316,3 +316,48 @@ fn items_and_incidents_chosen_together_are_numbered_once_each_in_one_transaction
         "choosing nothing adds nothing: {err}"
     );
 }
+
+#[test]
+fn a_court_folder_reports_its_bytes_and_a_cancel_leaves_no_folder_and_no_entry() {
+    use std::ops::ControlFlow;
+    let (t, mut v) = testutil::vault();
+    let inc = testutil::incident(&mut v, "strikers shot");
+    static BIG: [u8; 300 * 1024] = [7u8; 300 * 1024];
+    photo(&mut v, &inc, "a.jpg", &BIG);
+    photo(&mut v, &inc, "b.jpg", b"second");
+    let cid = id(&v.case_create("Strike").unwrap().id);
+    v.case_add(&cid, &inc, None).unwrap();
+    let total = (BIG.len() + 6) as u64;
+
+    let before = actions(&v);
+    let out = t.path().join("cancelled");
+    let mut calls = 0;
+    let mut cancel = |done: u64, all: Option<u64>| {
+        assert_eq!(all, Some(total), "the total is the exhibits' bytes");
+        assert!(done <= total);
+        calls += 1;
+        if done > 64 * 1024 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let err = v
+        .case_court_folder_with(&cid, &out, &mut cancel)
+        .unwrap_err();
+    assert_eq!(err.kind(), "cancelled");
+    assert!(calls >= 2);
+    assert!(!out.exists(), "a cancelled folder is removed");
+    assert_eq!(actions(&v), before, "a cancelled folder logs nothing");
+
+    let done = t.path().join("done");
+    let mut last = (0, None);
+    let mut seen = |d: u64, all: Option<u64>| {
+        assert!(d >= last.0, "progress never goes back");
+        last = (d, all);
+        ControlFlow::Continue(())
+    };
+    v.case_court_folder_with(&cid, &done, &mut seen).unwrap();
+    assert_eq!(last, (total, Some(total)), "the last report is the whole");
+    assert!(done.join("SHA256SUMS").exists());
+}

@@ -350,3 +350,90 @@ fn a_withdrawal_entry_with_other_details_is_refused_by_the_import_check() {
     bad.subject_id = bad.subject_id.map(|s| s.to_uppercase());
     assert!(check_entry(&bad).is_err(), "ids are canonical");
 }
+
+#[test]
+fn a_withdrawal_hq_received_reaches_the_lawyer_it_sent_the_testimony_to_and_its_case_files_respect_it(
+) {
+    let mut w = card_world();
+    let inc = testutil::incident(&mut w.mon, "t");
+    let t = testimony(&mut w.mon, &inc, "anonymous");
+    let att = crate::evidence::intake_reader(
+        &mut w.mon,
+        crate::model::RecordType::Testimony,
+        &t,
+        "statement.txt",
+        &b"signed statement"[..],
+    )
+    .unwrap();
+    let att = Uuid::parse_str(&att.attachment.id).unwrap();
+    let b1 = export(w.tmp.path(), &mut w.mon, "b1", false);
+    imported(&mut w.hq, &b1);
+    // A lawyer fed by HQ, trusting HQ only (never the monitor).
+    let mut lawyer = testutil::named_vault(w.tmp.path(), "lawyer");
+    keys::keygen(&mut lawyer).unwrap();
+    let card = |v: &Vault| serde_json::to_vec(&keys::device_card(v).unwrap()).unwrap();
+    keys::recipient_add_card(&mut w.hq, "lawyer", &card(&lawyer)).unwrap();
+    keys::trust_add(&mut lawyer, &card(&w.hq)).unwrap();
+    let to_lawyer = |hq: &mut Vault, n: &str| {
+        let out = w.tmp.path().join(format!("{n}.saksi"));
+        bundle::export(
+            hq,
+            &ExportOptions {
+                to: vec!["lawyer".into()],
+                out: out.clone(),
+                since_last: true,
+                ..Default::default()
+            },
+        )
+        .map(|s| (out, s))
+    };
+    let (f1, _) = to_lawyer(&mut w.hq, "f1").unwrap();
+    imported(&mut lawyer, &f1);
+    let case = lawyer.case_create("Case 1").unwrap();
+    let case = Uuid::parse_str(&case.id).unwrap();
+
+    // The witness withdraws legal use at the monitor; it reaches HQ, then the lawyer.
+    w.mon.withdraw_consent(&t, &withdrawal("legal")).unwrap();
+    let b2 = export(w.tmp.path(), &mut w.mon, "b2", true);
+    imported(&mut w.hq, &b2);
+    let (f2, s) = to_lawyer(&mut w.hq, "f2").unwrap();
+    assert_eq!(
+        s.consent_withdrawals, 1,
+        "HQ's next bundle to the lawyer carries the withdrawal it received"
+    );
+    assert!(s.counts.is_empty(), "nothing else changed: {:?}", s.counts);
+    let got = imported(&mut lawyer, &f2);
+    assert_eq!(got.consent_withdrawals, 1);
+    let state = lawyer.consent_state(&t).unwrap();
+    assert!(
+        !state.effective.legal_proceedings,
+        "the lawyer's effective consent must follow the witness's withdrawal"
+    );
+    assert_eq!(
+        state.withdrawals[0].device_id,
+        w.mon.device().id(),
+        "the lawyer holds the monitor's own signed withdrawal"
+    );
+    let e = lawyer.case_add(&case, &att, None).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "consent_withdrawn_for_court",
+        "the lawyer's case file refuses an item whose legal use was withdrawn"
+    );
+    assert!(lawyer.verify().unwrap().ok());
+
+    // A withdrawal travels until the recipient confirms it (a witness's safety must not hang on
+    // one lost bundle); the lawyer's receipt confirms it, and then it is not sent again.
+    let r = w.tmp.path().join("lawyer-receipt.saksi");
+    bundle::write_receipt(&mut lawyer, None, &r).unwrap();
+    match bundle::import(&mut w.hq, &r, None).unwrap() {
+        ImportOutcome::Receipt(_) => {}
+        other => panic!("expected a receipt, got {other:?}"),
+    }
+    let e = to_lawyer(&mut w.hq, "f3").unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "bundle_nothing_to_export",
+        "a withdrawal the lawyer confirmed is not forwarded again"
+    );
+}

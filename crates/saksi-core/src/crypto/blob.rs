@@ -105,7 +105,8 @@ impl Drop for NewBlob {
 }
 
 /// Encrypts everything `reader` yields into a new blob in `dir`, streaming in 64 KiB pieces
-/// (nothing plaintext touches the disk), hashing and counting as it goes. `each` sees every
+/// (nothing plaintext touches the disk), hashing and counting as it goes; encryption and writing
+/// run on a second thread ([`super::pipe::WriteBehind`]). `each` sees every
 /// piece after it is written, with the bytes so far; an error from it (a cancel) or from the
 /// reader stops the write and leaves nothing behind.
 pub(crate) fn write(
@@ -126,7 +127,13 @@ pub(crate) fn write(
     let file = crate::vault::create_private(&blob.part_path())?;
     let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
         .map_err(|_| Error::Crypto("cannot set up attachment encryption"))?;
-    let mut w = enc.wrap_output(std::io::BufWriter::new(file))?;
+    let w = enc.wrap_output(std::io::BufWriter::new(file))?;
+    // Encrypted, written and synced on a second thread while this one reads and hashes.
+    let mut w = super::pipe::WriteBehind::new(w, |w| {
+        let bw = w.finish()?;
+        let file = bw.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()
+    })?;
     let mut hasher = Sha256::new();
     let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
     loop {
@@ -141,9 +148,7 @@ pub(crate) fn write(
         w.write_all(&buf[..n])?;
         each(&buf[..n], blob.size)?;
     }
-    let bw = w.finish()?;
-    let file = bw.into_inner().map_err(|e| Error::from(e.into_error()))?;
-    file.sync_all()?;
+    w.finish()?;
     blob.sha256 = super::hash::hex_digest(hasher);
     Ok(blob)
 }

@@ -8,4 +8,5 @@ pub(crate) mod fingerprint;
 pub(crate) mod hash;
 pub(crate) mod kdf;
 pub mod minisign;
+pub(crate) mod pipe;
 pub(crate) mod wrap;

@@ -92,6 +92,10 @@ pub enum Action {
     /// Consent withdrawn for one purpose (issue 13): the entry is the withdrawal. Subject: the
     /// testimony; `details`: purpose, withdrawn_at, how, recorded_by (see `crate::consent`).
     ConsentWithdrawn,
+    /// This vault took a new device identity after a restore (issue 16). Signed by the new
+    /// key; subject: the old device; `details`: the old key's signed statement
+    /// (`crate::device_replacement`). Travels in every later bundle.
+    DeviceReplaced,
 }
 
 impl Action {
@@ -128,6 +132,7 @@ impl Action {
             Action::DuressSet => "duress_set",
             Action::DuressRemoved => "duress_removed",
             Action::ConsentWithdrawn => "consent_withdrawn",
+            Action::DeviceReplaced => "device_replaced",
         }
     }
 

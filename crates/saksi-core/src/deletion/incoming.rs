@@ -6,11 +6,18 @@
 //! - `conflict`: it holds another version than the one deleted (edited here, or a newer
 //!   version), or a version another device wrote: a deletion never silently removes what
 //!   someone else edited (invariant 9);
-//! - `pending` (kept and flagged): the deleting device did not sign the bundle; or this vault
+//! - `pending` (kept and flagged): the deleting device did not sign the bundle, and the signer
+//!   did not vouch for it (below); or this vault
 //!   relied on it (annotated it, merged the person, made it an exhibit of a case, has an open
 //!   conflict on it, or other records here still refer to it); or the policy says `ask`;
 //! - `applied`: deleted here too, as a deletion made here is (rows under secure_delete, blob
 //!   crypto-erased), with a custody entry naming the tombstone.
+//!
+//! **Forwarded deletions.** A deletion applied here travels on to whoever this vault sent the
+//! record (`super::outgoing`) as the author's original entry beside this vault's own signed
+//! `deletion` entry naming it. At the next importer, such a `deletion` entry of the bundle's
+//! signer, under its pinned key, naming the tombstone, record and version hash, makes the
+//! tombstone count as the signer's: decided by the rules above, under that importer's policy.
 //!
 //! An analyst later applies or keeps a pending (or conflicting) one. The receipt for the bundle
 //! lists every tombstone with its outcome. Importing the same bundle again decides nothing again
@@ -381,6 +388,42 @@ struct Received<'e> {
     id: String,
     version_sha256: String,
     details: EntryDetails,
+    /// Forwarded by the bundle's signer, which applied it (its own signed `deletion` entry
+    /// naming this one travels beside it).
+    vouched: bool,
+}
+
+/// The tombstones the bundle's signer says it applied: (tombstone entry id, record id, version
+/// hash) of each `deletion` entry in the bundle made by the signer under its pinned key, whose
+/// details name the tombstone it applied (`applied_deletion`). Such an entry is what
+/// [`erase`] writes when this vault applies a received deletion.
+fn endorsed(
+    conn: &Connection,
+    signer: &str,
+    entries: &[Entry],
+) -> Result<std::collections::HashSet<(String, String, String)>> {
+    let mut out = std::collections::HashSet::new();
+    let Some(pinned) = crate::bundle::keys::trusted_by_id(conn, signer)?.and_then(|d| d.public_key)
+    else {
+        return Ok(out);
+    };
+    for e in entries {
+        if e.action != Action::Deletion.as_str()
+            || e.device_id != signer
+            || e.public_key.as_slice() != pinned.as_bytes().as_slice()
+        {
+            continue;
+        }
+        let applied = e
+            .details
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .and_then(|v| v.get("applied_deletion")?.as_str().map(str::to_string));
+        if let (Some(applied), Some(id), Some(hash)) = (applied, &e.subject_id, &e.content_hash) {
+            out.insert((applied, id.clone(), hash.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// Pass 2 of an import: decides every `record_deleted` entry among `entries` (verified in pass
@@ -394,6 +437,7 @@ pub(crate) fn decide_received(
     entries: &[Entry],
     blobs: &mut Vec<String>,
 ) -> Result<BTreeMap<String, u64>> {
+    let forwarded = endorsed(conn, signer, entries)?;
     let mut received = Vec::new();
     for e in entries {
         if e.action != Action::RecordDeleted.as_str() {
@@ -423,12 +467,14 @@ pub(crate) fn decide_received(
             .as_deref()
             .and_then(|d| serde_json::from_str(d).ok())
             .ok_or_else(|| bad("unreadable details"))?;
+        let vouched = forwarded.contains(&(e.id.clone(), id.clone(), version_sha256.clone()));
         received.push(Received {
             entry: e,
             ty,
             id,
             version_sha256,
             details,
+            vouched,
         });
     }
     received.sort_by_key(|r| (rank(r.ty), r.entry.seq));
@@ -493,7 +539,7 @@ fn decide_one(
     if held.device_id() != Some(r.entry.device_id.as_str()) {
         return Ok((Conflict, Some("other_author")));
     }
-    if r.entry.device_id != signer {
+    if r.entry.device_id != signer && !r.vouched {
         return Ok((Pending, Some("forwarded")));
     }
     if let Some(why) = relied_on(conn, r.ty, &r.id)? {

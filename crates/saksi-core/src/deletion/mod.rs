@@ -419,22 +419,39 @@ pub(crate) fn remove_blobs(dir: &std::path::Path, blobs: &[String]) -> Result<u6
     Ok(n)
 }
 
-/// The tombstones an export to `recipients` (age recipients) carries: those of records one of
-/// them was sent; with `since_last`, only those not yet sent to every such recipient. Returns
-/// (entry id, record id) pairs.
+/// One deletion an export carries: a tombstone of a record deleted here, or a deletion received
+/// from another device and applied here (`forwarded`), which travels as its author's signed
+/// `record_deleted` entry beside this vault's own signed `deletion` entry naming it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outgoing {
+    /// The `record_deleted` custody entry (the tombstone).
+    pub entry_id: String,
+    pub record_id: String,
+    pub forwarded: bool,
+}
+
+/// The deletions an export to `recipients` (age recipients) carries: the tombstones of records
+/// deleted here, and the deletions received and applied here (never one kept pending, in
+/// conflict or kept by an analyst), each only if one of the recipients was sent the record;
+/// with `since_last`, only those not yet sent to every such recipient.
 pub(crate) fn outgoing(
     conn: &Connection,
     recipients: &[&str],
     since_last: bool,
-) -> Result<Vec<(String, String)>> {
-    let all: Vec<(String, String, String)> = {
-        let mut stmt = conn
-            .prepare("SELECT entry_id, record_type, record_id FROM tombstone ORDER BY entry_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+) -> Result<Vec<Outgoing>> {
+    let all: Vec<(String, String, String, bool)> = {
+        let mut stmt = conn.prepare(
+            "SELECT entry_id, record_type, record_id, 0 FROM tombstone
+             UNION ALL
+             SELECT entry_id, record_type, record_id, 1 FROM incoming_deletion
+             WHERE outcome = 'applied'
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut out = Vec::new();
-    for (entry, ty, id) in all {
+    for (entry, ty, id, forwarded) in all {
         let mut send = false;
         for r in recipients {
             let had: bool = conn.query_row(
@@ -444,32 +461,48 @@ pub(crate) fn outgoing(
                 |x| x.get(0),
             )?;
             let sent: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM tombstone_sent WHERE recipient = ?1 AND entry_id = ?2)",
+                if forwarded {
+                    "SELECT EXISTS (SELECT 1 FROM deletion_forwarded
+                                    WHERE recipient = ?1 AND entry_id = ?2)"
+                } else {
+                    "SELECT EXISTS (SELECT 1 FROM tombstone_sent
+                                    WHERE recipient = ?1 AND entry_id = ?2)"
+                },
                 params![r, entry],
                 |x| x.get(0),
             )?;
             send |= had && !(since_last && sent);
         }
         if send {
-            out.push((entry, id));
+            out.push(Outgoing {
+                entry_id: entry,
+                record_id: id,
+                forwarded,
+            });
         }
     }
     Ok(out)
 }
 
-/// Records that `bundle_id` carried `tombstones` to `recipients`.
+/// Records that `bundle_id` carried `deletions` to `recipients`.
 pub(crate) fn mark_sent(
     conn: &Connection,
     recipients: &[&str],
-    tombstones: &[(String, String)],
+    deletions: &[Outgoing],
     bundle_id: &str,
 ) -> Result<()> {
     for r in recipients {
-        for (entry, _) in tombstones {
+        for d in deletions {
             conn.execute(
-                "INSERT INTO tombstone_sent (recipient, entry_id, bundle_id) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (recipient, entry_id) DO UPDATE SET bundle_id = excluded.bundle_id",
-                params![r, entry, bundle_id],
+                if d.forwarded {
+                    "INSERT INTO deletion_forwarded (recipient, entry_id, bundle_id)
+                     VALUES (?1, ?2, ?3)
+                     ON CONFLICT (recipient, entry_id) DO UPDATE SET bundle_id = excluded.bundle_id"
+                } else {
+                    "INSERT INTO tombstone_sent (recipient, entry_id, bundle_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (recipient, entry_id) DO UPDATE SET bundle_id = excluded.bundle_id"
+                },
+                params![r, d.entry_id, bundle_id],
             )?;
         }
     }

@@ -560,3 +560,223 @@ fn a_deletion_hq_never_held_says_not_held() {
     let s = w.send();
     assert_eq!(s.deletions.get("not_held"), Some(&1), "{s:?}");
 }
+
+// ---- Monitor → HQ → lawyer: deletions HQ applied travel on (issue 13) ----
+
+/// A lawyer's vault fed by HQ: HQ addresses it by its card, the lawyer trusts HQ only (not the
+/// monitor). HQ sends it everything it holds.
+fn lawyer(w: &mut World) -> Vault {
+    let mut lawyer = named_vault(w.tmp.path(), "lawyer");
+    keys::keygen(&mut lawyer).unwrap();
+    keys::recipient_add_card(&mut w.hq, "lawyer", &card(&lawyer)).unwrap();
+    keys::trust_add(&mut lawyer, &card(&w.hq)).unwrap();
+    let b = hq_export(w, false).unwrap();
+    bundle::import(&mut lawyer, &b, None).unwrap();
+    assert!(exists(&lawyer, "testimony", &w.testimony));
+    lawyer
+}
+
+fn hq_export(w: &mut World, since_last: bool) -> Result<PathBuf> {
+    let out = w.path("hq");
+    bundle::export(
+        &mut w.hq,
+        &ExportOptions {
+            to: vec!["lawyer".into()],
+            out: out.clone(),
+            since_last,
+            ..Default::default()
+        },
+    )?;
+    Ok(out)
+}
+
+fn import_at(v: &mut Vault, b: &std::path::Path) -> bundle::ImportSummary {
+    match bundle::import(v, b, None).unwrap() {
+        ImportOutcome::Imported(s) => s,
+        other => panic!("expected an import, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_deletion_hq_applied_reaches_the_lawyer_hq_sent_the_record_to_and_only_once() {
+    let mut w = World::new();
+    let mut lawyer = lawyer(&mut w);
+    assert!(!traces(&lawyer, CANARY.as_bytes()).is_empty());
+    assert_eq!(blob_count(&lawyer), 1);
+    w.mon
+        .delete_record(RecordType::Testimony, &w.testimony, "wrong incident")
+        .unwrap();
+    let s = w.send();
+    assert_eq!(s.deletions.get("applied"), Some(&2), "{s:?}");
+
+    let b = hq_export(&mut w, true).unwrap();
+    let got = import_at(&mut lawyer, &b);
+    assert_eq!(
+        got.deletions.get("applied"),
+        Some(&2),
+        "the lawyer applies, under its own policy, the deletions HQ applied and forwarded: {got:?}"
+    );
+    assert!(!exists(&lawyer, "testimony", &w.testimony));
+    assert!(!exists(&lawyer, "attachment", &w.attachment));
+    assert_eq!(blob_count(&lawyer), 0, "the attachment's blob is erased");
+    assert!(
+        !traces(&lawyer, CANARY.as_bytes())
+            .iter()
+            .any(|t| t.starts_with("testimony")),
+        "the deleted testimony's text is gone from the lawyer's vault"
+    );
+    let seen = lawyer.incoming_deletions(false).unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen.iter().all(|d| d.device_id == w.mon.device().id()),
+        "the lawyer holds the monitor's own signed tombstone, not a copy"
+    );
+    assert!(lawyer.verify().unwrap().ok());
+    assert!(
+        exists(&lawyer, "incident", &w.incident),
+        "only what was deleted goes"
+    );
+
+    // Nothing is forwarded twice.
+    let e = hq_export(&mut w, true).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "bundle_nothing_to_export",
+        "a forwarded deletion is not sent again since the last bundle"
+    );
+}
+
+#[test]
+fn a_deletion_hq_kept_is_not_forwarded_until_an_analyst_applies_it() {
+    let mut w = World::new();
+    let mut lawyer = lawyer(&mut w);
+    w.hq.set_deletion_policy(Policy::Ask).unwrap();
+    w.mon
+        .delete_record(RecordType::Attachment, &w.attachment, "wrong photo")
+        .unwrap();
+    let s = w.send();
+    assert_eq!(s.deletions.get("pending"), Some(&1), "{s:?}");
+    let e = hq_export(&mut w, true).unwrap_err();
+    assert_eq!(
+        e.kind(),
+        "bundle_nothing_to_export",
+        "a deletion HQ kept pending is not forwarded"
+    );
+    // Even a full bundle carrying the record does not carry the tombstone HQ did not apply.
+    let b = hq_export(&mut w, false).unwrap();
+    let got = import_at(&mut lawyer, &b);
+    assert!(got.deletions.is_empty(), "{got:?}");
+    assert!(lawyer.incoming_deletions(false).unwrap().is_empty());
+    assert!(exists(&lawyer, "attachment", &w.attachment));
+
+    let open = w.hq.incoming_deletions(true).unwrap();
+    w.hq.apply_incoming_deletion(&open[0].entry_id).unwrap();
+    let b = hq_export(&mut w, true).unwrap();
+    let got = import_at(&mut lawyer, &b);
+    assert_eq!(
+        got.deletions.get("applied"),
+        Some(&1),
+        "once HQ's analyst applied it, it travels on: {got:?}"
+    );
+    assert!(!exists(&lawyer, "attachment", &w.attachment));
+    assert_eq!(blob_count(&lawyer), 0);
+}
+
+#[test]
+fn a_forwarded_deletion_meets_the_lawyers_own_work_and_policy_like_any_other() {
+    let mut w = World::new();
+    let mut lawyer = lawyer(&mut w);
+    // The lawyer corrects the incident and annotates the testimony; its policy is "ask".
+    let input: IncidentInput = serde_json::from_value(serde_json::json!({
+        "title": "arrest (lawyer's reading)", "description": "edited"
+    }))
+    .unwrap();
+    lawyer.incidents_mut().update(&w.incident, &input).unwrap();
+    let subject = crate::annotation::Subject::new(RecordType::Testimony, w.testimony).unwrap();
+    lawyer
+        .annotate(
+            &subject,
+            &serde_json::from_str(r#"{"note": "exhibit candidate"}"#).unwrap(),
+        )
+        .unwrap();
+    lawyer.set_deletion_policy(Policy::Ask).unwrap();
+    w.mon
+        .delete_record(RecordType::Incident, &w.incident, "entered twice")
+        .unwrap();
+    let s = w.send();
+    assert_eq!(s.deletions.get("applied"), Some(&4), "{s:?}");
+    let b = hq_export(&mut w, true).unwrap();
+    let got = import_at(&mut lawyer, &b);
+    let why = |ty: &str| {
+        lawyer
+            .incoming_deletions(false)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.record_type == ty)
+            .map(|d| (d.outcome, d.why))
+            .unwrap()
+    };
+    assert_eq!(
+        why("incident"),
+        (IncomingOutcome::Conflict, Some("changed_here".into())),
+        "a deletion that races the lawyer's edit is a conflict: {got:?}"
+    );
+    assert_eq!(
+        why("testimony"),
+        (IncomingOutcome::Pending, Some("annotated".into())),
+        "a record the lawyer annotated is kept pending"
+    );
+    assert_eq!(
+        why("attachment"),
+        (IncomingOutcome::Pending, Some("policy_ask".into())),
+        "the lawyer's own policy applies, not HQ's"
+    );
+    assert!(exists(&lawyer, "incident", &w.incident));
+    assert!(exists(&lawyer, "attachment", &w.attachment));
+}
+
+#[test]
+fn a_forwarded_tombstone_without_the_forwarders_own_entry_deletes_nothing_at_the_lawyer() {
+    use crate::bundle::manifest;
+    use crate::bundle::tests::{pack, rebuild, unpack};
+    let mut w = World::new();
+    let mut lawyer = lawyer(&mut w);
+    w.mon
+        .delete_record(RecordType::Attachment, &w.attachment, "wrong photo")
+        .unwrap();
+    w.send();
+    let b = hq_export(&mut w, true).unwrap();
+    // HQ (the signer) strips its own `deletion` entry: the monitor's tombstone travels alone,
+    // signed by a device the lawyer does not trust.
+    let lawyer_id = keys::hq_identity(&lawyer).unwrap().unwrap();
+    let mut e = unpack(&std::fs::read(&b).unwrap(), &lawyer_id);
+    let custody = e
+        .iter_mut()
+        .find(|(n, _)| n == manifest::CUSTODY)
+        .expect("the bundle carries custody entries");
+    const NEEDLE: &[u8] = br#""action":"deletion""#;
+    let before = custody.1.split(|c| *c == b'\n').count();
+    custody.1 = custody
+        .1
+        .split_inclusive(|c| *c == b'\n')
+        .filter(|l| !l.windows(NEEDLE.len()).any(|x| x == NEEDLE))
+        .flatten()
+        .copied()
+        .collect();
+    assert!(
+        custody.1.split(|c| *c == b'\n').count() < before,
+        "HQ's own deletion entry was in the bundle"
+    );
+    rebuild(&mut e, &w.hq);
+    let stripped = w.path("stripped");
+    std::fs::write(&stripped, pack(&e, &lawyer_id.to_public())).unwrap();
+    let got = import_at(&mut lawyer, &stripped);
+    assert_eq!(
+        got.deletions.get("pending"),
+        Some(&1),
+        "a tombstone the signer did not vouch for is only pending: {got:?}"
+    );
+    let d = &lawyer.incoming_deletions(true).unwrap()[0];
+    assert_eq!(d.why.as_deref(), Some("forwarded"));
+    assert!(exists(&lawyer, "attachment", &w.attachment));
+}

@@ -36,7 +36,10 @@ use crate::vault::Vault;
 pub use error::DerivativeError;
 pub(crate) use import::link_imported;
 pub use photo::{redact_photo, Region};
-pub use pseudonym::{parse_replacement, pseudonymise, pseudonymise_testimony, Replacement};
+pub use pseudonym::{
+    parse_replacement, preview as pseudonymise_preview, pseudonymise, pseudonymise_testimony,
+    Replacement,
+};
 
 /// How a derivative was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -120,8 +120,34 @@ fn word_edge_after(text: &[char], end: usize, last: char) -> bool {
 
 /// The text with every whole-word occurrence of each name replaced by its pseudonym, and how
 /// many times each replacement was made (in the order of `replacements`; a name given twice
-/// counts under its first mention). Pure: no vault.
+/// counts under its first mention). Pure: no vault. A name that does not occur is refused.
 pub fn pseudonymise(text: &str, replacements: &[Replacement]) -> Result<(String, Vec<usize>)> {
+    let (out, counts, names) = replace_all(text, replacements)?;
+    // Every name given must have been found: a name that is not there is a typo, and the
+    // person it should hide would still be named.
+    for idx in names {
+        if counts[idx] == 0 {
+            return Err(DerivativeError::NameNotFound {
+                name: replacements[idx].name.trim().to_string(),
+            }
+            .into());
+        }
+    }
+    Ok((out, counts))
+}
+
+/// What [`pseudonymise`] would give, for a preview before the copy is made: a name that does not
+/// occur is counted 0 instead of refused, so that the person sees which one to correct.
+pub fn preview(text: &str, replacements: &[Replacement]) -> Result<(String, Vec<usize>)> {
+    let (out, counts, _) = replace_all(text, replacements)?;
+    Ok((out, counts))
+}
+
+/// The replacement itself; also returns the index of each distinct name's first mention.
+fn replace_all(
+    text: &str,
+    replacements: &[Replacement],
+) -> Result<(String, Vec<usize>, Vec<usize>)> {
     let bad = |m: String| -> Error { DerivativeError::BadReplacement(m).into() };
     if replacements.is_empty() {
         return Err(bad(
@@ -213,17 +239,8 @@ pub fn pseudonymise(text: &str, replacements: &[Replacement]) -> Result<(String,
         out.push(text[i]);
         i += 1;
     }
-    // Every name given must have been found: a name that is not there is a typo, and the
-    // person it should hide would still be named.
-    for (_, idx) in &names {
-        if counts[*idx] == 0 {
-            return Err(DerivativeError::NameNotFound {
-                name: replacements[*idx].name.trim().to_string(),
-            }
-            .into());
-        }
-    }
-    Ok((out, counts))
+    let firsts = names.iter().map(|(_, idx)| *idx).collect();
+    Ok((out, counts, firsts))
 }
 
 /// Makes a pseudonymised copy of testimony `id`'s text and takes it in as a new text attachment

@@ -9,71 +9,12 @@ use crate::bundle::{self, ExportOptions, ImportOutcome};
 use crate::evidence;
 use crate::model::testimony::Consent;
 use crate::model::{RecordType, TestimonyInput};
-use crate::testutil::{self, incident, world};
-
-/// A picture whose every pixel differs from its neighbours, so that any change shows.
-fn noise(w: u32, h: u32) -> image::RgbImage {
-    image::RgbImage::from_fn(w, h, |x, y| {
-        let v = x.wrapping_mul(73).wrapping_add(y.wrapping_mul(151)) ^ (x * y);
-        image::Rgb([
-            v as u8,
-            (v >> 3) as u8 ^ (x as u8),
-            (y as u8).wrapping_mul(29),
-        ])
-    })
-}
+use crate::testutil::{self, incident, jpeg_with_exif, noise, world};
 
 fn png(img: &image::RgbImage) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
-}
-
-/// An EXIF APP1 segment with Make = `make`, Orientation = 6 and a GPS position.
-fn exif_app1(make: &str) -> Vec<u8> {
-    let mut t: Vec<u8> = b"II*\0".to_vec();
-    t.extend(8u32.to_le_bytes());
-    let make_bytes = [make.as_bytes(), b"\0"].concat();
-    let make_off = 8 + 42;
-    let gps_ifd = make_off + make_bytes.len() as u32;
-    let entry = |t: &mut Vec<u8>, tag: u16, typ: u16, count: u32, val: u32| {
-        t.extend(tag.to_le_bytes());
-        t.extend(typ.to_le_bytes());
-        t.extend(count.to_le_bytes());
-        t.extend(val.to_le_bytes());
-    };
-    t.extend(3u16.to_le_bytes());
-    entry(&mut t, 0x010F, 2, make_bytes.len() as u32, make_off);
-    entry(&mut t, 0x0112, 3, 1, 6);
-    entry(&mut t, 0x8825, 4, 1, gps_ifd);
-    t.extend(0u32.to_le_bytes());
-    t.extend(&make_bytes);
-    let lat_off = gps_ifd + 54;
-    let lon_off = lat_off + 24;
-    t.extend(4u16.to_le_bytes());
-    entry(&mut t, 0x0001, 2, 2, u32::from_le_bytes(*b"N\0\0\0"));
-    entry(&mut t, 0x0002, 5, 3, lat_off);
-    entry(&mut t, 0x0003, 2, 2, u32::from_le_bytes(*b"E\0\0\0"));
-    entry(&mut t, 0x0004, 5, 3, lon_off);
-    t.extend(0u32.to_le_bytes());
-    for (n, d) in [(11u32, 1u32), (33, 1), (36, 1), (104, 1), (55, 1), (12, 1)] {
-        t.extend(n.to_le_bytes());
-        t.extend(d.to_le_bytes());
-    }
-    let mut seg = vec![0xFF, 0xE1];
-    seg.extend(((2 + 6 + t.len()) as u16).to_be_bytes());
-    seg.extend(b"Exif\0\0");
-    seg.extend(t);
-    seg
-}
-
-fn jpeg_with_exif(w: u32, h: u32, make: &str) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    noise(w, h)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .unwrap();
-    let bytes = out.into_inner();
-    [&bytes[..2], &exif_app1(make)[..], &bytes[2..]].concat()
 }
 
 fn testimony(v: &mut Vault, incident: &Uuid, body: &str, publication: &str) -> Uuid {
@@ -495,6 +436,32 @@ fn pseudonymisation_refuses_what_would_leave_a_name_behind() {
             name: "Sok Dara".into(),
             pseudonym: "Witness A".into()
         }
+    );
+}
+
+#[test]
+fn a_preview_counts_a_missing_name_as_zero_and_otherwise_matches_the_copy() {
+    let text = "Sok Dara met Chea at Prey Sar; sok  dara left.";
+    let r = rep(&[("Sok Dara", "A"), ("Prey Sarr", "P"), ("Chea", "B")]);
+    let (out, counts) = pseudonymise_preview(text, &r).unwrap();
+    assert_eq!(counts, vec![2, 0, 1]);
+    assert_eq!(out, "A met B at Prey Sar; A left.");
+    // The copy itself refuses the typo; without it, preview and copy agree.
+    assert_eq!(
+        pseudonymise(text, &r).unwrap_err().kind(),
+        "derivative_name_not_found"
+    );
+    let ok = rep(&[("Sok Dara", "A"), ("Chea", "B")]);
+    assert_eq!(
+        pseudonymise_preview(text, &ok).unwrap(),
+        pseudonymise(text, &ok).unwrap()
+    );
+    // The checks of the replacements themselves are the copy's.
+    assert_eq!(
+        pseudonymise_preview(text, &rep(&[("Dara", "A"), ("dara", "B")]))
+            .unwrap_err()
+            .kind(),
+        "derivative_bad_replacement"
     );
 }
 

@@ -141,7 +141,7 @@ pub(super) fn intake_full(
     record_type: RecordType,
     record_id: &Uuid,
     original_name: &str,
-    mut reader: impl Read,
+    reader: impl Read,
     total: Option<u64>,
     progress: &mut dyn Progress,
     origin: Option<&str>,
@@ -150,93 +150,20 @@ pub(super) fn intake_full(
     // The blob is written before the transaction that names it: refuse before either.
     vault.records_writable()?;
     record_exists(vault, record_type, record_id)?;
-    let original_name = original_name.trim();
-    if original_name.is_empty() || original_name.len() > 1024 {
-        return Err(Error::invalid(
-            "the attachment's file name must be 1 to 1024 bytes",
-        ));
-    }
-    let dir = vault.blob_dir();
-    let mut head = Vec::with_capacity(8192);
-    let mut tail: Vec<u8> = Vec::with_capacity(32);
-    let new_blob = blob::write(&dir, &mut reader, |piece, size| {
-        if head.len() < 8192 {
-            let take = (8192 - head.len()).min(piece.len());
-            head.extend_from_slice(&piece[..take]);
-        }
-        tail.extend_from_slice(&piece[piece.len().saturating_sub(16)..]);
-        if tail.len() > 16 {
-            tail.drain(..tail.len() - 16);
-        }
-        crate::progress::check(progress, size, total)
-    })?;
+    let Prepared {
+        blob: new_blob,
+        original_name,
+        media_type,
+        exif_json,
+        thumbnail,
+        note,
+        warning,
+        media_json,
+    } = prepare(vault, original_name, reader, total, progress)?;
     let (sha256, size) = (new_blob.sha256.clone(), new_blob.size);
-    let head = zeroize::Zeroizing::new(head);
-    let media_type = sniff(&head);
-
-    // EXIF and thumbnail from the encrypted copy (decrypted in memory, seekable).
-    let mut exif = None;
-    let mut thumbnail = None;
-    let mut note = None;
-    let mut warning = None;
-    let mut media_info = None;
-    if is_thumbnailable(&media_type) {
-        if size > MAX_IMAGE_BYTES {
-            note = Some(format!(
-                "no thumbnail: image larger than {} MiB",
-                MAX_IMAGE_BYTES >> 20
-            ));
-        } else {
-            match blob::open(&new_blob.part_path(), &new_blob.identity) {
-                Ok(mut r) => {
-                    exif = read_exif(&mut r);
-                    let orientation = exif.as_ref().and_then(|e| e.orientation);
-                    let decoded = check_complete(&media_type, &tail)
-                        .and_then(|_| r.seek(SeekFrom::Start(0)).map_err(Error::from))
-                        .and_then(|_| make_thumbnail(r, size, orientation));
-                    match decoded {
-                        Ok(t) => thumbnail = Some(t),
-                        Err(e) => {
-                            let why = match e {
-                                Error::InvalidInput(m) => m,
-                                other => other.to_string(),
-                            };
-                            warning = Some(format!(
-                                "{original_name}: stored, but the image cannot be read: {why}"
-                            ));
-                            note = Some(format!("no thumbnail: {why}"));
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    } else if media::is_media(&media_type) {
-        // Container header and waveform, from the encrypted copy (decrypted in memory).
-        let r = blob::open(&new_blob.part_path(), &new_blob.identity)?;
-        match media::probe(r, &media_type, size) {
-            Ok(info) => media_info = Some(info),
-            Err(e) => {
-                warning = Some(format!("{original_name}: stored, but {e}"));
-                note = Some(format!("no preview: {e}"));
-            }
-        }
-    } else {
-        note = Some(format!("no preview for {media_type}"));
-    }
-    let media_json = media_info
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| Error::Internal("media"))?;
-
+    let dir = vault.blob_dir();
     let id = Uuid::now_v7();
     let now = crate::model::now();
-    let exif_json = exif
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|_| Error::Internal("exif"))?;
     let secret = new_blob.identity.to_string();
     let res = vault.write_records(|tx, dev| {
         tx.execute(
@@ -250,7 +177,7 @@ pub(super) fn intake_full(
                 record_id.to_string(),
                 new_blob.name,
                 secret.expose_secret(),
-                original_name,
+                original_name.as_str(),
                 media_type,
                 size as i64,
                 sha256,
@@ -294,6 +221,175 @@ pub(super) fn intake_full(
     })
 }
 
+/// An intake's bytes, read once: encrypted into a new blob (not yet installed, so dropping this
+/// removes it), with what was learned from them. Nothing is written to the database yet.
+pub(crate) struct Prepared {
+    pub blob: blob::NewBlob,
+    pub original_name: String,
+    pub media_type: String,
+    pub exif_json: Option<String>,
+    pub thumbnail: Option<Vec<u8>>,
+    pub note: Option<String>,
+    pub warning: Option<String>,
+    pub media_json: Option<String>,
+}
+
+/// Reads `reader` once into a new encrypted blob: hashed, sniffed, EXIF and thumbnail (or
+/// container header and waveform) read back from the encrypted copy in memory.
+pub(crate) fn prepare(
+    vault: &Vault,
+    original_name: &str,
+    mut reader: impl Read,
+    total: Option<u64>,
+    progress: &mut dyn Progress,
+) -> Result<Prepared> {
+    let original_name = original_name.trim();
+    if original_name.is_empty() || original_name.len() > 1024 {
+        return Err(Error::invalid(
+            "the attachment's file name must be 1 to 1024 bytes",
+        ));
+    }
+    let dir = vault.blob_dir();
+    let mut head = Vec::with_capacity(8192);
+    let mut tail: Vec<u8> = Vec::with_capacity(32);
+    let new_blob = blob::write(&dir, &mut reader, |piece, size| {
+        if head.len() < 8192 {
+            let take = (8192 - head.len()).min(piece.len());
+            head.extend_from_slice(&piece[..take]);
+        }
+        tail.extend_from_slice(&piece[piece.len().saturating_sub(16)..]);
+        if tail.len() > 16 {
+            tail.drain(..tail.len() - 16);
+        }
+        crate::progress::check(progress, size, total)
+    })?;
+    let size = new_blob.size;
+    let head = zeroize::Zeroizing::new(head);
+    let media_type = sniff(&head);
+
+    // EXIF and thumbnail, or the container's header, from the encrypted copy (decrypted in
+    // memory, seekable).
+    let Preview {
+        exif,
+        thumbnail,
+        note,
+        problem,
+        media: media_info,
+    } = preview(&media_type, size, &tail, || {
+        blob::open(&new_blob.part_path(), &new_blob.identity)
+    })?;
+    let warning = problem.map(|p| format!("{original_name}: stored, but {p}"));
+    let media_json = media_info
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| Error::Internal("media"))?;
+    let exif_json = exif
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|_| Error::Internal("exif"))?;
+    Ok(Prepared {
+        original_name: original_name.to_string(),
+        blob: new_blob,
+        media_type,
+        exif_json,
+        thumbnail,
+        note,
+        warning,
+        media_json,
+    })
+}
+
+/// What intake reads from a file's content besides its hash: EXIF, a thumbnail or why there is
+/// none, and for audio and video the container's header.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Preview {
+    pub exif: Option<super::ExifData>,
+    pub thumbnail: Option<Vec<u8>>,
+    /// Why there is no thumbnail or preview.
+    pub note: Option<String>,
+    /// What the monitor is warned of ("the image cannot be read: …"): the original is stored
+    /// anyway.
+    pub problem: Option<String>,
+    pub media: Option<media::MediaInfo>,
+}
+
+/// The preview of `size` bytes of `media_type` (as sniffed) whose last bytes are `tail`, read
+/// through `open` (the decrypting blob reader at intake). Images are decoded within the limits of
+/// `picture`, audio and video headers within those of `media`; only an error of `open` itself is
+/// an error, a file that cannot be read is a `problem`.
+pub(super) fn preview<R>(
+    media_type: &str,
+    size: u64,
+    tail: &[u8],
+    open: impl FnOnce() -> Result<R>,
+) -> Result<Preview>
+where
+    R: Read + Seek + Send + Sync + 'static,
+{
+    let mut p = Preview {
+        exif: None,
+        thumbnail: None,
+        note: None,
+        problem: None,
+        media: None,
+    };
+    if is_thumbnailable(media_type) {
+        if size > MAX_IMAGE_BYTES {
+            p.note = Some(format!(
+                "no thumbnail: image larger than {} MiB",
+                MAX_IMAGE_BYTES >> 20
+            ));
+            return Ok(p);
+        }
+        let mut r = open()?;
+        p.exif = read_exif(&mut r);
+        let orientation = p.exif.as_ref().and_then(|e| e.orientation);
+        let decoded = check_complete(media_type, tail)
+            .and_then(|_| r.seek(SeekFrom::Start(0)).map_err(Error::from))
+            .and_then(|_| make_thumbnail(r, size, orientation));
+        match decoded {
+            Ok(t) => p.thumbnail = Some(t),
+            Err(e) => {
+                let why = match e {
+                    Error::InvalidInput(m) => m,
+                    other => other.to_string(),
+                };
+                p.problem = Some(format!("the image cannot be read: {why}"));
+                p.note = Some(format!("no thumbnail: {why}"));
+            }
+        }
+    } else if media::is_media(media_type) {
+        match media::probe(open()?, media_type, size) {
+            Ok(info) => p.media = Some(info),
+            Err(e) => {
+                p.problem = Some(e.to_string());
+                p.note = Some(format!("no preview: {e}"));
+            }
+        }
+    } else {
+        p.note = Some(format!("no preview for {media_type}"));
+    }
+    Ok(p)
+}
+
+/// Intake's reading of a file's content ([`sniff`] and [`preview`]), from plaintext bytes in
+/// memory instead of a stored blob, with the sniffed media type: the entry point of the fuzzing suites
+/// (docs/security-testing.md). Not part of the API.
+#[doc(hidden)]
+pub fn preview_bytes(bytes: &[u8]) -> Result<(String, Preview)> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let tail = &bytes[bytes.len().saturating_sub(16)..];
+    let media_type = sniff(head);
+    let owned = bytes.to_vec();
+    let p = preview(&media_type, bytes.len() as u64, tail, || {
+        Ok(std::io::Cursor::new(owned))
+    })?;
+    Ok((media_type, p))
+}
+
 fn sniff(head: &[u8]) -> String {
     if let Some(t) = infer::get(head) {
         return t.mime_type().to_string();
@@ -323,6 +419,13 @@ pub(crate) fn clean_orphans(vault: &Vault) -> Result<()> {
     }
     let mut known = std::collections::HashSet::new();
     let mut stmt = vault.conn.prepare("SELECT blob_name FROM attachment")?;
+    for name in stmt.query_map([], |r| r.get::<_, String>(0))? {
+        known.insert(name?);
+    }
+    // Photos waiting in a new incident's draft (capture) are named by their own rows.
+    let mut stmt = vault
+        .conn
+        .prepare("SELECT blob_name FROM draft_attachment")?;
     for name in stmt.query_map([], |r| r.get::<_, String>(0))? {
         known.insert(name?);
     }

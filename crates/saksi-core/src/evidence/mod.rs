@@ -14,8 +14,9 @@
 //! The module is cut by what each part does: `intake` (streaming a file in), `picture`
 //! (thumbnails, EXIF and the decoding limits), `access` (open, show, extract, delete) and
 //! `verify` (re-hashing every blob), `media` (audio and video: container, codec, duration,
-//! waveform, and the capture sources for recording) and `recording` (a voice testimony recorded
-//! straight into an encrypted attachment). The blob format itself is `crypto::blob`.
+//! waveform, and the capture sources for recording), `recording` (a voice testimony recorded
+//! straight into an encrypted attachment) and `thumbnails` (imported photos' thumbnails, made
+//! after the import commits, when first asked for). The blob format itself is `crypto::blob`.
 
 mod access;
 mod batch;
@@ -26,6 +27,10 @@ mod provenance;
 mod recording;
 #[cfg(test)]
 mod tests;
+mod thumbnails;
+// Fuzzing the image and media intake (issue 15 item 5).
+#[cfg(test)]
+mod fuzz_tests;
 mod verify;
 
 use std::path::PathBuf;
@@ -41,13 +46,15 @@ use crate::vault::Vault;
 
 pub use access::{delete, extract, open_original, read_for_view, read_range};
 pub use batch::{intake_paths, BatchIntake, IntakeFailure};
-pub(crate) use intake::{clean_orphans, intake_then};
+pub(crate) use intake::{clean_orphans, intake_then, prepare, Prepared};
 pub use intake::{intake_path, intake_path_with, intake_reader, intake_reader_with};
+#[doc(hidden)]
+pub use intake::{preview_bytes, Preview};
 pub use media::MediaInfo;
-pub(crate) use picture::thumbnail_for_blob;
-pub(crate) use picture::{decode_upright, MAX_IMAGE_BYTES};
+pub(crate) use picture::{decode_upright, is_thumbnailable, MAX_IMAGE_BYTES};
 pub use provenance::{provenance, Origin, Step};
-pub use recording::record_testimony;
+pub use recording::{check_recordable, record_testimony};
+pub use thumbnails::{make_pending as make_pending_thumbnails, ThumbnailsMade};
 pub(crate) use verify::verify_all;
 pub use verify::verify_one;
 
@@ -84,7 +91,10 @@ pub struct Attachment {
     pub size: u64,
     pub sha256: String,
     pub exif: Option<ExifData>,
+    /// A thumbnail is stored, or is pending and made when first asked for ([`thumbnail`]).
     pub has_thumbnail: bool,
+    /// An imported photo whose thumbnail is not made yet (see `evidence/thumbnails.rs`).
+    pub thumbnail_pending: bool,
     /// Why there is no thumbnail (not an image, too large, corrupt…).
     pub thumbnail_note: Option<String>,
     pub created_at: String,
@@ -135,17 +145,22 @@ const COLUMNS: &str = "id, record_type, record_id, original_name, media_type, si
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
     let exif: Option<String> = r.get(7)?;
+    let media_type: String = r.get(4)?;
+    let stored: bool = r.get(8)?;
+    let thumbnail_note: Option<String> = r.get(9)?;
+    let thumbnail_pending = thumbnails::is_pending(&media_type, stored, thumbnail_note.as_deref());
     Ok(Attachment {
         id: r.get(0)?,
         record_type: r.get(1)?,
         record_id: r.get(2)?,
         original_name: r.get(3)?,
-        media_type: r.get(4)?,
+        media_type,
         size: r.get::<_, i64>(5)? as u64,
         sha256: r.get(6)?,
         exif: exif.and_then(|e| serde_json::from_str(&e).ok()),
-        has_thumbnail: r.get(8)?,
-        thumbnail_note: r.get(9)?,
+        has_thumbnail: stored || thumbnail_pending,
+        thumbnail_pending,
+        thumbnail_note,
         created_at: r.get(10)?,
         device_id: r.get(11)?,
         media: r
@@ -176,17 +191,10 @@ pub fn list(vault: &Vault, record_id: Option<&Uuid>) -> Result<Vec<Attachment>> 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The encrypted-at-rest thumbnail (JPEG), if one could be made.
+/// The encrypted-at-rest thumbnail (JPEG), if one could be made. An imported photo's thumbnail
+/// is made here from the original the first time it is asked for, and stored.
 pub fn thumbnail(vault: &Vault, id: &Uuid) -> Result<Option<Vec<u8>>> {
-    vault
-        .conn
-        .query_row(
-            "SELECT thumbnail FROM attachment WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get::<_, Option<Vec<u8>>>(0),
-        )
-        .optional()?
-        .ok_or_else(|| Error::not_found("attachment", id))
+    thumbnails::get_or_make(vault, id)
 }
 
 pub(crate) fn blob_of(

@@ -3,7 +3,6 @@
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::str::FromStr;
 
 use super::{ExifData, Gps};
 use crate::crypto::blob;
@@ -26,7 +25,7 @@ const THUMB_EDGE: u32 = 320;
 /// bundle, whose hash was verified on the way in). Returns the thumbnail or why there is none.
 pub(crate) fn thumbnail_for_blob(
     path: &Path,
-    identity: &str,
+    identity: &age::x25519::Identity,
     media_type: &str,
     size: u64,
 ) -> std::result::Result<Vec<u8>, String> {
@@ -39,9 +38,7 @@ pub(crate) fn thumbnail_for_blob(
             MAX_IMAGE_BYTES >> 20
         ));
     }
-    let identity = age::x25519::Identity::from_str(identity)
-        .map_err(|_| "no thumbnail: the attachment key is damaged".to_string())?;
-    let mut r = blob::open(path, &identity).map_err(|e| format!("no thumbnail: {e}"))?;
+    let mut r = blob::open(path, identity).map_err(|e| format!("no thumbnail: {e}"))?;
     let orientation = read_exif(&mut r).and_then(|e| e.orientation);
     r.seek(SeekFrom::Start(0))
         .map_err(|e| format!("no thumbnail: {e}"))
@@ -80,7 +77,7 @@ pub(super) fn check_complete(media_type: &str, tail: &[u8]) -> Result<()> {
     }
 }
 
-pub(super) fn is_thumbnailable(media_type: &str) -> bool {
+pub(crate) fn is_thumbnailable(media_type: &str) -> bool {
     matches!(
         media_type,
         "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/tiff"

@@ -17,6 +17,14 @@ use crate::model::RecordType;
 use crate::progress::Progress;
 use crate::vault::Vault;
 
+/// Whether a recording could be attached to testimony `testimony_id` now: refused for a
+/// read-only or review-mode vault and for a testimony that does not exist. The desktop asks
+/// before it opens the microphone, so that nobody records for an hour only to be told no.
+pub fn check_recordable(vault: &Vault, testimony_id: &Uuid) -> Result<()> {
+    vault.records_writable()?;
+    record_exists(vault, RecordType::Testimony, testimony_id)
+}
+
 /// Records from `source` until it ends and attaches the WAV file to testimony `testimony_id`.
 /// `progress` sees the bytes captured so far (no total: the length is not known in advance) and
 /// may cancel, which stores nothing.
@@ -26,10 +34,7 @@ pub fn record_testimony(
     source: &mut dyn CaptureSource,
     progress: &mut dyn Progress,
 ) -> Result<Intake> {
-    // Refuse before capturing anything: a locked, read-only or review-mode vault, or a
-    // testimony that does not exist.
-    vault.records_writable()?;
-    record_exists(vault, RecordType::Testimony, testimony_id)?;
+    check_recordable(vault, testimony_id)?;
     let format = source.format();
     check_format(format)?;
     let dir = vault.blob_dir();

@@ -15,6 +15,8 @@ pub enum Vocab {
     PersonCategory,
     /// Legal provisions an annotation is tagged with (issue 11; users may add their own).
     LegalProvision,
+    /// Kinds of perpetrator an act names (issue 12; older acts may hold free text).
+    PerpetratorType,
 }
 
 impl Vocab {
@@ -26,6 +28,7 @@ impl Vocab {
             Vocab::InterventionKind => "vocab_intervention_kind",
             Vocab::PersonCategory => "vocab_person_category",
             Vocab::LegalProvision => "vocab_legal_provision",
+            Vocab::PerpetratorType => "vocab_perpetrator_type",
         }
     }
 
@@ -37,6 +40,7 @@ impl Vocab {
             Vocab::InterventionKind => "intervention kind",
             Vocab::PersonCategory => "person category",
             Vocab::LegalProvision => "legal provision",
+            Vocab::PerpetratorType => "perpetrator type",
         }
     }
 
@@ -48,6 +52,7 @@ impl Vocab {
             "intervention_kind" => Vocab::InterventionKind,
             "person_category" => Vocab::PersonCategory,
             "legal_provision" => Vocab::LegalProvision,
+            "perpetrator_type" => Vocab::PerpetratorType,
             other => return Err(Error::invalid(format!("unknown vocabulary '{other}'"))),
         })
     }

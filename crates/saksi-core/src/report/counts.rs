@@ -378,6 +378,8 @@ impl Vault {
         let labels: Vec<(String, Labels)> = match q.by {
             Dimension::Kind => vocab_labels(conn, Vocab::IncidentKind)?,
             Dimension::Category => vocab_labels(conn, Vocab::PersonCategory)?,
+            // Codes by their labels; free text stored before the vocabulary keeps its own text.
+            Dimension::PerpetratorType => vocab_labels(conn, Vocab::PerpetratorType)?,
             _ => Vec::new(),
         };
         let mut ordered: Vec<(String, Acc)> = Vec::new();

@@ -81,12 +81,13 @@ pub(crate) fn incidents(conn: &Connection) -> Result<BTreeMap<String, Incident>>
 pub(crate) fn acts(conn: &Connection) -> Result<Vec<Act>> {
     let mut stmt = conn.prepare(
         "SELECT v.id, v.incident_id, pi.identity_id, v.counting_unit, v.group_description,
-                v.count_min, v.count_max, coalesce(d.name, s.name, v.device_id), v.notes,
+                v.count_min, v.count_max, coalesce(d.name, s.name, f.name, v.device_id), v.notes,
                 v.perpetrator_type
          FROM involvement v
          LEFT JOIN person_identity pi ON pi.person_id = v.person_id
          LEFT JOIN trusted_device d ON d.id = v.device_id
          LEFT JOIN device_self s ON s.id = v.device_id
+         LEFT JOIN device_former f ON f.id = v.device_id
          WHERE v.role = 'victim' ORDER BY v.incident_id, v.id",
     )?;
     let rows = stmt.query_map([], |r| {

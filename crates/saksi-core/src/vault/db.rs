@@ -39,6 +39,14 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0017_media.sql"),
     // Redacted derivatives linked to sealed originals (issue 11).
     include_str!("../../../../migrations/0018_derivatives.sql"),
+    // Photos taken in before a new incident's first save (issue 12).
+    include_str!("../../../../migrations/0019_draft_attachments.sql"),
+    // A restored vault's new device identity, and HQ's record of a replaced device (issue 16).
+    include_str!("../../../../migrations/0020_device_replacement.sql"),
+    // Perpetrator types as a controlled vocabulary (issue 12).
+    include_str!("../../../../migrations/0021_perpetrator_types.sql"),
+    // Received deletions applied here, forwarded to whoever was sent the record (issue 13).
+    include_str!("../../../../migrations/0022_forwarded_deletions.sql"),
 ];
 
 /// The schema version this build writes and understands.

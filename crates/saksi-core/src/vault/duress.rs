@@ -37,8 +37,33 @@ impl Vault {
         }
     }
 
+    /// In a session opened by a duress passphrase (the decoy), the other duress slot: always
+    /// free there, because setting a duress passphrase fills one of slots 2 and 3 and refills
+    /// the other with random bytes. The decoy's own "duress passphrase" goes into it, wrapping
+    /// the decoy's own key, so that the decoy behaves like any vault (see docs/vault-format.md,
+    /// "A duress passphrase set in the decoy").
+    fn decoy_free_slot(&self) -> Option<SlotRole> {
+        match self.slot {
+            SlotRole::Duress => Some(SlotRole::DuressErase),
+            SlotRole::DuressErase => Some(SlotRole::Duress),
+            SlotRole::Passphrase | SlotRole::Recovery => None,
+        }
+    }
+
+    /// Whether this database ever set a duress passphrase of its own. A decoy that did holds its
+    /// own passphrase in slot 3 (or slot 2), which must never erase the vault's slots: only a
+    /// decoy made with "erase on use", whose own log has no `duress_set`, erases them.
+    pub(super) fn ever_set_duress(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM custody_log WHERE action = ?1)",
+            [Action::DuressSet.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Whether a duress passphrase is set, as this vault's custody log says (the key file cannot
-    /// tell). In a session under the duress passphrase, this is the decoy's log: no.
+    /// tell). In a session under the duress passphrase, this is the decoy's log: whether a
+    /// duress passphrase was set in the decoy.
     pub fn has_duress(&self) -> Result<bool> {
         Ok(self
             .last_own_action(&[Action::DuressSet, Action::DuressRemoved])?
@@ -53,7 +78,9 @@ impl Vault {
     /// open the vault itself.
     pub fn set_duress(&mut self, passphrase: &SecretString, opts: DuressOptions) -> Result<()> {
         self.writable()?;
-        self.own_slots()?;
+        if let Some(free) = self.decoy_free_slot() {
+            return self.set_duress_in_decoy(passphrase, free);
+        }
         check_strength(passphrase)?;
         let mut kf = self.current_key_file()?;
         let kek = kf.derive(passphrase.expose_secret().as_bytes())?;
@@ -119,14 +146,46 @@ impl Vault {
         sync_dir(&self.dir)
     }
 
+    /// In a decoy session: the duress passphrase goes into the free duress slot, wrapping the
+    /// decoy's own key (there is no third database for a decoy of the decoy), so that it opens
+    /// the decoy and the settings say it is set, as in any vault. The options have nothing to
+    /// act on: no new database is made (so no starter set), and it never erases anything. It
+    /// must not open any other slot (the decoy's own passphrase, or the vault's).
+    fn set_duress_in_decoy(&mut self, passphrase: &SecretString, free: SlotRole) -> Result<()> {
+        check_strength(passphrase)?;
+        let mut kf = self.current_key_file()?;
+        let kek = kf.derive(passphrase.expose_secret().as_bytes())?;
+        let opens = kf.try_all(&kek);
+        if opens
+            .iter()
+            .enumerate()
+            .any(|(i, m)| m.is_some() && i != free as usize)
+        {
+            return Err(Error::DuressPassphraseInUse);
+        }
+        if self.has_duress()? {
+            kf.clear_slot(free);
+            self.replace_key_file(&kf, Action::DuressRemoved)?;
+        }
+        kf.set_slot(free, &kek, &self.master)?;
+        self.replace_key_file(&kf, Action::DuressSet)?;
+        self.align_times();
+        Ok(())
+    }
+
     /// Removes the duress passphrase: slots 2 and 3 become random bytes (the decoy's key is
-    /// gone, so its database is random bytes too), with the custody entry `duress_removed`.
+    /// gone, so its database is random bytes too), with the custody entry `duress_removed`. In
+    /// a decoy session, only the free slot it set is cleared (the decoy's own stays).
     pub fn remove_duress(&mut self) -> Result<()> {
         self.writable()?;
-        self.own_slots()?;
         let mut kf = self.current_key_file()?;
-        kf.clear_slot(SlotRole::Duress);
-        kf.clear_slot(SlotRole::DuressErase);
+        match self.decoy_free_slot() {
+            Some(free) => kf.clear_slot(free),
+            None => {
+                kf.clear_slot(SlotRole::Duress);
+                kf.clear_slot(SlotRole::DuressErase);
+            }
+        }
         self.replace_key_file(&kf, Action::DuressRemoved)
     }
 }

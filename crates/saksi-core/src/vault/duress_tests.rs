@@ -148,12 +148,6 @@ fn a_decoy_session_changes_only_its_own_slot() {
     for err in [
         d.add_recovery_key(true).map(|_| ()).unwrap_err(),
         d.remove_recovery_key().unwrap_err(),
-        d.set_duress(
-            &SecretString::from("yet another long phrase".to_string()),
-            DuressOptions::default(),
-        )
-        .unwrap_err(),
-        d.remove_duress().unwrap_err(),
     ] {
         assert_eq!(err.kind(), "key_slots_unavailable", "{err}");
     }
@@ -171,6 +165,74 @@ fn a_decoy_session_changes_only_its_own_slot() {
     drop(d);
     Vault::open(&dir, &pass()).expect("the vault's own passphrase still opens it");
     Vault::open_with_recovery_key(&dir, &rk, &pass()).expect("and its recovery key");
+}
+
+/// Regression (issue 16): in the decoy, Settings → Duress passphrase said none was set, and
+/// setting one failed with `key_slots_unavailable`, which told whoever was at the keyboard that
+/// this was a decoy. Now it behaves as in any vault: the passphrase set there opens the decoy,
+/// the status says it is set, it can be removed; the vault itself is untouched, and a duress
+/// passphrase set in a decoy never erases anything, whichever slot it took.
+#[test]
+fn a_duress_passphrase_set_in_the_decoy_works_as_in_any_vault() {
+    for erase in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = real_vault(tmp.path(), "v", "CANARY-decoy-tell-5e1d");
+        let mut v = Vault::open(&dir, &pass()).unwrap();
+        let rk = v.add_recovery_key(false).unwrap();
+        let opts = DuressOptions {
+            erase_real_on_use: erase,
+            starter: true,
+        };
+        v.set_duress(&duress(), opts).unwrap();
+        drop(v);
+        if erase {
+            // The first use of an erasing duress passphrase erases, as before.
+            Vault::open(&dir, &duress()).unwrap().lock().unwrap();
+            assert_eq!(kind(Vault::open(&dir, &pass())), "wrong_passphrase");
+        }
+        let mut d = Vault::open(&dir, &duress()).unwrap();
+        assert!(!d.has_duress().unwrap(), "the decoy starts with none set");
+        let second = SecretString::from("a second lantern by the ferry".to_string());
+        assert_eq!(
+            d.set_duress(&duress(), DuressOptions::default())
+                .unwrap_err()
+                .kind(),
+            "duress_passphrase_in_use",
+            "the decoy's own passphrase cannot be its duress passphrase too"
+        );
+        d.set_duress(&second, opts)
+            .expect("a duress passphrase can be set in the decoy as in any vault");
+        assert!(
+            d.has_duress().unwrap(),
+            "and its status then says it is set"
+        );
+        let title = d.incidents().list().unwrap()[0].title.clone();
+        drop(d);
+
+        let d = Vault::open(&dir, &second).expect("the decoy's duress passphrase opens");
+        assert_eq!(d.incidents().list().unwrap()[0].title, title, "the decoy");
+        assert_eq!(search(&d, "CANARY-decoy-tell-5e1d"), 0);
+        drop(d);
+        Vault::open(&dir, &duress()).expect("the decoy's own passphrase still opens it");
+        if !erase {
+            // Using it erased nothing: the vault and its recovery key still open.
+            let v = Vault::open(&dir, &pass()).expect("the vault's passphrase still opens it");
+            assert_eq!(search(&v, "CANARY-decoy-tell-5e1d"), 1);
+            assert!(v.has_duress().unwrap());
+            drop(v);
+            Vault::open_with_recovery_key(&dir, &rk, &pass()).expect("and its recovery key");
+        }
+
+        let mut d = Vault::open(&dir, &duress()).unwrap();
+        d.remove_duress().unwrap();
+        assert!(!d.has_duress().unwrap());
+        drop(d);
+        assert_eq!(kind(Vault::open(&dir, &second)), "wrong_passphrase");
+        Vault::open(&dir, &duress()).expect("removing it kept the decoy's own passphrase");
+        if !erase {
+            Vault::open(&dir, &pass()).expect("and the vault's");
+        }
+    }
 }
 
 #[test]

@@ -460,3 +460,8 @@ impl KeyFile {
 #[cfg(test)]
 #[path = "keyfile_tests.rs"]
 mod tests;
+
+// Fuzzing the parser (issue 15 item 5).
+#[cfg(test)]
+#[path = "keyfile_fuzz_tests.rs"]
+mod fuzz_tests;

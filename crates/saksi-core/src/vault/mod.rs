@@ -10,6 +10,8 @@
 
 mod db;
 mod duress;
+#[cfg(feature = "forensics")]
+pub mod forensics;
 pub mod kdf;
 pub mod keyfile;
 pub mod language;
@@ -174,10 +176,15 @@ impl Vault {
         let prev_path = dir.join(PREV_KEY_FILE);
         match parsed.open(passphrase) {
             Ok(m) if m.2 == SlotRole::DuressErase => {
-                // The duress passphrase that erases the vault's own slots: done before anything
-                // else, whatever the mode, and silently.
-                duress::erase_own_slots(dir)?;
-                Self::open_with_master(dir, m.0, parsed.params(), mode, m.2)
+                // The duress passphrase that erases the vault's own slots: done right after its
+                // database is found, whatever the mode, and silently, unless that database set
+                // a duress passphrase of its own (a decoy's own, which sits in slot 3 when the
+                // decoy's came from slot 2: it must erase nothing; see duress.rs).
+                let v = Self::open_with_master(dir, m.0, parsed.params(), mode, m.2)?;
+                if !v.ever_set_duress()? {
+                    duress::erase_own_slots(dir)?;
+                }
+                Ok(v)
             }
             Ok(m) => {
                 // A key file change was interrupted after the new key file was in place: the

@@ -37,9 +37,15 @@ pub fn recipient_add_card_pick(
     state: State<'_, AppState>,
     name: String,
     title: String,
+    filter: Option<String>,
 ) -> CmdResult<Option<RecipientEntry>> {
     state.unlocked()?;
-    let Some(path) = dialogs::pick_one(&app, &dialog_title(&title), Some(CARD_FILTER))? else {
+    let chosen = dialogs::pick_one(
+        &app,
+        &dialog_title(&title),
+        Some(CARD_FILTER.named(&filter)),
+    )?;
+    let Some(path) = chosen else {
         return Ok(None);
     };
     let bytes = keys::read_card_file(&path)?;
@@ -101,9 +107,15 @@ pub fn trust_add_pick(
     app: AppHandle,
     state: State<'_, AppState>,
     title: String,
+    filter: Option<String>,
 ) -> CmdResult<Option<keys::TrustedDevice>> {
     state.unlocked()?;
-    let Some(path) = dialogs::pick_one(&app, &dialog_title(&title), Some(CARD_FILTER))? else {
+    let chosen = dialogs::pick_one(
+        &app,
+        &dialog_title(&title),
+        Some(CARD_FILTER.named(&filter)),
+    )?;
+    let Some(path) = chosen else {
         return Ok(None);
     };
     let bytes = keys::read_card_file(&path)?;

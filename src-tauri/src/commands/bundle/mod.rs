@@ -94,12 +94,18 @@ pub fn import_run(
     state: State<'_, AppState>,
     jobs: State<'_, Jobs>,
     title: String,
+    filter: Option<String>,
     job: String,
     on_progress: Channel<ProgressMsg>,
 ) -> CmdResult<ImportOut> {
     check_job_id(&job)?;
     state.unlocked()?;
-    let Some(path) = dialogs::pick_one(&app, &dialog_title(&title), Some(BUNDLE_FILTER))? else {
+    let chosen = dialogs::pick_one(
+        &app,
+        &dialog_title(&title),
+        Some(BUNDLE_FILTER.named(&filter)),
+    )?;
+    let Some(path) = chosen else {
         return Ok(ImportOut::default());
     };
     let outcome = jobs.run(&job, on_progress, |r| {

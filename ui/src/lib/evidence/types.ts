@@ -38,7 +38,10 @@ export interface Attachment {
   size: number;
   sha256: string;
   exif: Exif | null;
+  /** True also while the thumbnail is pending (made on first view, e.g. after an import). */
   has_thumbnail: boolean;
+  /** The thumbnail has not been made yet (an imported photo): the first view makes it. */
+  thumbnail_pending?: boolean;
   thumbnail_note: string | null;
   created_at: string;
   device_id: string;

@@ -15,7 +15,7 @@ import type {
   TestimonyInput,
 } from './types';
 
-export type VocabName = 'incident_kind' | 'role' | 'proceeding_kind' | 'intervention_kind' | 'person_category';
+export type VocabName = 'incident_kind' | 'role' | 'proceeding_kind' | 'intervention_kind' | 'person_category' | 'perpetrator_type';
 
 export const records = {
   incidents: {

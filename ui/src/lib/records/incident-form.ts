@@ -1,6 +1,7 @@
 // The incident editor's state as plain data (so it can be autosaved as a draft inside the vault),
 // its checks, and its conversion into the core's IncidentInput. No Svelte here: tested directly.
 import { dateMatchesPrecision } from '../dates';
+import type { TestimonyForm } from './testimony-form';
 import type { FuzzyDate, Precision } from '../types';
 import type {
   IncidentEdit,
@@ -79,6 +80,12 @@ export interface LinkRow {
   relation: string;
 }
 
+/** A testimony taken before the new incident's first save (saved with it by `capture_save`). */
+export interface TestimonyRow {
+  key: string;
+  form: TestimonyForm;
+}
+
 export interface IncidentForm {
   title: string;
   description: string;
@@ -94,6 +101,8 @@ export interface IncidentForm {
   acts: ActRow[];
   proceedings: ProceedingRow[];
   related: LinkRow[];
+  /** Testimonies of a new incident, part of its draft (absent in drafts made before them). */
+  testimonies?: TestimonyRow[];
   /** Next number for row keys and local person references. */
   seq: number;
   /** The stored version the edit started from (null for a new incident). */
@@ -116,6 +125,7 @@ export function emptyForm(): IncidentForm {
     acts: [],
     proceedings: [],
     related: [],
+    testimonies: [],
     seq: 1,
     version: null,
   };

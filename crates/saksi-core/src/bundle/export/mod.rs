@@ -227,7 +227,8 @@ pub fn export_with(
         } = plan(conn, opts, &recipients)?;
         plan::prepare(conn, device, &mut planned, opts.include_contacts)?;
         // Deletions travel to whoever was sent the deleted record, as its signed tombstone
-        // entry in custody.jsonl (deletion/mod.rs).
+        // entry in custody.jsonl (deletion/mod.rs); so do deletions received and applied here,
+        // beside this vault's own signed entry naming them.
         let to: Vec<&str> = recipients.iter().map(|r| r.recipient.as_str()).collect();
         let tombstones = crate::deletion::outgoing(conn, &to, opts.since_last)?;
         let mut subjects: HashSet<String> = planned.iter().map(|p| p.id.clone()).collect();
@@ -241,10 +242,14 @@ pub fn export_with(
             })
             .into());
         }
-        subjects.extend(tombstones.iter().map(|(_, id)| id.clone()));
+        subjects.extend(tombstones.iter().map(|d| d.record_id.clone()));
+        // Only the tombstones chosen here travel: a received deletion this vault kept (pending,
+        // conflict, kept) is not passed on, even when the record it names is.
+        let tombstone_ids: HashSet<String> =
+            tombstones.iter().map(|d| d.entry_id.clone()).collect();
         let mut custody_hash = Sha256::new();
         let mut custody_size = 0u64;
-        custody_lines(conn, &subjects, &withdrawals, |line| {
+        custody_lines(conn, &subjects, &withdrawals, &tombstone_ids, |line| {
             custody_hash.update(line);
             custody_size += line.len() as u64;
             Ok(())
@@ -290,6 +295,7 @@ pub fn export_with(
             files: &planned_files,
             subjects: &subjects,
             withdrawals: &withdrawals,
+            tombstones: &tombstone_ids,
             custody: custody.is_some(),
             include_contacts: opts.include_contacts,
         };

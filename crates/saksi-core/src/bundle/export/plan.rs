@@ -311,18 +311,29 @@ pub(super) fn load_record(
 /// in log order, then those received from other devices (so that a forwarded record keeps its
 /// author's signed entries), device by device in their order.
 /// `withdrawals`: the ids of consent withdrawals that travel although their testimony does not
-/// (see `crate::consent::to_send`).
+/// (see `crate::consent::to_send`). `tombstones`: the ids of the `record_deleted` entries that
+/// travel (`crate::deletion::outgoing`); any other one about a subject stays here (a received
+/// deletion this vault did not apply is not passed on).
 pub(super) fn custody_lines(
     conn: &Connection,
     subjects: &HashSet<String>,
     withdrawals: &BTreeSet<String>,
+    tombstones: &HashSet<String>,
     mut each: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     for log in [custody::Log::Own, custody::Log::Received] {
         custody::each_entry(conn, log, |e| {
             // Person merges are HQ's own analysis and stay here (see `Action::stays_local`).
             let about = e.subject_id.as_ref().is_some_and(|s| subjects.contains(s));
-            if !(about || withdrawals.contains(&e.id)) || Action::stays_local(&e.action) {
+            // This vault's own replacement of its device identity travels in every bundle, so
+            // that whichever reaches HQ first tells it (issue 16).
+            let replaced =
+                matches!(log, custody::Log::Own) && e.action == Action::DeviceReplaced.as_str();
+            if !(about || replaced || withdrawals.contains(&e.id)) || Action::stays_local(&e.action)
+            {
+                return Ok(());
+            }
+            if e.action == Action::RecordDeleted.as_str() && !tombstones.contains(&e.id) {
                 return Ok(());
             }
             let mut line = serde_json::to_vec(e).map_err(|_| Error::Internal("custody entry"))?;
@@ -334,16 +345,27 @@ pub(super) fn custody_lines(
 }
 
 /// The author's signed statement that it wrote this version ([`Action::RecordVersion`]), made
-/// once per version, when a version this device wrote first leaves it.
+/// once per version, when a version this device wrote first leaves it. A version written under
+/// this vault's former device identity (before a restore gave it a new one) is attested by that
+/// identity's key, the only one that can prove it.
 fn attest(
     conn: &Connection,
     device: &DeviceIdentity,
     rec: &RecordFile,
     version_hash: &str,
 ) -> Result<()> {
-    if rec.device_id() != Some(device.id()) {
-        return Ok(());
-    }
+    let former;
+    let device = match rec.device_id() {
+        Some(id) if id == device.id() => device,
+        Some(id) => match DeviceIdentity::load_former(conn, id)? {
+            Some(d) => {
+                former = d;
+                &former
+            }
+            None => return Ok(()),
+        },
+        None => return Ok(()),
+    };
     let done: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM custody_log WHERE action = ?1 AND subject_id = ?2
                         AND content_hash = ?3)",

@@ -79,6 +79,38 @@ fn append_streamed<W: Write>(
     Ok(())
 }
 
+/// Appends an attachment's entry: its blob decrypted and hashed on a second thread
+/// ([`crate::crypto::pipe::ReadAhead`]) while this one encrypts the bundle; checks it is exactly
+/// the size and SHA-256 the manifest names (else `altered`). An error reading the blob is
+/// `altered` too; an error writing (or a cancel) is the writer's own.
+fn append_piped<W: Write>(
+    tar: &mut tar::Builder<W>,
+    entry: &FileEntry,
+    mtime: u64,
+    blob: impl io::Read + Send + 'static,
+    altered: impl Fn() -> Error,
+) -> Result<()> {
+    let h = header(&entry.path, entry.size, mtime)?;
+    let w = tar.get_mut();
+    w.write_all(h.as_bytes())?;
+    let mut r = crate::crypto::pipe::ReadAhead::new(blob)?;
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; crate::crypto::pipe::CHUNK]);
+    loop {
+        let n = io::Read::read(&mut r, &mut buf).map_err(|_| altered())?;
+        if n == 0 {
+            break;
+        }
+        w.write_all(&buf[..n])?;
+    }
+    let (sha, n) = r.digest().map_err(|_| altered())?;
+    if n != entry.size || sha != entry.sha256 {
+        return Err(altered());
+    }
+    let pad = (512 - (n % 512)) % 512;
+    w.write_all(&vec![0u8; pad as usize])?;
+    Ok(())
+}
+
 /// Counts bytes written and asks `progress` whether to go on; a Break fails the write with
 /// the `cancelled` flag set, which the export turns into [`Error::Cancelled`].
 struct ProgressWriter<'p, W> {
@@ -151,6 +183,8 @@ pub(super) struct Contents<'a> {
     pub(super) subjects: &'a HashSet<String>,
     /// Consent withdrawals that travel without their testimony.
     pub(super) withdrawals: &'a std::collections::BTreeSet<String>,
+    /// The `record_deleted` entries that travel (`crate::deletion::outgoing`).
+    pub(super) tombstones: &'a HashSet<String>,
     pub(super) custody: bool,
     pub(super) include_contacts: bool,
 }
@@ -218,7 +252,7 @@ pub(super) fn write_archive(
                 mtime,
                 || Error::Corrupt("the custody log changed during export".into()),
                 |w| {
-                    custody_lines(conn, c.subjects, c.withdrawals, |line| {
+                    custody_lines(conn, c.subjects, c.withdrawals, c.tombstones, |line| {
                         Ok(w.write_all(line)?)
                     })
                 },
@@ -227,18 +261,12 @@ pub(super) fn write_archive(
         for f in c.files {
             let entry = entries.next().ok_or(Error::Internal("manifest order"))?;
             let id = parse_uuid(&f.id)?;
-            append_streamed(
+            append_piped(
                 &mut tar,
-                &entry.path,
                 entry,
                 mtime,
+                crate::evidence::open_original(vault, &id)?,
                 || ExportError::AttachmentAltered(f.id.clone()).into(),
-                |w| {
-                    let mut r = crate::evidence::open_original(vault, &id)?;
-                    io::copy(&mut r, w)
-                        .map_err(|_| Error::from(ExportError::AttachmentAltered(f.id.clone())))?;
-                    Ok(())
-                },
             )?;
         }
         let stream = tar.into_inner()?;

@@ -21,20 +21,32 @@ use crate::bundle::stream::{
     Plain,
 };
 use crate::bundle::{blobs, limits, sha256_hex, BundleError};
-use crate::crypto::blob::BlobDir;
+use crate::crypto::blob::{BlobDir, NewBlob};
 use crate::custody::{self, Action};
 use crate::device::DeviceIdentity;
 use crate::error::{Error, Result};
 use crate::vault::Vault;
 
-/// Pass 2: apply in one transaction. Attachment blobs written on the way are kept only if it
-/// commits.
-pub(super) fn apply(vault: &mut Vault, stream: Plain, v: &Verified) -> Result<ImportSummary> {
+/// Pass 2: apply in one transaction. `prewritten` are the blobs pass 1 wrote for attachments
+/// new here; they and any written on the way are kept only if it commits.
+pub(super) fn apply(
+    vault: &mut Vault,
+    stream: Plain,
+    v: &Verified,
+    prewritten: HashMap<Uuid, NewBlob>,
+) -> Result<ImportSummary> {
     let vault = &*vault;
     let attachments_dir = vault.blob_dir();
+    let mut prewritten = Some(prewritten);
     let (summary, blobs_written, deleted_blobs) = vault.write(|conn, device| {
         conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        // Devices the signer replaced are recorded first, so that its edits of their records
+        // merge as the same author's (merge.rs).
+        for r in &v.replacements {
+            crate::device_replacement::record(conn, r)?;
+        }
         let mut a = Applying::new(v, stream.age_failed.clone());
+        a.prewritten = prewritten.take().unwrap_or_default();
         a.read_archive(conn, device.id(), &attachments_dir, stream)?;
         a.finish(conn, device, v)
     })?;
@@ -63,8 +75,11 @@ struct Applying<'v> {
     new_attachments: HashMap<Uuid, RecordFile>,
     lineages: Vec<LineageUpdate>,
     blobs_written: Vec<blobs::StagedBlob>,
-    /// Received tombstones (`record_deleted` entries), decided once every record is in.
+    /// Received tombstones (`record_deleted` entries), decided once every record is in, and
+    /// other devices' `deletion` entries (a forwarder's word that it applied one).
     deletions: Vec<custody::Entry>,
+    /// Blobs pass 1 wrote, by attachment id.
+    prewritten: HashMap<Uuid, NewBlob>,
 }
 
 impl<'v> Applying<'v> {
@@ -80,6 +95,7 @@ impl<'v> Applying<'v> {
             lineages: Vec::new(),
             blobs_written: Vec::new(),
             deletions: Vec::new(),
+            prewritten: HashMap::new(),
         }
     }
 
@@ -97,7 +113,8 @@ impl<'v> Applying<'v> {
         let files: HashMap<&str, &FileEntry> =
             m.files.iter().map(|f| (f.path.as_str(), f)).collect();
         let mut archive = tar::Archive::new(stream);
-        for entry in archive.entries().map_err(rd)?.raw(true) {
+        // Seeking: an entry not read (an attachment's file) is skipped without decrypting it.
+        for entry in archive.entries_with_seek().map_err(rd)?.raw(true) {
             let mut entry = entry.map_err(rd)?;
             let (path, name) = entry_name(&entry)?;
             let want = match name {
@@ -228,7 +245,8 @@ impl<'v> Applying<'v> {
             if e.device_id == own_device {
                 return Ok(());
             }
-            if e.action == Action::RecordDeleted.as_str() {
+            // Tombstones, and the entries by which a forwarding device says it applied one.
+            if e.action == Action::RecordDeleted.as_str() || e.action == Action::Deletion.as_str() {
                 deletions.push(e.clone());
             }
             let inserted = conn.execute(
@@ -250,8 +268,9 @@ impl<'v> Applying<'v> {
         Ok(())
     }
 
-    /// An attachment's file: re-encrypted into a new blob (kept only if the import commits) and
-    /// its row inserted, if its record is new here; else only re-hashed.
+    /// An attachment's file: its blob (written by pass 1 from the bytes it verified, or else
+    /// encrypted now) named, kept only if the import commits, and its row inserted, if its
+    /// record is new here; else skipped (pass 1 verified it).
     fn file(
         &mut self,
         conn: &Connection,
@@ -261,7 +280,7 @@ impl<'v> Applying<'v> {
         id: Uuid,
     ) -> Result<()> {
         let Some(rec) = self.new_attachments.remove(&id) else {
-            return skip(entry, &self.flag, want);
+            return Ok(());
         };
         let target_type = rec.text("record_type").unwrap_or_default().to_string();
         let target_id = rec.text("record_id").unwrap_or_default().to_string();
@@ -277,28 +296,24 @@ impl<'v> Applying<'v> {
             ))
             .into());
         }
-        let blob = blobs::write(attachments_dir, entry, &want.sha256, want.size)
-            .map_err(|e| stream_error(&self.flag, e))?;
+        let blob = match self.prewritten.remove(&id) {
+            Some(b) => blobs::staged(b, &want.sha256, want.size)?,
+            None => blobs::write(attachments_dir, entry, &want.sha256, want.size)
+                .map_err(|e| stream_error(&self.flag, e))?,
+        };
         let spec = rows::spec("attachment").ok_or(Error::Internal("attachment spec"))?;
         let media_type = rec.text("media_type").unwrap_or_default();
-        // Thumbnails are not carried in bundles: HQ makes its own from the
-        // verified original.
-        let (thumbnail, note) = match crate::evidence::thumbnail_for_blob(
-            &blob.path,
-            &blob.identity,
-            media_type,
-            want.size,
-        ) {
-            Ok(t) => (
-                rusqlite::types::Value::Blob(t),
-                rusqlite::types::Value::Null,
-            ),
-            Err(why) => (
-                rusqlite::types::Value::Null,
-                rusqlite::types::Value::Text(why),
-            ),
+        // Thumbnails are not carried in bundles: HQ makes its own from the verified original,
+        // but not here. Decoding a photo costs many times its decryption, so the row is stored
+        // with its thumbnail pending (no thumbnail, no note) and it is made after the commit,
+        // when first asked for (evidence/thumbnails.rs).
+        let note = if crate::evidence::is_thumbnailable(media_type) {
+            rusqlite::types::Value::Null
+        } else {
+            rusqlite::types::Value::Text(format!("no preview for {media_type}"))
         };
-        // Like the thumbnail, what an audio or video file is comes from the verified original.
+        let thumbnail = rusqlite::types::Value::Null;
+        // What an audio or video file is comes from the verified original (its header only).
         let media = crate::evidence::media::media_json_for_blob(
             &blob.path,
             &blob.identity,

@@ -76,6 +76,16 @@ pub(super) struct LineageUpdate {
     pub(super) ancestors: Vec<String>,
 }
 
+/// Whether `rec` was written by the author of `local`, or by the device that replaced it after a
+/// restore (issue 16: it carries on the replaced device's records).
+fn same_author(conn: &Connection, local: &RecordFile, rec: &RecordFile) -> Result<bool> {
+    match (local.device_id(), rec.device_id()) {
+        (Some(a), Some(b)) if a == b => Ok(true),
+        (Some(a), Some(b)) => crate::device_replacement::succeeds(conn, a, b, &[]),
+        _ => Ok(local.device_id() == rec.device_id()),
+    }
+}
+
 /// Merges one record. An incoming version applies only as a fast-forward: made from exactly the
 /// version held here (its ancestors name it) by the same author; a version number never
 /// decides. Anything else is kept side by side as a conflict. See docs/bundle-format.md,
@@ -108,7 +118,7 @@ pub(super) fn merge(
     match held.relate(rec) {
         Relation::Same => Ok(Outcome::Unchanged),
         Relation::Older => Ok(Outcome::Stale),
-        Relation::Descendant if local.device_id() == rec.device_id() => {
+        Relation::Descendant if same_author(conn, &local, rec)? => {
             links.extend(rows::update(conn, spec, rec)?);
             update(lineages);
             Ok(Outcome::Updated)

@@ -13,9 +13,12 @@
 //!    revoked device, the recipient binding, the format version, the sequence number, every
 //!    file's size and SHA-256, every record's JSON against this vault's schema, every custody
 //!    entry's signature, the limits;
-//! 3. pass 2 decrypts again and applies in one transaction, re-checking every hash, merging by
-//!    UUID and version, keeping concurrent edits as conflicts; attachment blobs written on the
-//!    way are deleted unless the transaction commits;
+//!    Each attachment new here is encrypted into its blob (a `.part` file under a fresh key) as
+//!    pass 1 hashes it, so that its bytes are decrypted once;
+//! 3. pass 2 decrypts again and applies in one transaction, re-checking the hash of every record
+//!    and the custody log, merging by UUID and version, keeping concurrent edits as conflicts;
+//!    attachment files are not decrypted again: the reader seeks past them and pass 2 names the
+//!    blobs pass 1 wrote; blobs are deleted unless the transaction commits;
 //! 4. the staging folder is removed, whatever the outcome.
 //!
 //! Here: the public types and the orchestration (pre-checks, staging, the two passes). The
@@ -49,6 +52,8 @@ use crate::bundle::KeyError;
 pub use batch::{batch_files, import_batch, BatchError, BatchItem, BatchReport, BUNDLE_EXTENSION};
 
 use apply::apply;
+#[doc(hidden)]
+pub use verify::check_record_file;
 use verify::verify;
 
 /// What an import did.
@@ -176,7 +181,7 @@ pub fn import_with(
         .to_public()
         .to_string();
 
-    let verified = {
+    let mut verified = {
         let mut stream = opened.pass()?;
         let first = peek_kind(&mut stream)?;
         match first {
@@ -187,7 +192,14 @@ pub fn import_with(
             Kind::Bundle => {}
         }
         drop(stream);
-        verify(&vault.conn, vault.device().id(), opened.pass()?, &recipient)?
+        let dir = vault.blob_dir();
+        verify(
+            &vault.conn,
+            vault.device().id(),
+            opened.pass()?,
+            &recipient,
+            Some(&dir),
+        )?
     };
     // The signed manifest names every reader: a header with more recipients than it lists was
     // encrypted (or re-encrypted) to someone the sender did not choose.
@@ -204,7 +216,8 @@ pub fn import_with(
     }
     // The last moment to cancel: from here on the bundle is applied in one transaction.
     crate::progress::check(progress, size.saturating_mul(2), total)?;
-    let summary = apply(vault, opened.pass()?, &verified)?;
+    let blobs = std::mem::take(&mut verified.blobs);
+    let summary = apply(vault, opened.pass()?, &verified, blobs)?;
     crate::progress::check(progress, size.saturating_mul(3), total).ok();
     Ok(ImportOutcome::Imported(summary))
 }

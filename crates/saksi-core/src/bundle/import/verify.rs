@@ -16,11 +16,14 @@ use crate::bundle::keys::{self, TrustedDevice};
 use crate::bundle::manifest::{self, EntryName, FileEntry, Manifest};
 use crate::bundle::rows::{self, RecordFile};
 use crate::bundle::stream::{
-    check_tail, entry_name, hash_stream, read_bounded, read_custody, read_error, Plain,
+    check_tail, entry_name, hash_stream, read_bounded, read_custody, read_error, stream_error,
+    Plain,
 };
 use crate::bundle::{limits, sha256_hex, BundleError};
+use crate::crypto::blob::{BlobDir, NewBlob};
 use crate::crypto::minisign::{self, SignatureFile};
 use crate::custody::{self, Action};
+use crate::device_replacement::{self, Replacement};
 use crate::error::{Error, Result};
 
 /// The result of pass 1.
@@ -30,6 +33,12 @@ pub(super) struct Verified {
     pub(super) signer: TrustedDevice,
     pub(super) signer_key: VerifyingKey,
     pub(super) already: bool,
+    /// Blobs of attachments new here, written from the bytes this pass verified (`.part` files,
+    /// removed on drop unless pass 2 names them), so that pass 2 does not decrypt them again.
+    pub(super) blobs: HashMap<Uuid, NewBlob>,
+    /// Devices the signer replaced (its verified `device_replaced` statements), recorded by
+    /// pass 2 before any record is merged.
+    pub(super) replacements: Vec<Replacement>,
 }
 
 impl Verified {
@@ -47,12 +56,14 @@ impl Verified {
     }
 }
 
-/// Pass 1: verify everything, apply nothing.
+/// Pass 1: verify everything, apply nothing. With `blobs`, every attachment new here is also
+/// encrypted into its own blob as it is hashed (kept only if pass 2 commits).
 pub(super) fn verify(
     conn: &Connection,
     own_device: &str,
     stream: Plain,
     our_recipient: &str,
+    blobs: Option<&BlobDir>,
 ) -> Result<Verified> {
     let flag = stream.age_failed.clone();
     let rd = |e: io::Error| read_error(&flag, e);
@@ -76,6 +87,7 @@ pub(super) fn verify(
         sums_comment,
         flag.clone(),
     );
+    c.blob_dir = blobs;
     let mut expected = m.files.iter();
     for entry in entries {
         let mut entry = entry.map_err(rd)?;
@@ -107,13 +119,16 @@ pub(super) fn verify(
     }
     let stream = archive.into_inner();
     check_tail(stream, &flag)?;
-    c.finish()?;
+    let blobs = std::mem::take(&mut c.prewritten);
+    let replacements = c.finish()?;
     Ok(Verified {
         manifest: m,
         manifest_sha256,
         signer,
         signer_key,
         already,
+        blobs,
+        replacements,
     })
 }
 
@@ -162,6 +177,14 @@ fn check_signer(
     let sig = SignatureFile::parse(sig_bytes).map_err(|_| BundleError::BadSignature)?;
     let signer = keys::trusted_by_key_id(conn, &sig.key_id)?
         .ok_or_else(|| BundleError::UnknownSigner(minisign::key_id_display(&sig.key_id)))?;
+    if let Some(by) = &signer.superseded_by {
+        return Err(BundleError::SupersededSigner {
+            device: signer.id.clone(),
+            by: by.clone(),
+            at: signer.superseded_at.clone().unwrap_or_default(),
+        }
+        .into());
+    }
     if let Some(at) = &signer.revoked_at {
         return Err(BundleError::RevokedSigner(signer.id.clone(), at.clone()).into());
     }
@@ -241,6 +264,11 @@ struct Checking<'a> {
     authors: HashSet<String>,
     /// (record type, record id, version hash, device) attested by a valid custody entry.
     attested: HashSet<(String, String, String, String)>,
+    /// Where new attachments' blobs are written while they are verified (none: hash only).
+    blob_dir: Option<&'a BlobDir>,
+    prewritten: HashMap<Uuid, NewBlob>,
+    /// The signer's verified `device_replaced` statements.
+    replacements: Vec<Replacement>,
 }
 
 impl<'a> Checking<'a> {
@@ -266,6 +294,9 @@ impl<'a> Checking<'a> {
             claims: Vec::new(),
             authors: HashSet::new(),
             attested: HashSet::new(),
+            blob_dir: None,
+            prewritten: HashMap::new(),
+            replacements: Vec::new(),
         }
     }
 
@@ -303,7 +334,20 @@ impl<'a> Checking<'a> {
             }
             EntryName::Custody => self.custody(entry),
             EntryName::File { id } => {
-                let r = hash_stream(entry, |_| Ok(())).map_err(rd)?;
+                let r = match self.blob_dir {
+                    // New here: encrypted into its blob as it is hashed, one decryption for
+                    // both passes; the blob is kept only if it is these exact bytes.
+                    Some(dir) if self.is_new_attachment(id)? => {
+                        let blob = crate::crypto::blob::write(dir, entry, |_, _| Ok(()))
+                            .map_err(|e| stream_error(&flag, e))?;
+                        let r = (blob.sha256.clone(), blob.size);
+                        if r.0 == want.sha256 && r.1 == want.size {
+                            self.prewritten.insert(*id, blob);
+                        }
+                        r
+                    }
+                    _ => hash_stream(entry, |_| Ok(())).map_err(rd)?,
+                };
                 self.attachment_files.insert(*id, (r.0.clone(), r.1));
                 Ok(r)
             }
@@ -311,6 +355,23 @@ impl<'a> Checking<'a> {
                 Err(BundleError::ExtraFile(path.escape_default().to_string()).into())
             }
         }
+    }
+
+    /// Whether the file `id` is an attachment this bundle's records describe and this vault does
+    /// not hold yet (the one case in which pass 2 stores it).
+    fn is_new_attachment(&self, id: &Uuid) -> Result<bool> {
+        if !self.attachment_records.contains_key(id) {
+            return Ok(false);
+        }
+        let held: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM attachment WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(held.is_none())
     }
 
     /// SHA256SUMS comes first in the manifest; its signature must verify over it exactly as
@@ -338,11 +399,7 @@ impl<'a> Checking<'a> {
         id: Uuid,
         bytes: &[u8],
     ) -> Result<()> {
-        let rec: RecordFile = serde_json::from_slice(bytes)
-            .map_err(|e| BundleError::Malformed(path.to_string(), e.to_string()))?;
-        let spec =
-            rows::spec(record_type).ok_or_else(|| BundleError::BadEntryName(path.to_string()))?;
-        rows::validate(self.conn, path, spec, &id.to_string(), &rec)?;
+        let rec = parse_record(self.conn, path, record_type, id, bytes)?;
         let author = rec.device_id().unwrap_or_default().to_string();
         if author != self.m.device_id {
             self.claims.push((
@@ -373,6 +430,8 @@ impl<'a> Checking<'a> {
         let (conn, own_device) = (self.conn, self.own_device);
         let attested = &mut self.attested;
         let authors = &mut self.authors;
+        let replacements = &mut self.replacements;
+        let (signer_id, signer_key) = (self.m.device_id.as_str(), self.signer_key);
         read_custody(entry, &self.flag, |e| {
             let broken = |why: String| Error::from(BundleError::CustodyBroken(why));
             e.check().map_err(|p| {
@@ -398,6 +457,17 @@ impl<'a> Checking<'a> {
                 })?;
                 authors.insert(e.device_id.clone());
             }
+            // A device replaced after a restore (issue 16): honoured only as the signer's own
+            // statement, signed by the old device's pinned key.
+            if e.action == Action::DeviceReplaced.as_str() {
+                if let Some(r) =
+                    device_replacement::check_received(conn, &e, signer_id, signer_key)?
+                {
+                    if !replacements.contains(&r) {
+                        replacements.push(r);
+                    }
+                }
+            }
             if e.action == Action::RecordVersion.as_str() {
                 if let (Some(t), Some(s), Some(h)) =
                     (&e.subject_type, &e.subject_id, &e.content_hash)
@@ -410,8 +480,8 @@ impl<'a> Checking<'a> {
     }
 
     /// After the last entry: SHA256SUMS signed, attachment records and files paired, and
-    /// every record's author proven.
-    fn finish(self) -> Result<()> {
+    /// every record's author proven. Gives the replacements to record.
+    fn finish(self) -> Result<Vec<Replacement>> {
         if !self.sums_signed {
             return Err(BundleError::BadSumsSignature.into());
         }
@@ -424,10 +494,18 @@ impl<'a> Checking<'a> {
         }
         // Authorship (invariant 9): a record written by another device is accepted only with
         // that device's own signed entry for exactly that version; a revoked device proves
-        // nothing.
+        // nothing, except to the device that replaced it (issue 16): the signer carries on the
+        // work of a device it replaced, whose attestations it holds.
         for author in &self.authors {
             if let Some(at) = keys::trusted_by_id(self.conn, author)?.and_then(|d| d.revoked_at) {
-                return Err(BundleError::RevokedSigner(author.clone(), at).into());
+                if !device_replacement::succeeds(
+                    self.conn,
+                    author,
+                    &self.m.device_id,
+                    &self.replacements,
+                )? {
+                    return Err(BundleError::RevokedSigner(author.clone(), at).into());
+                }
             }
         }
         for (path, ty, id, version_hash, author) in self.claims {
@@ -444,7 +522,37 @@ impl<'a> Checking<'a> {
                 .into());
             }
         }
-        Ok(())
+        Ok(self.replacements)
+    }
+}
+
+/// One record file's JSON, checked against this vault's schema (pass 1's check of a record,
+/// before its author is).
+fn parse_record(
+    conn: &Connection,
+    path: &str,
+    record_type: &str,
+    id: Uuid,
+    bytes: &[u8],
+) -> Result<RecordFile> {
+    let rec: RecordFile = serde_json::from_slice(bytes)
+        .map_err(|e| BundleError::Malformed(path.to_string(), e.to_string()))?;
+    let spec =
+        rows::spec(record_type).ok_or_else(|| BundleError::BadEntryName(path.to_string()))?;
+    rows::validate(conn, path, spec, &id.to_string(), &rec)?;
+    Ok(rec)
+}
+
+/// Pass 1's check of one record file on its own: its entry name, its JSON and this vault's
+/// schema, without a bundle around it. The entry point of the fuzzing suites
+/// (docs/security-testing.md); not part of the API.
+#[doc(hidden)]
+pub fn check_record_file(vault: &crate::vault::Vault, path: &str, bytes: &[u8]) -> Result<()> {
+    match EntryName::parse(path)? {
+        EntryName::Record { record_type, id } => {
+            parse_record(&vault.conn, path, record_type, id, bytes).map(drop)
+        }
+        _ => Err(BundleError::BadEntryName(path.escape_default().to_string()).into()),
     }
 }
 

@@ -25,6 +25,10 @@ pub struct TrustedDevice {
     pub hq_recipient: Option<String>,
     pub added_at: String,
     pub revoked_at: Option<String>,
+    /// The device that replaced it (a restore with a new device identity), and when: its
+    /// bundles are refused from then on.
+    pub superseded_by: Option<String>,
+    pub superseded_at: Option<String>,
     #[serde(skip)]
     pub public_key: Option<VerifyingKey>,
 }
@@ -51,12 +55,14 @@ fn trusted_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TrustedDevice> {
         hq_recipient,
         added_at: r.get(4)?,
         revoked_at: r.get(5)?,
+        superseded_by: r.get(7)?,
+        superseded_at: r.get(8)?,
         public_key: key,
     })
 }
 
 const TRUSTED_COLS: &str =
-    "id, name, public_key, age_recipient, added_at, revoked_at, hq_recipient";
+    "id, name, public_key, age_recipient, added_at, revoked_at, hq_recipient, superseded_by, superseded_at";
 
 /// Trusts the device described by `card` (after the user compared the fingerprint). Adding the
 /// same card again changes nothing. A card for a known device id with any other key is refused

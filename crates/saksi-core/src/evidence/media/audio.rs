@@ -2,7 +2,7 @@
 //! channels and length, then, for files up to [`MAX_WAVEFORM_BYTES`], the whole sound decoded
 //! in memory, a packet at a time, for the waveform and the exact length.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use symphonia::core::audio::SampleBuffer;
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
@@ -13,8 +13,8 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 use super::{
-    millis, reduce_peaks, AudioTrack, MediaError, MediaInfo, MediaKind, MAX_WAVEFORM_BYTES,
-    MAX_WAVEFORM_SECONDS, MAX_WAVEFORM_TIME,
+    millis, reduce_peaks, AudioTrack, MediaError, MediaInfo, MediaKind, MAX_ELEMENTS,
+    MAX_HEADER_BYTES, MAX_WAVEFORM_BYTES, MAX_WAVEFORM_SECONDS, MAX_WAVEFORM_TIME,
 };
 
 /// Most packets that may fail to decode before the sound counts as damaged.
@@ -54,10 +54,11 @@ fn corrupt(container: &str, e: impl std::fmt::Display) -> MediaError {
     ))
 }
 
-pub(super) fn probe<R>(reader: R, container: &str, size: u64) -> Result<MediaInfo, MediaError>
+pub(super) fn probe<R>(mut reader: R, container: &str, size: u64) -> Result<MediaInfo, MediaError>
 where
     R: Read + Seek + Send + Sync + 'static,
 {
+    precheck(&mut reader, container, size)?;
     let source = Source {
         inner: reader,
         len: size,
@@ -203,6 +204,130 @@ where
     }
     info.waveform = reduce_peaks(&blocks);
     Ok(info)
+}
+
+/// What symphonia 0.5 would trust unchecked, checked first (found by fuzzing, issue 15): a WAV
+/// or FLAC header whose sample rate is 0 makes it panic (`TimeBase::new(1, 0)`), which aborts a
+/// release build; a FLAC Vorbis comment whose declared length exceeds its block makes it allocate
+/// that length (up to 4 GiB) before reading it. Both are refused here as damaged files, having
+/// read at most [`MAX_HEADER_BYTES`] of headers. Seeks back to the start.
+fn precheck(r: &mut (impl Read + Seek), container: &str, size: u64) -> Result<(), MediaError> {
+    let bad = |why: &str| corrupt(container, why);
+    match container {
+        "wav" => {
+            let head = read_at(r, container, 0, 12)?;
+            if head.len() == 12 && &head[..4] == b"RIFF" && &head[8..] == b"WAVE" {
+                let mut at = 12u64;
+                for _ in 0..MAX_ELEMENTS {
+                    let h = read_at(r, container, at, 8)?;
+                    if h.len() < 8 {
+                        break;
+                    }
+                    let len = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
+                    if &h[..4] == b"fmt " {
+                        let body = read_at(r, container, at + 8, 16)?;
+                        if body.len() >= 8
+                            && u32::from_le_bytes([body[4], body[5], body[6], body[7]]) == 0
+                        {
+                            return Err(bad("the header says its sample rate is 0"));
+                        }
+                        break;
+                    }
+                    at = at.saturating_add(8).saturating_add(len + (len & 1));
+                    if at >= size {
+                        break;
+                    }
+                }
+            }
+        }
+        "flac" => {
+            let magic = read_at(r, container, 0, 4)?;
+            if magic == b"fLaC" {
+                let mut at = 4u64;
+                for _ in 0..MAX_ELEMENTS {
+                    let h = read_at(r, container, at, 4)?;
+                    if h.len() < 4 {
+                        break;
+                    }
+                    let kind = h[0] & 0x7f;
+                    let len = u64::from(u32::from_be_bytes([0, h[1], h[2], h[3]]));
+                    if at + 4 + len > size {
+                        return Err(bad("a metadata block runs past the end of the file"));
+                    }
+                    if kind == 0 {
+                        let b = read_at(r, container, at + 4, 18)?;
+                        if b.len() == 18
+                            && (u32::from(b[10]) << 12
+                                | u32::from(b[11]) << 4
+                                | u32::from(b[12]) >> 4)
+                                == 0
+                        {
+                            return Err(bad("the header says its sample rate is 0"));
+                        }
+                    }
+                    if kind == 4 {
+                        if len > MAX_HEADER_BYTES {
+                            return Err(MediaError::TooLarge("a FLAC comment block".into()));
+                        }
+                        let body = read_at(r, container, at + 4, len as usize)?;
+                        if !vorbis_comment_fits(&body) {
+                            return Err(bad("a comment is longer than its block"));
+                        }
+                    }
+                    at += 4 + len;
+                    if h[0] & 0x80 != 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    r.seek(SeekFrom::Start(0))
+        .map_err(|e| corrupt(container, e))?;
+    Ok(())
+}
+
+/// At most `n` bytes from `at`.
+fn read_at(
+    r: &mut (impl Read + Seek),
+    container: &str,
+    at: u64,
+    n: usize,
+) -> Result<Vec<u8>, MediaError> {
+    let io = |e: std::io::Error| corrupt(container, e);
+    r.seek(SeekFrom::Start(at)).map_err(io)?;
+    let mut v = Vec::with_capacity(n.min(1 << 16));
+    r.take(n as u64).read_to_end(&mut v).map_err(io)?;
+    Ok(v)
+}
+
+/// Whether every length inside a Vorbis comment block (vendor string, count, each comment) fits
+/// in the block.
+fn vorbis_comment_fits(b: &[u8]) -> bool {
+    let u32_at = |at: usize| -> Option<usize> {
+        let s = b.get(at..at.checked_add(4)?)?;
+        Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+    };
+    let Some(vendor) = u32_at(0) else {
+        return false;
+    };
+    let mut at = match 4usize.checked_add(vendor) {
+        Some(a) if a <= b.len() => a,
+        _ => return false,
+    };
+    let Some(count) = u32_at(at) else {
+        return false;
+    };
+    at += 4;
+    for _ in 0..count {
+        let Some(n) = u32_at(at) else { return false };
+        at = match (at + 4).checked_add(n) {
+            Some(a) if a <= b.len() => a,
+            _ => return false,
+        };
+    }
+    true
 }
 
 /// symphonia's short codec names as a person reads them.

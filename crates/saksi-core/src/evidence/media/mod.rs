@@ -95,6 +95,13 @@ pub enum MediaError {
     /// A recording longer than [`record::MAX_RECORDING_SECONDS`].
     #[error("the recording is longer than the {0} seconds allowed: it was stopped and nothing was stored")]
     TooLong(u64),
+    /// The computer has no microphone (no input device), or none is switched on.
+    #[error("no microphone was found: plug one in or switch it on, then record again")]
+    NoMicrophone,
+    /// The microphone is there but could not be opened or stopped working (in use by another
+    /// program, access refused by the system, unplugged).
+    #[error("the microphone could not be used: {0}")]
+    Microphone(String),
 }
 
 impl MediaError {
@@ -104,6 +111,8 @@ impl MediaError {
             MediaError::TooLarge(_) => "media_too_large",
             MediaError::Capture(_) => "media_capture",
             MediaError::TooLong(_) => "media_too_long",
+            MediaError::NoMicrophone => "microphone_missing",
+            MediaError::Microphone(_) => "microphone_failed",
         }
     }
 }

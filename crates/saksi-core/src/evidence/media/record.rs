@@ -187,3 +187,109 @@ impl Read for PcmBytes<'_> {
         Ok(n)
     }
 }
+
+/// Longest recording a live source (the desktop's microphone) keeps in memory: one hour. At the
+/// limit the source stops taking sound and the recording can still be stored. At 48 kHz mono
+/// that is about 330 MiB of memory, the most a recording may hold before Stop.
+pub const MAX_LIVE_SECONDS: u64 = 3600;
+
+/// Sound captured live, held in memory until the monitor presses Stop, then read back as a
+/// [`CaptureSource`] by [`crate::evidence::record_testimony`]. It never touches the disk: the
+/// samples live in one-second chunks that are allocated at their full size (so no reallocation
+/// leaves a copy of the sound behind in freed memory) and zeroized when dropped, as each is
+/// read back or when the recording is thrown away.
+pub struct Captured {
+    format: PcmFormat,
+    chunks: std::collections::VecDeque<zeroize::Zeroizing<Vec<i16>>>,
+    chunk_len: usize,
+    frames: u64,
+    limit_frames: u64,
+    /// Read position inside the first chunk.
+    at: usize,
+}
+
+impl Captured {
+    /// An empty recording of `format`, refused (before anything is captured) if the format
+    /// is not one Saksi records.
+    pub fn new(format: PcmFormat) -> Result<Self, MediaError> {
+        check_format(format)?;
+        Ok(Captured {
+            format,
+            chunks: std::collections::VecDeque::new(),
+            chunk_len: format.sample_rate as usize * usize::from(format.channels),
+            frames: 0,
+            limit_frames: MAX_LIVE_SECONDS * u64::from(format.sample_rate),
+            at: 0,
+        })
+    }
+
+    /// Adds interleaved samples (whole frames; a trailing partial frame is dropped). Returns
+    /// `false` once [`MAX_LIVE_SECONDS`] are held: what went past the limit was not kept.
+    pub fn push(&mut self, samples: &[i16]) -> bool {
+        let ch = usize::from(self.format.channels);
+        let room = (self.limit_frames - self.frames) as usize;
+        let frames = (samples.len() / ch).min(room);
+        let mut rest = &samples[..frames * ch];
+        while !rest.is_empty() {
+            if self.chunks.back().is_none_or(|c| c.len() == self.chunk_len) {
+                self.chunks
+                    .push_back(zeroize::Zeroizing::new(Vec::with_capacity(self.chunk_len)));
+            }
+            let Some(last) = self.chunks.back_mut() else {
+                break;
+            };
+            let n = rest.len().min(self.chunk_len - last.len());
+            last.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+        }
+        self.frames += frames as u64;
+        self.frames < self.limit_frames
+    }
+
+    /// Frames held so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Length so far in milliseconds.
+    pub fn duration_ms(&self) -> u64 {
+        self.frames * 1000 / u64::from(self.format.sample_rate)
+    }
+}
+
+/// Shows the format and the length, never the sound.
+impl std::fmt::Debug for Captured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Captured")
+            .field("format", &self.format)
+            .field("frames", &self.frames)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaptureSource for Captured {
+    fn format(&self) -> PcmFormat {
+        self.format
+    }
+
+    /// Hands the samples back in order; each chunk is zeroized and freed once read.
+    fn read(&mut self, buf: &mut [i16]) -> Result<usize, MediaError> {
+        let ch = usize::from(self.format.channels);
+        let want = buf.len() / ch * ch;
+        let mut n = 0;
+        while n < want {
+            let Some(first) = self.chunks.front() else {
+                break;
+            };
+            let take = (want - n).min(first.len() - self.at);
+            buf[n..n + take].copy_from_slice(&first[self.at..self.at + take]);
+            n += take;
+            self.at += take;
+            if self.at == first.len() {
+                self.chunks.pop_front();
+                self.at = 0;
+            }
+        }
+        Ok(n)
+    }
+}

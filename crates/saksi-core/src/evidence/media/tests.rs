@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use super::record::{wav_header, CaptureSource, PcmFormat, TestTone};
+use super::record::{wav_header, CaptureSource, Captured, PcmFormat, TestTone, MAX_LIVE_SECONDS};
 use super::*;
 use crate::custody;
 use crate::evidence;
@@ -319,6 +319,83 @@ fn a_recording_lands_encrypted_with_its_hash_duration_and_custody() {
         );
     }
     drop(v);
+}
+
+#[test]
+fn a_live_recording_held_in_memory_lands_with_its_hash_and_duration() {
+    // The desktop's path: samples arrive in uneven pieces (as a sound card delivers them), are
+    // held in memory, and go into the vault in one intake at Stop.
+    let (_dir, mut v) = testutil::vault();
+    let t = testimony(&mut v);
+    let fmt = PcmFormat {
+        sample_rate: TestTone::SAMPLE_RATE,
+        channels: 1,
+    };
+    let mut live = Captured::new(fmt).unwrap();
+    let total = 2 * u64::from(TestTone::SAMPLE_RATE) + 4_000;
+    let mut i = 0u64;
+    for piece in [1usize, 441, 16_000, 7, 13_000].iter().cycle() {
+        if i == total {
+            break;
+        }
+        let n = (*piece as u64).min(total - i);
+        let samples: Vec<i16> = (i..i + n).map(TestTone::sample).collect();
+        assert!(
+            live.push(&samples),
+            "far below the limit, every sample is kept"
+        );
+        i += n;
+    }
+    assert_eq!(live.frames(), total);
+    assert_eq!(live.duration_ms(), 2_250);
+    let got = evidence::record_testimony(&mut v, &t, &mut live, &mut ()).unwrap();
+    let mut pcm = Vec::new();
+    for i in 0..total {
+        pcm.extend_from_slice(&TestTone::sample(i).to_le_bytes());
+    }
+    let mut expected = wav_header(fmt, pcm.len() as u32).to_vec();
+    expected.extend_from_slice(&pcm);
+    assert_eq!(
+        got.attachment.sha256,
+        hex::encode(Sha256::digest(&expected)),
+        "the recorded hash is the SHA-256 of the WAV file, samples in the order captured"
+    );
+    assert_eq!(
+        got.attachment.media.as_ref().and_then(|m| m.duration_ms),
+        Some(2_250)
+    );
+}
+
+#[test]
+fn a_live_recording_stops_taking_sound_at_its_limit() {
+    let fmt = PcmFormat {
+        sample_rate: 8_000,
+        channels: 2,
+    };
+    let mut live = Captured::new(fmt).unwrap();
+    let second = vec![1i16; 8_000 * 2];
+    for _ in 1..MAX_LIVE_SECONDS {
+        assert!(live.push(&second));
+    }
+    assert!(
+        !live.push(&[1i16; 8_000 * 2 + 6]),
+        "the last second fills the recording to its limit"
+    );
+    assert_eq!(
+        live.duration_ms(),
+        MAX_LIVE_SECONDS * 1000,
+        "nothing past the limit is kept"
+    );
+    assert!(!live.push(&[2, 2]));
+    assert_eq!(live.frames(), MAX_LIVE_SECONDS * 8_000);
+    assert!(
+        Captured::new(PcmFormat {
+            sample_rate: 8_000,
+            channels: 0
+        })
+        .is_err(),
+        "a format Saksi does not record is refused before capturing"
+    );
 }
 
 struct Stop(u64);

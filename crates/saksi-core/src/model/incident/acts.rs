@@ -3,10 +3,13 @@
 
 use super::*;
 
+/// Checks an act. `stored` is the id of the stored act an incident edit re-sends, if any: its
+/// perpetrator type may then keep the free text an older build wrote (see [`perpetrator_type`]).
 pub(crate) fn check_act(
     conn: &Connection,
     has_person: bool,
     inv: &InvolvementInput,
+    stored: Option<&Uuid>,
 ) -> Result<CheckedAct> {
     let role = check(conn, Vocab::Role, &inv.role)?;
     let c = inv.counting.clone().unwrap_or_default();
@@ -42,7 +45,7 @@ pub(crate) fn check_act(
         act_type: opt_text("act_type", &inv.act_type)?,
         method: opt_text("method", &inv.method)?,
         injuries: opt_text("injuries", &inv.injuries)?,
-        perpetrator_type: opt_text("perpetrator_type", &inv.perpetrator_type)?,
+        perpetrator_type: perpetrator_type(conn, &inv.perpetrator_type, stored)?,
         perpetrator_unit: opt_text("perpetrator_unit", &inv.perpetrator_unit)?,
         degree: opt_text("degree", &inv.degree)?,
         group_description: opt_text("group description", &c.description)?,
@@ -51,6 +54,45 @@ pub(crate) fn check_act(
         max: c.max,
         notes: inv.notes.as_deref().unwrap_or("").trim().to_string(),
     })
+}
+
+/// A perpetrator type: a code of the `perpetrator_type` vocabulary, or the very value already
+/// stored on the act being edited. Acts written before the vocabulary existed (or imported from
+/// an older monitor's bundle) hold free text; an edit that re-sends it unchanged is accepted so
+/// those incidents stay editable, but no new free text is written.
+fn perpetrator_type(
+    conn: &Connection,
+    value: &Option<String>,
+    stored: Option<&Uuid>,
+) -> Result<Option<String>> {
+    let Some(v) = opt_text("perpetrator_type", value)? else {
+        return Ok(None);
+    };
+    if let Some(id) = stored {
+        let old: Option<String> = conn
+            .query_row(
+                "SELECT perpetrator_type FROM involvement WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if old.as_deref().map(str::trim) == Some(v.as_str()) {
+            return Ok(old);
+        }
+    }
+    let known: Vec<String> = crate::model::vocab::terms(conn, Vocab::PerpetratorType)?
+        .into_iter()
+        .map(|t| t.code)
+        .collect();
+    if known.contains(&v) {
+        return Ok(Some(v));
+    }
+    Err(Error::invalid(format!(
+        "perpetrator_type '{v}' is not a code of the perpetrator_type vocabulary \
+         (list it with `saksi vocab perpetrator_type`; known: {})",
+        known.join(", ")
+    )))
 }
 
 pub(super) fn refuse_act_id(inv: &InvolvementInput) -> Result<()> {
@@ -71,7 +113,7 @@ pub(crate) fn insert_involvement(
 ) -> Result<Uuid> {
     exists(conn, incident)?;
     refuse_act_id(inv)?;
-    let c = check_act(conn, person.is_some(), inv)?;
+    let c = check_act(conn, person.is_some(), inv, None)?;
     let id = Uuid::now_v7();
     write_act(conn, device_id, &id, incident, person, &c)?;
     Ok(id)

@@ -166,7 +166,7 @@ pub(crate) fn edit(
         for inv in list {
             let act_id = listed_id("act", inv.id.as_deref(), &stored, &mut seen)?;
             let person = inv.person.as_deref().map(who).transpose()?;
-            let checked = check_act(conn, person.is_some(), inv)?;
+            let checked = check_act(conn, person.is_some(), inv, act_id.as_ref())?;
             acts.push((act_id, person, checked));
         }
         acts_gone = stored.into_iter().filter(|s| !seen.contains(s)).collect();

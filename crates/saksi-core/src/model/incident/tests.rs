@@ -390,3 +390,127 @@ fn a_person_edit_made_from_an_older_version_is_refused() {
         Some("journalist")
     );
 }
+
+fn perpetrator_act(perpetrator_type: &str) -> IncidentInput {
+    serde_json::from_value(serde_json::json!({
+        "title": "Beating at the market",
+        "kinds": ["assault"],
+        "involvements": [{"role": "perpetrator", "perpetrator_type": perpetrator_type,
+                          "counting": {"unit": "group", "min": 2}}]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_perpetrator_type_code_of_the_vocabulary_is_accepted() {
+    let (_d, mut v) = testutil::vault();
+    let id = v
+        .incidents_mut()
+        .add(&perpetrator_act(" gendarmerie "))
+        .unwrap();
+    let inc = v.incidents().get(&id).unwrap();
+    assert_eq!(
+        inc.involvements[0].perpetrator_type.as_deref(),
+        Some("gendarmerie"),
+        "a vocabulary code is stored as the code, trimmed"
+    );
+}
+
+#[test]
+fn a_new_perpetrator_type_outside_the_vocabulary_is_refused_and_nothing_is_stored() {
+    let (_d, mut v) = testutil::vault();
+    let before = v.incidents().list().unwrap().len();
+    let log = custody::entries(&v).unwrap().len();
+    for text in ["Police", "ប៉ូលិស", "state security"] {
+        let err = v.incidents_mut().add(&perpetrator_act(text)).unwrap_err();
+        assert_eq!(
+            err.kind(),
+            "invalid_input",
+            "{text}: a bad value is invalid input"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("perpetrator_type vocabulary")
+                && msg.contains("saksi vocab perpetrator_type"),
+            "{text}: the error names the vocabulary and how to list it: {msg}"
+        );
+        assert_eq!(
+            v.incidents().list().unwrap().len(),
+            before,
+            "{text}: no incident stored"
+        );
+        assert_eq!(
+            custody::entries(&v).unwrap().len(),
+            log,
+            "{text}: no custody entry"
+        );
+    }
+    // An edit adding a new act with free text is refused the same way.
+    let id = v.incidents_mut().add(&perpetrator_act("police")).unwrap();
+    let inc = v.incidents().get(&id).unwrap();
+    let mut e = unchanged(&inc);
+    e.involvements.as_mut().unwrap().push(InvolvementInput {
+        role: "perpetrator".into(),
+        perpetrator_type: Some("soldiers".into()),
+        counting: Some(Counting {
+            unit: "group".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    assert!(
+        v.incidents_mut().edit(&id, &e).is_err(),
+        "a new act with free text is refused"
+    );
+    assert_eq!(
+        v.incidents().get(&id).unwrap(),
+        inc,
+        "the refused edit changed nothing"
+    );
+}
+
+#[test]
+fn a_legacy_free_text_perpetrator_type_is_kept_when_its_incident_is_edited() {
+    let (_d, mut v) = testutil::vault();
+    let id = v.incidents_mut().add(&perpetrator_act("police")).unwrap();
+    // What an older build (or an older monitor's bundle) left behind.
+    v.conn
+        .execute(
+            "UPDATE involvement SET perpetrator_type = 'Police (district)' WHERE incident_id = ?1",
+            [id.to_string()],
+        )
+        .unwrap();
+    let inc = v.incidents().get(&id).unwrap();
+    let mut e = unchanged(&inc);
+    e.title = "Beating at the old market".into();
+    v.incidents_mut().edit(&id, &e).unwrap();
+    let after = v.incidents().get(&id).unwrap();
+    assert_eq!(
+        after.title, "Beating at the old market",
+        "the edit went through"
+    );
+    assert_eq!(
+        after.involvements[0].perpetrator_type.as_deref(),
+        Some("Police (district)"),
+        "the stored legacy text is kept unchanged"
+    );
+    assert_eq!(
+        after.involvements[0].meta.version, inc.involvements[0].meta.version,
+        "an unchanged legacy act gets no new version"
+    );
+    // Changing it to other free text is refused; changing it to a code is accepted.
+    let mut e = unchanged(&after);
+    e.involvements.as_mut().unwrap()[0].perpetrator_type = Some("Police (province)".into());
+    assert!(
+        v.incidents_mut().edit(&id, &e).is_err(),
+        "new free text is refused on edit"
+    );
+    e.involvements.as_mut().unwrap()[0].perpetrator_type = Some("police".into());
+    v.incidents_mut().edit(&id, &e).unwrap();
+    assert_eq!(
+        v.incidents().get(&id).unwrap().involvements[0]
+            .perpetrator_type
+            .as_deref(),
+        Some("police")
+    );
+}
