@@ -50,6 +50,8 @@
 //!   (`write.rs`, `accept.rs`, `purge.rs`), [`bundle::conflict`].
 //! - [`consent`]: consent withdrawn after sending (a signed custody entry that travels) and
 //!   effective consent, which every export, report and case file reads.
+//! - `sql.rs` (crate-private): statements through the connection's statement cache, used by
+//!   the write paths (compiling SQL per call was most of a write's cost).
 //! - [`device`], [`verify`], [`prefs`], [`progress`], [`process`].
 //!
 //! ## The life of a record
@@ -100,6 +102,7 @@ pub mod progress;
 mod records;
 pub mod report;
 pub mod search;
+mod sql;
 #[cfg(test)]
 mod testutil;
 pub mod vault;

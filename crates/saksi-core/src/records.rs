@@ -2,6 +2,7 @@
 //! in one transaction and append a custody-log entry (with the SHA-256 of the record as stored)
 //! in that same transaction.
 
+use crate::sql::Cached;
 use rusqlite::{OptionalExtension, Transaction};
 use serde::Serialize;
 use uuid::Uuid;
@@ -149,7 +150,7 @@ fn check_version(tx: &Transaction<'_>, what: Stored, id: &Uuid, edited: Option<i
         Stored::Testimony => ("testimony", "SELECT version FROM testimony WHERE id = ?1"),
     };
     let stored: i64 = tx
-        .query_row(sql, [id.to_string()], |r| r.get(0))
+        .row(sql, [id.to_string()], |r| r.get(0))
         .optional()?
         .ok_or_else(|| Error::not_found(name, id))?;
     match edited {
@@ -210,18 +211,18 @@ impl IncidentsMut<'_> {
     pub fn remove_involvement(&mut self, involvement: &Uuid) -> Result<()> {
         self.0.write_records(|tx, dev| {
             let incident: Option<String> = tx
-                .query_row(
+                .row(
                     "SELECT incident_id FROM involvement WHERE id = ?1",
                     [involvement.to_string()],
                     |r| r.get(0),
                 )
                 .optional()?;
             let incident = incident.ok_or_else(|| Error::not_found("act", involvement))?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM involvement WHERE id = ?1",
                 [involvement.to_string()],
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE incident SET version = version + 1, updated_at = ?2, device_id = ?3 WHERE id = ?1",
                 rusqlite::params![incident, model::now(), dev.id()],
             )?;
@@ -269,7 +270,7 @@ impl Persons<'_> {
     /// Every act the person is part of, with the incident's title.
     pub fn involvements(&self, id: &Uuid) -> Result<Vec<PersonInvolvement>> {
         model::person::exists(&self.0.conn, id)?;
-        let mut stmt = self.0.conn.prepare(
+        let mut stmt = self.0.conn.prepare_cached(
             "SELECT v.id, v.incident_id, i.title, v.role FROM involvement v
              JOIN incident i ON i.id = v.incident_id
              WHERE v.person_id = ?1

@@ -2,6 +2,7 @@
 //! as they arrive (with gaps), and received entries checked against those already held.
 
 use super::*;
+use crate::sql::Cached;
 
 /// Follows the chains of other devices' entries, which arrive with gaps (a bundle carries only
 /// the entries about what it carries): per device, sequence numbers must rise; where two
@@ -51,7 +52,7 @@ impl Chains {
 /// this vault must hold exactly that entry.
 pub(crate) fn check_own(conn: &Connection, e: &Entry) -> Result<Option<String>> {
     let held: Option<String> = conn
-        .query_row(
+        .row(
             "SELECT entry_hash FROM custody_log WHERE seq = ?1",
             [e.seq],
             |r| r.get(0),
@@ -72,7 +73,7 @@ pub(crate) fn check_own(conn: &Connection, e: &Entry) -> Result<Option<String>> 
 pub(crate) fn check_against_held(conn: &Connection, e: &Entry) -> Result<Option<String>> {
     let held = |seq: i64| -> Result<Option<(String, String)>> {
         Ok(conn
-            .query_row(
+            .row(
                 "SELECT entry_hash, prev_hash FROM imported_custody WHERE device_id = ?1 AND seq = ?2",
                 params![e.device_id, seq],
                 |r| Ok((r.get(0)?, r.get(1)?)),

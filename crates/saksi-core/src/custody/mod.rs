@@ -9,6 +9,7 @@
 //! vault's, and other devices' received in bundles) and checking received entries against those
 //! held; this file: the actions, appending and reading.
 
+use crate::sql::Cached;
 use std::collections::HashMap;
 
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
@@ -161,7 +162,7 @@ pub(crate) fn append_on(
     content_hash: Option<&str>,
     details: Option<&str>,
 ) -> Result<()> {
-    let (seq, prev_hash): (i64, String) = conn.query_row(
+    let (seq, prev_hash): (i64, String) = conn.row(
         "SELECT coalesce(max(seq), 0) + 1,
                 coalesce((SELECT entry_hash FROM custody_log ORDER BY seq DESC LIMIT 1), ?1)
          FROM custody_log",
@@ -185,7 +186,7 @@ pub(crate) fn append_on(
     };
     e.entry_hash = e.compute_hash();
     e.signature = device.sign(e.entry_hash.as_bytes()).to_vec();
-    conn.execute(
+    conn.exec(
         "INSERT INTO custody_log (seq, id, at, device_id, action, subject_type, subject_id,
             content_hash, details, prev_hash, entry_hash, public_key, signature)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -245,7 +246,7 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 }
 
 fn read_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ENTRY_COLS} FROM custody_log WHERE ?1 IS NULL OR subject_id = ?1 ORDER BY seq"
     ))?;
     let rows = stmt.query_map([subject_id], entry_from_row)?;
@@ -273,7 +274,7 @@ pub(crate) fn each_entry(
             format!("SELECT {ENTRY_COLS} FROM imported_custody ORDER BY device_id, seq")
         }
     };
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         f(&entry_from_row(r)?)?;
@@ -293,7 +294,7 @@ pub fn entries_for(vault: &Vault, subject_id: &str) -> Result<Vec<Entry>> {
 
 /// Other devices' entries held in `imported_custody`, in each device's order.
 pub fn imported_entries(conn: &Connection, subject_id: Option<&str>) -> Result<Vec<Entry>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ENTRY_COLS} FROM imported_custody WHERE ?1 IS NULL OR subject_id = ?1
          ORDER BY device_id, seq"
     ))?;

@@ -33,6 +33,7 @@ mod thumbnails;
 mod fuzz_tests;
 mod verify;
 
+use crate::sql::Cached;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -121,7 +122,7 @@ pub(super) fn record_exists(vault: &Vault, record_type: RecordType, id: &Uuid) -
     let table = record_type.table();
     let found: Option<i64> = vault
         .conn
-        .query_row(
+        .row(
             &format!("SELECT 1 FROM {table} WHERE id = ?1"),
             [id.to_string()],
             |r| r.get(0),
@@ -173,7 +174,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attachment> {
 pub fn get(vault: &Vault, id: &Uuid) -> Result<Attachment> {
     vault
         .conn
-        .query_row(
+        .row(
             &format!("SELECT {COLUMNS} FROM attachment WHERE id = ?1"),
             [id.to_string()],
             from_row,
@@ -184,7 +185,7 @@ pub fn get(vault: &Vault, id: &Uuid) -> Result<Attachment> {
 
 /// All attachments, or those of one record, oldest first.
 pub fn list(vault: &Vault, record_id: Option<&Uuid>) -> Result<Vec<Attachment>> {
-    let mut stmt = vault.conn.prepare(&format!(
+    let mut stmt = vault.conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM attachment WHERE ?1 IS NULL OR record_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([record_id.map(|r| r.to_string())], from_row)?;
@@ -203,7 +204,7 @@ pub(crate) fn blob_of(
 ) -> Result<(PathBuf, age::x25519::Identity, String)> {
     let (blob, ident, sha): (String, zeroize::Zeroizing<String>, String) = vault
         .conn
-        .query_row(
+        .row(
             "SELECT blob_name, age_identity, sha256 FROM attachment WHERE id = ?1",
             [id.to_string()],
             |r| Ok((r.get(0)?, zeroize::Zeroizing::new(r.get(1)?), r.get(2)?)),

@@ -13,6 +13,7 @@
 
 mod diff;
 
+use crate::sql::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
@@ -117,7 +118,7 @@ fn load_snapshot(conn: &Connection, record_type: &str, id: &Uuid) -> Result<Opti
 /// The newest version held: (version number, content hash).
 fn latest(conn: &Connection, record_type: &str, id: &str) -> Result<Option<(i64, String)>> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT version, content_hash FROM record_version
              WHERE record_type = ?1 AND record_id = ?2 ORDER BY version DESC LIMIT 1",
             params![record_type, id],
@@ -143,7 +144,7 @@ pub(crate) fn put(
         Some((n, _)) => n + 1,
         None => 1,
     };
-    conn.execute(
+    conn.exec(
         "INSERT INTO record_version
             (record_type, record_id, version, content_hash, device_id, at, origin, snapshot)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -193,7 +194,7 @@ pub(crate) fn record_applied(
                     "proceeding"
                 };
                 let parent: Option<Option<String>> = conn
-                    .query_row(
+                    .row(
                         &format!("SELECT incident_id FROM {table} WHERE id = ?1"),
                         [id],
                         |r| r.get(0),
@@ -229,7 +230,7 @@ pub(crate) fn record_applied(
 /// Erases every version of a record (with `secure_delete` on, the rows are overwritten): a
 /// record deleted or purged must not live on in its history.
 pub(crate) fn erase(conn: &Connection, record_type: &str, id: &str) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "DELETE FROM record_version WHERE record_type = ?1 AND record_id = ?2",
         params![record_type, id],
     )?;
@@ -241,7 +242,7 @@ pub(crate) fn erase(conn: &Connection, record_type: &str, id: &str) -> Result<()
 /// in one transaction, at the first writable unlock after the migration.
 pub(crate) fn baseline_pending(conn: &mut Connection) -> Result<()> {
     let pending: Option<i64> = conn
-        .query_row("SELECT id FROM history_baseline_pending", [], |r| r.get(0))
+        .row("SELECT id FROM history_baseline_pending", [], |r| r.get(0))
         .optional()?;
     if pending.is_none() {
         return Ok(());
@@ -249,7 +250,7 @@ pub(crate) fn baseline_pending(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for ty in TYPES {
         let ids: Vec<String> = {
-            let mut stmt = tx.prepare(&format!("SELECT id FROM {ty} ORDER BY id"))?;
+            let mut stmt = tx.prepare_cached(&format!("SELECT id FROM {ty} ORDER BY id"))?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -261,7 +262,7 @@ pub(crate) fn baseline_pending(conn: &mut Connection) -> Result<()> {
             }
         }
     }
-    tx.execute("DELETE FROM history_baseline_pending", [])?;
+    tx.exec("DELETE FROM history_baseline_pending", [])?;
     tx.commit()?;
     Ok(())
 }
@@ -315,7 +316,7 @@ pub fn history(vault: &Vault, id: &Uuid) -> Result<History> {
     let mut found = None;
     for ty in TYPES {
         let exists: Option<i64> = conn
-            .query_row(&format!("SELECT 1 FROM {ty} WHERE id = ?1"), [&sid], |r| {
+            .row(&format!("SELECT 1 FROM {ty} WHERE id = ?1"), [&sid], |r| {
                 r.get(0)
             })
             .optional()?;
@@ -325,7 +326,7 @@ pub fn history(vault: &Vault, id: &Uuid) -> Result<History> {
         }
     }
     let record_type = found.ok_or_else(|| Error::not_found("record", id))?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT version, content_hash, device_id, at, origin, snapshot FROM record_version
          WHERE record_type = ?1 AND record_id = ?2 ORDER BY version",
     )?;
@@ -413,7 +414,7 @@ fn named_by_custody(
     device_id: &str,
     origin: Origin,
 ) -> Result<bool> {
-    let own: i64 = conn.query_row(
+    let own: i64 = conn.row(
         "SELECT count(*) FROM custody_log WHERE subject_id = ?1
          AND (content_hash = ?2
               OR CASE WHEN json_valid(details) THEN json_extract(details, '$.history_sha256') END = ?2)",
@@ -423,7 +424,7 @@ fn named_by_custody(
     if own > 0 && origin != Origin::Imported {
         return Ok(true);
     }
-    let received: i64 = conn.query_row(
+    let received: i64 = conn.row(
         "SELECT count(*) FROM imported_custody WHERE subject_id = ?1 AND content_hash = ?2
          AND device_id = ?3",
         params![id, hash, device_id],

@@ -1,6 +1,7 @@
 //! Interventions: who acted, towards whom, how (letter, urgent appeal, legal or medical aid),
 //! when, and what came of it.
 
+use crate::sql::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -74,7 +75,7 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, i: &InterventionInput) 
     let (date, _) = i.date.normalise("intervention date")?;
     let id = Uuid::now_v7();
     let now = super::now();
-    conn.execute(
+    conn.exec(
         "INSERT INTO intervention (id, incident_id, person_id, intervener, addressee, kind, date,
             response, status, created_at, updated_at, device_id, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, 1)",
@@ -96,7 +97,7 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, i: &InterventionInput) 
 }
 
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Intervention> {
-    conn.query_row(
+    conn.row(
         "SELECT id, incident_id, person_id, intervener, addressee, kind, date, response, status,
             created_at, updated_at, device_id, version
          FROM intervention WHERE id = ?1",
@@ -127,7 +128,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Intervention> {
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Intervention>> {
     let ids: Vec<String> = conn
-        .prepare("SELECT id FROM intervention ORDER BY id")?
+        .prepare_cached("SELECT id FROM intervention ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.iter()

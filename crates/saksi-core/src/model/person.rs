@@ -1,6 +1,7 @@
 //! People: victims, alleged perpetrators, witnesses, sources. One person may carry a name in
 //! Khmer script, several romanisations and aliases; contact details are kept apart.
 
+use crate::sql::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -151,7 +152,7 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, p: &PersonInput) -> Res
     let id = Uuid::now_v7();
     let now = super::now();
     write(conn, &id, p, |conn, primary, sex, birth, prec| {
-        conn.execute(
+        conn.exec(
             "INSERT INTO person (id, primary_name, sex, birth_date, birth_precision, occupation,
                 notes, created_at, updated_at, device_id, version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1)",
@@ -176,7 +177,7 @@ pub(crate) fn insert(conn: &Connection, device_id: &str, p: &PersonInput) -> Res
 pub(crate) fn update(conn: &Connection, device_id: &str, id: &Uuid, p: &PersonInput) -> Result<()> {
     exists(conn, id)?;
     write(conn, id, p, |conn, primary, sex, birth, prec| {
-        conn.execute(
+        conn.exec(
             "UPDATE person SET primary_name = ?2, sex = ?3, birth_date = ?4, birth_precision = ?5,
                 occupation = ?6, notes = ?7, updated_at = ?8, device_id = ?9,
                 version = version + 1
@@ -216,23 +217,23 @@ fn write(
         "person_contact",
         "person_category",
     ] {
-        conn.execute(&format!("DELETE FROM {t} WHERE person_id = ?1"), [&sid])?;
+        conn.exec(&format!("DELETE FROM {t} WHERE person_id = ?1"), [&sid])?;
     }
     for (i, n) in names.iter().enumerate() {
-        conn.execute(
+        conn.exec(
             "INSERT INTO person_name (person_id, position, name, kind, script) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![sid, i as i64, n.name, n.kind, n.script],
         )?;
     }
     for c in &p.nationalities {
         let c = crate::report::countries::check(&required_text("nationality", c)?)?;
-        conn.execute(
+        conn.exec(
             "INSERT OR IGNORE INTO person_nationality (person_id, country) VALUES (?1, ?2)",
             params![sid, c],
         )?;
     }
     for (i, a) in p.affiliations.iter().enumerate() {
-        conn.execute(
+        conn.exec(
             "INSERT INTO affiliation (person_id, position, organisation, org_type, role, start_date, end_date)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -248,13 +249,13 @@ fn write(
     }
     for c in &p.categories {
         let code = super::vocab::check(conn, super::vocab::Vocab::PersonCategory, c)?;
-        conn.execute(
+        conn.exec(
             "INSERT OR IGNORE INTO person_category (person_id, code) VALUES (?1, ?2)",
             params![sid, code],
         )?;
     }
     for (i, c) in p.contacts.iter().enumerate() {
-        conn.execute(
+        conn.exec(
             "INSERT INTO person_contact (person_id, position, kind, value) VALUES (?1, ?2, ?3, ?4)",
             params![
                 sid,
@@ -269,7 +270,7 @@ fn write(
 
 pub(crate) fn exists(conn: &Connection, id: &Uuid) -> Result<()> {
     let found: Option<i64> = conn
-        .query_row(
+        .row(
             "SELECT 1 FROM person WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -283,7 +284,7 @@ pub(crate) fn exists(conn: &Connection, id: &Uuid) -> Result<()> {
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
     let sid = id.to_string();
     let mut p = conn
-        .query_row(
+        .row(
             "SELECT id, primary_name, sex, birth_date, birth_precision, occupation, notes,
                     created_at, updated_at, device_id, version
              FROM person WHERE id = ?1",
@@ -313,7 +314,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
         )
         .optional()?
         .ok_or_else(|| Error::not_found("person", id))?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT name, kind, script FROM person_name WHERE person_id = ?1 ORDER BY position",
     )?;
     p.names = stmt
@@ -325,12 +326,13 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn
-        .prepare("SELECT country FROM person_nationality WHERE person_id = ?1 ORDER BY country")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT country FROM person_nationality WHERE person_id = ?1 ORDER BY country",
+    )?;
     p.nationalities = stmt
         .query_map([&sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT organisation, org_type, role, start_date, end_date FROM affiliation
          WHERE person_id = ?1 ORDER BY position",
     )?;
@@ -346,8 +348,9 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     p.categories = categories(conn, &sid)?;
-    let mut stmt = conn
-        .prepare("SELECT kind, value FROM person_contact WHERE person_id = ?1 ORDER BY position")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, value FROM person_contact WHERE person_id = ?1 ORDER BY position",
+    )?;
     p.contacts = stmt
         .query_map([&sid], |r| {
             Ok(Contact {
@@ -362,7 +365,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Person> {
 
 /// A person's category codes, in vocabulary order.
 pub(crate) fn categories(conn: &Connection, person_id: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT c.code FROM person_category c JOIN vocab_person_category v ON v.code = c.code
          WHERE c.person_id = ?1 ORDER BY v.sort, c.code",
     )?;
@@ -372,7 +375,7 @@ pub(crate) fn categories(conn: &Connection, person_id: &str) -> Result<Vec<Strin
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {
     let ids: Vec<String> = conn
-        .prepare("SELECT id FROM person ORDER BY primary_name COLLATE NOCASE, id")?
+        .prepare_cached("SELECT id FROM person ORDER BY primary_name COLLATE NOCASE, id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.iter()

@@ -2,6 +2,7 @@
 //! detention, trial, sentence, release, acquittal, appeal, flight). Whether someone is detained
 //! now is derived from them, never typed in.
 
+use crate::sql::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -213,7 +214,7 @@ pub(crate) fn write_checked(
         super::incident::exists(conn, i)?;
     }
     let g = c.group.as_ref();
-    let n = conn.execute(
+    let n = conn.exec(
         "INSERT INTO proceeding (id, person_id, incident_id, kind, date, date_precision, authority,
             case_number, charges, law_cited, sentence_months, in_absentia, detention_place, notes,
             created_at, updated_at, device_id, version, group_description, group_size_min,
@@ -331,7 +332,7 @@ const CHRONOLOGICAL: &str =
     "ORDER BY date IS NULL, substr(coalesce(date, '') || '-01-01', 1, 10), created_at, id";
 
 pub(crate) fn for_person(conn: &Connection, person: &Uuid) -> Result<Vec<Proceeding>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM proceeding WHERE person_id = ?1 {CHRONOLOGICAL}"
     ))?;
     let rows = stmt.query_map([person.to_string()], from_row)?;
@@ -341,7 +342,7 @@ pub(crate) fn for_person(conn: &Connection, person: &Uuid) -> Result<Vec<Proceed
 /// The proceedings of every person record of one identity (the `person_identity` view: merged
 /// persons share one), oldest first.
 pub(crate) fn for_identity(conn: &Connection, identity: &str) -> Result<Vec<Proceeding>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM proceeding WHERE person_id IN
             (SELECT person_id FROM person_identity WHERE identity_id = ?1) {CHRONOLOGICAL}"
     ))?;
@@ -350,7 +351,7 @@ pub(crate) fn for_identity(conn: &Connection, identity: &str) -> Result<Vec<Proc
 }
 
 pub(crate) fn for_incident(conn: &Connection, incident: &Uuid) -> Result<Vec<Proceeding>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM proceeding WHERE incident_id = ?1 {CHRONOLOGICAL}"
     ))?;
     let rows = stmt.query_map([incident.to_string()], from_row)?;
@@ -358,7 +359,7 @@ pub(crate) fn for_incident(conn: &Connection, incident: &Uuid) -> Result<Vec<Pro
 }
 
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Proceeding> {
-    conn.query_row(
+    conn.row(
         &format!("SELECT {COLUMNS} FROM proceeding WHERE id = ?1"),
         [id.to_string()],
         from_row,
@@ -372,7 +373,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Proceeding> {
 pub(crate) fn current_detention(conn: &Connection, person: &Uuid) -> Result<Option<Proceeding>> {
     let mut last: Option<(String, Proceeding)> = None;
     for p in for_person(conn, person)? {
-        let custody: String = conn.query_row(
+        let custody: String = conn.row(
             "SELECT custody FROM vocab_proceeding_kind WHERE code = ?1",
             [&p.kind],
             |r| r.get(0),

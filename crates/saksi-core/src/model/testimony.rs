@@ -1,6 +1,7 @@
 //! Testimony: what a witness (possibly anonymous) told an interviewer, with consent recorded per
 //! purpose. Consent decides what may leave the device (bundles enforce it).
 
+use crate::sql::Cached;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -157,7 +158,7 @@ pub(crate) fn update(
 /// `created_at` and gets `version + 1`.
 fn upsert(conn: &Connection, device_id: &str, id: &Uuid, t: &TestimonyInput) -> Result<()> {
     let c = check(conn, t)?;
-    conn.execute(
+    conn.exec(
         "INSERT INTO testimony (id, incident_id, witness_id, anonymous, interviewer,
             interviewed_at, interview_place, language, body, consent_internal, consent_share_hq,
             consent_legal, consent_publication, consent_method, consent_given_at, created_at,
@@ -198,7 +199,7 @@ fn upsert(conn: &Connection, device_id: &str, id: &Uuid, t: &TestimonyInput) -> 
 }
 
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Testimony> {
-    conn.query_row(
+    conn.row(
         "SELECT id, incident_id, witness_id, anonymous, interviewer, interviewed_at,
             interview_place, language, body, consent_internal, consent_share_hq, consent_legal,
             consent_publication, consent_method, consent_given_at, created_at, updated_at,
@@ -239,7 +240,9 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Testimony> {
 
 pub(crate) fn list(conn: &Connection, incident: Option<&Uuid>) -> Result<Vec<Testimony>> {
     let ids: Vec<String> = conn
-        .prepare("SELECT id FROM testimony WHERE ?1 IS NULL OR incident_id = ?1 ORDER BY id")?
+        .prepare_cached(
+            "SELECT id FROM testimony WHERE ?1 IS NULL OR incident_id = ?1 ORDER BY id",
+        )?
         .query_map([incident.map(|i| i.to_string())], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     ids.iter()

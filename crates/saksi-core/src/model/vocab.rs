@@ -1,5 +1,6 @@
 //! Controlled vocabularies (seeded by migration, labelled in English, Khmer and French).
 
+use crate::sql::Cached;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -68,7 +69,7 @@ pub struct Term {
 }
 
 pub fn terms(conn: &Connection, v: Vocab) -> Result<Vec<Term>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT code, label_en, label_km, label_fr FROM {} ORDER BY sort",
         v.table()
     ))?;
@@ -87,7 +88,7 @@ pub fn terms(conn: &Connection, v: Vocab) -> Result<Vec<Term>> {
 pub(crate) fn check(conn: &Connection, v: Vocab, code: &str) -> Result<String> {
     let code = code.trim();
     let found: Option<String> = conn
-        .query_row(
+        .row(
             &format!("SELECT code FROM {} WHERE code = ?1", v.table()),
             [code],
             |r| r.get(0),

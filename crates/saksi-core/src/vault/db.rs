@@ -119,6 +119,7 @@ pub(super) fn open(path: &Path, master: &MasterKey, access: Access) -> Result<Co
         other => other,
     })?;
     conn.busy_timeout(Duration::from_secs(2))?;
+    conn.set_prepared_statement_cache_capacity(crate::sql::STATEMENT_CACHE);
     register_functions(&conn)?;
     // EXCLUSIVE locking keeps the WAL index in process memory (no -shm file on disk) and stops a
     // second process from opening the vault while it is in use.

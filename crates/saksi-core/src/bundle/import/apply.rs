@@ -2,6 +2,7 @@
 //! re-checking every hash, merging each record as a fast-forward or keeping it as a conflict,
 //! writing attachment blobs that are kept only if the transaction commits.
 
+use crate::sql::Cached;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Read};
@@ -198,7 +199,7 @@ impl<'v> Applying<'v> {
         rec: &RecordFile,
     ) -> Result<Outcome> {
         let local_sha: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT sha256 FROM attachment WHERE id = ?1",
                 [id.to_string()],
                 |r| r.get(0),
@@ -249,7 +250,7 @@ impl<'v> Applying<'v> {
             if e.action == Action::RecordDeleted.as_str() || e.action == Action::Deletion.as_str() {
                 deletions.push(e.clone());
             }
-            let inserted = conn.execute(
+            let inserted = conn.exec(
                 "INSERT OR IGNORE INTO imported_custody (id, device_id, seq, at, action, subject_type,
                     subject_id, content_hash, details, prev_hash, entry_hash, public_key, signature, bundle_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -370,7 +371,7 @@ impl<'v> Applying<'v> {
             let spec = rows::spec(ty).ok_or(Error::Internal("record spec"))?;
             let local =
                 rows::load(conn, spec, id, true)?.ok_or_else(|| Error::not_found("record", id))?;
-            conn.execute(
+            conn.exec(
                 "INSERT INTO provenance (record_type, record_id, device_id, bundle_id, version, local_sha256, imported_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (record_type, record_id) DO UPDATE SET device_id = excluded.device_id,
@@ -385,13 +386,13 @@ impl<'v> Applying<'v> {
         let summary = self.summary;
         let summary_json =
             serde_json::to_string(&summary).map_err(|_| Error::Internal("summary"))?;
-        conn.execute(
+        conn.exec(
             "INSERT INTO bundle_import (bundle_id, device_id, sequence, manifest_sha256, created_at, imported_at, summary)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![m.bundle_id, m.device_id, m.sequence, v.manifest_sha256, m.created_at, now, summary_json],
         )?;
         for (path, ty, id, sha, outcome) in &self.items {
-            conn.execute(
+            conn.exec(
                 "INSERT INTO bundle_import_item (bundle_id, path, record_type, record_id, sha256, outcome)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![m.bundle_id, path, ty, id, sha, outcome.as_str()],
@@ -426,7 +427,7 @@ fn skip(entry: &mut impl Read, flag: &Cell<bool>, want: &FileEntry) -> Result<()
 /// Every reference between rows resolves once the whole bundle is in.
 fn check_foreign_keys(conn: &Connection) -> Result<()> {
     let problems: Vec<String> = {
-        let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+        let mut stmt = conn.prepare_cached("PRAGMA foreign_key_check")?;
         let rows = stmt.query_map([], |r| {
             Ok(format!(
                 "{} → {}",

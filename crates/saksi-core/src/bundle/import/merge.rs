@@ -2,6 +2,7 @@
 //! else is kept side by side as a conflict (threat-model invariant 9). See
 //! docs/bundle-format.md, "Merging".
 
+use crate::sql::Cached;
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection};
@@ -41,14 +42,14 @@ pub(super) fn record_conflict(
     m: &Manifest,
 ) -> Result<()> {
     let json = String::from_utf8_lossy(&rec.to_bytes()).into_owned();
-    let dup: bool = conn.query_row(
+    let dup: bool = conn.row(
         "SELECT EXISTS (SELECT 1 FROM record_conflict WHERE record_type = ?1 AND record_id = ?2
                         AND incoming_json = ?3 AND resolved_at IS NULL)",
         params![rec.record_type, rec.id, json],
         |r| r.get(0),
     )?;
     if !dup {
-        conn.execute(
+        conn.exec(
             "INSERT INTO record_conflict (id, record_type, record_id, bundle_id, device_id, local_version,
                 incoming_version, incoming_json, detected_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

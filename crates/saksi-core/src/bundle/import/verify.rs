@@ -2,6 +2,7 @@
 //! signer, recipients, sequence, every file's size and hash, every record, every custody entry,
 //! authorship), applying nothing.
 
+use crate::sql::Cached;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
@@ -365,7 +366,7 @@ impl<'a> Checking<'a> {
         }
         let held: Option<i64> = self
             .conn
-            .query_row(
+            .row(
                 "SELECT 1 FROM attachment WHERE id = ?1",
                 [id.to_string()],
                 |r| r.get(0),
@@ -560,14 +561,14 @@ pub fn check_record_file(vault: &crate::vault::Vault, path: &str, bytes: &[u8]) 
 /// same device sequence number is a replay.
 fn replay_check(conn: &Connection, m: &Manifest, manifest_sha256: &str) -> Result<bool> {
     let by_id: Option<String> = conn
-        .query_row(
+        .row(
             "SELECT manifest_sha256 FROM bundle_import WHERE bundle_id = ?1",
             [&m.bundle_id],
             |r| r.get(0),
         )
         .optional()?;
     let by_seq: Option<String> = conn
-        .query_row(
+        .row(
             "SELECT manifest_sha256 FROM bundle_import WHERE device_id = ?1 AND sequence = ?2",
             params![m.device_id, m.sequence],
             |r| r.get(0),

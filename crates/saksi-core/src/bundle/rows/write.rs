@@ -1,6 +1,7 @@
 //! Writing a record's rows (and its child rows and links) as they came, inside the import's
 //! transaction; a constraint failure names the table.
 
+use crate::sql::Cached;
 use std::collections::BTreeMap;
 
 use rusqlite::types::Value as SqlValue;
@@ -35,7 +36,7 @@ fn insert_row(
         .chain(extra.iter().map(|(_, v)| *v))
         .collect();
     let marks = vec!["?"; names.len()].join(", ");
-    conn.execute(
+    conn.exec(
         &format!(
             "INSERT INTO {table} ({}) VALUES ({marks})",
             names.join(", ")
@@ -112,14 +113,14 @@ pub(crate) fn update(
         }
     }
     vals.push(SqlValue::Text(rec.id.clone()));
-    conn.execute(
+    conn.exec(
         &format!("UPDATE {} SET {} WHERE id = ?", spec.table, sets.join(", ")),
         params_from_iter(vals),
     )
     .map_err(|e| apply_error(spec.table, e))?;
     for c in spec.children {
         if rec.children.contains_key(c.table) || is_late_child(c.table) {
-            conn.execute(
+            conn.exec(
                 &format!("DELETE FROM {} WHERE {} = ?1", c.table, c.fk),
                 [&rec.id],
             )?;
@@ -133,7 +134,7 @@ pub(crate) fn update(
 pub(crate) fn insert_link(conn: &Connection, row: &BTreeMap<String, Value>) -> Result<bool> {
     let to = row.get("to_id").and_then(Value::as_str).unwrap_or_default();
     let exists = conn
-        .query_row("SELECT 1 FROM incident WHERE id = ?1", [to], |_| Ok(()))
+        .row("SELECT 1 FROM incident WHERE id = ?1", [to], |_| Ok(()))
         .optional()?
         .is_some();
     if !exists {
@@ -149,7 +150,7 @@ pub(crate) fn insert_link(conn: &Connection, row: &BTreeMap<String, Value>) -> R
         }
     }
     let marks = vec!["?"; names.len()].join(", ");
-    conn.execute(
+    conn.exec(
         &format!(
             "INSERT OR IGNORE INTO {LINKS} ({}) VALUES ({marks})",
             names.join(", ")

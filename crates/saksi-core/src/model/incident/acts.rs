@@ -2,6 +2,7 @@
 //! inserted or changed in place.
 
 use super::*;
+use crate::sql::Cached;
 
 /// Checks an act. `stored` is the id of the stored act an incident edit re-sends, if any: its
 /// perpetrator type may then keep the free text an older build wrote (see [`perpetrator_type`]).
@@ -70,7 +71,7 @@ fn perpetrator_type(
     };
     if let Some(id) = stored {
         let old: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT perpetrator_type FROM involvement WHERE id = ?1",
                 [id.to_string()],
                 |r| r.get(0),
@@ -130,7 +131,7 @@ pub(super) fn write_act(
     person: Option<&Uuid>,
     c: &CheckedAct,
 ) -> Result<bool> {
-    let n = conn.execute(
+    let n = conn.exec(
         "INSERT INTO involvement (id, incident_id, person_id, role, act_type, method, injuries,
             perpetrator_type, perpetrator_unit, degree, counting_unit, group_description, count_min,
             count_max, notes, created_at, updated_at, device_id, version)

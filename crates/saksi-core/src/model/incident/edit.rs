@@ -2,6 +2,7 @@
 //! proceedings changed in place, added or removed, in one transaction.
 
 use super::*;
+use crate::sql::Cached;
 
 /// The whole edit of a stored incident: its own fields, kinds and links, and (when listed) the
 /// full desired lists of its acts and proceedings. An entry with the `id` of a stored act or
@@ -79,7 +80,7 @@ pub(super) fn check_people_refs(people: &BTreeMap<String, PersonInput>) -> Resul
 /// The stored ids of `table`'s rows of the incident (acts or proceedings).
 pub(super) fn stored_ids(conn: &Connection, table: &str, incident: &Uuid) -> Result<Vec<Uuid>> {
     let rows: Vec<String> = conn
-        .prepare(&format!("SELECT id FROM {table} WHERE incident_id = ?1"))?
+        .prepare_cached(&format!("SELECT id FROM {table} WHERE incident_id = ?1"))?
         .query_map([incident.to_string()], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     rows.iter().map(|s| parse_id("record", s)).collect()
@@ -119,7 +120,7 @@ pub(crate) fn edit(
     e: &IncidentEdit,
 ) -> Result<BTreeMap<String, Uuid>> {
     let stored: i64 = conn
-        .query_row(
+        .row(
             "SELECT version FROM incident WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -211,7 +212,7 @@ pub(crate) fn edit(
         }
     };
     for gone in &acts_gone {
-        conn.execute("DELETE FROM involvement WHERE id = ?1", [gone.to_string()])?;
+        conn.exec("DELETE FROM involvement WHERE id = ?1", [gone.to_string()])?;
     }
     for (act_id, person, c) in &acts {
         let person = person.as_ref().map(resolve).transpose()?;
@@ -219,7 +220,7 @@ pub(crate) fn edit(
         write_act(conn, device_id, &act_id, id, person.as_ref(), c)?;
     }
     for gone in &procs_gone {
-        conn.execute("DELETE FROM proceeding WHERE id = ?1", [gone.to_string()])?;
+        conn.exec("DELETE FROM proceeding WHERE id = ?1", [gone.to_string()])?;
     }
     for (proc_id, person, c) in &procs {
         let person = person.as_ref().map(resolve).transpose()?;

@@ -1,6 +1,7 @@
 //! Incidents (ESF "events"): what happened, when, where, of what kinds, and who was involved in
 //! which role (the "acts"), with the legal steps that followed.
 
+use crate::sql::Cached;
 use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -244,22 +245,22 @@ fn scalars(i: &IncidentInput) -> Result<Scalars> {
 
 fn write_kinds_and_links(conn: &Connection, id: &Uuid, i: &IncidentInput) -> Result<()> {
     let sid = id.to_string();
-    conn.execute("DELETE FROM incident_kind WHERE incident_id = ?1", [&sid])?;
+    conn.exec("DELETE FROM incident_kind WHERE incident_id = ?1", [&sid])?;
     for k in &i.kinds {
         let k = check(conn, Vocab::IncidentKind, k)?;
-        conn.execute(
+        conn.exec(
             "INSERT OR IGNORE INTO incident_kind (incident_id, kind) VALUES (?1, ?2)",
             params![sid, k],
         )?;
     }
-    conn.execute("DELETE FROM incident_link WHERE from_id = ?1", [&sid])?;
+    conn.exec("DELETE FROM incident_link WHERE from_id = ?1", [&sid])?;
     for l in &i.related {
         let to = parse_id("incident", &l.incident_id)?;
         if to == *id {
             return Err(Error::invalid("an incident cannot be related to itself"));
         }
         exists(conn, &to)?;
-        conn.execute(
+        conn.exec(
             "INSERT OR REPLACE INTO incident_link (from_id, to_id, relation) VALUES (?1, ?2, ?3)",
             params![sid, to.to_string(), required_text("relation", &l.relation)?],
         )?;
@@ -339,7 +340,7 @@ pub(crate) fn update(
 /// Writes the incident's own columns in one statement for both cases: a new row starts at
 /// version 1; an existing one keeps its `created_at` and gets `version + 1`.
 fn upsert(conn: &Connection, device_id: &str, id: &Uuid, s: &Scalars) -> Result<()> {
-    conn.execute(
+    conn.exec(
         "INSERT INTO incident (id, title, description, start_date, start_precision, end_date,
             end_precision, place_name, admin_area, latitude, longitude, verification, sensitivity,
             created_at, updated_at, device_id, version)
@@ -398,7 +399,7 @@ pub(crate) struct CheckedAct {
 /// whether the act names a person (an individual act must).
 pub(crate) fn exists(conn: &Connection, id: &Uuid) -> Result<()> {
     let found: Option<i64> = conn
-        .query_row(
+        .row(
             "SELECT 1 FROM incident WHERE id = ?1",
             [id.to_string()],
             |r| r.get(0),
@@ -412,7 +413,7 @@ pub(crate) fn exists(conn: &Connection, id: &Uuid) -> Result<()> {
 pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Incident> {
     let sid = id.to_string();
     let mut inc = conn
-        .query_row(
+        .row(
             "SELECT id, title, description, start_date, start_precision, end_date, end_precision,
                 place_name, admin_area, latitude, longitude, verification, sensitivity,
                 created_at, updated_at, device_id, version
@@ -450,14 +451,16 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Incident> {
         .optional()?
         .ok_or_else(|| Error::not_found("incident", id))?;
     inc.kinds = conn
-        .prepare(
+        .prepare_cached(
             "SELECT k.kind FROM incident_kind k JOIN vocab_incident_kind v ON v.code = k.kind
              WHERE k.incident_id = ?1 ORDER BY v.sort",
         )?
         .query_map([&sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     inc.related = conn
-        .prepare("SELECT to_id, relation FROM incident_link WHERE from_id = ?1 ORDER BY to_id")?
+        .prepare_cached(
+            "SELECT to_id, relation FROM incident_link WHERE from_id = ?1 ORDER BY to_id",
+        )?
         .query_map([&sid], |r| {
             Ok(Link {
                 incident_id: r.get(0)?,
@@ -466,7 +469,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Incident> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     inc.involvements = conn
-        .prepare(
+        .prepare_cached(
             "SELECT i.id, i.person_id, p.primary_name, i.role, i.act_type, i.method, i.injuries,
                 i.perpetrator_type, i.perpetrator_unit, i.degree, i.counting_unit,
                 i.group_description, i.count_min, i.count_max, i.notes, i.created_at,
@@ -504,7 +507,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Incident> {
         .collect::<rusqlite::Result<_>>()?;
     inc.proceedings = super::proceeding::for_incident(conn, id)?;
     inc.testimony_ids = conn
-        .prepare("SELECT id FROM testimony WHERE incident_id = ?1 ORDER BY id")?
+        .prepare_cached("SELECT id FROM testimony WHERE incident_id = ?1 ORDER BY id")?
         .query_map([&sid], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(inc)
@@ -512,7 +515,7 @@ pub(crate) fn load(conn: &Connection, id: &Uuid) -> Result<Incident> {
 
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Incident>> {
     let ids: Vec<String> = conn
-        .prepare(
+        .prepare_cached(
             "SELECT id FROM incident
              ORDER BY start_date IS NULL, substr(coalesce(start_date, '') || '-01-01', 1, 10) DESC, id DESC",
         )?

@@ -8,6 +8,7 @@
 //! with one custody entry; merges stay in this vault (their entries do not travel in bundles:
 //! see docs/bundle-format.md, "Merging").
 
+use crate::sql::Cached;
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -135,7 +136,7 @@ const MAX_REASON_BYTES: usize = 4096;
 
 fn link_of(conn: &Connection, id: &str) -> Result<Option<MergeLink>> {
     Ok(conn
-        .query_row(
+        .row(
             "SELECT person_id, into_id, identity_id, merged_at, merged_by_device, reason
              FROM person_merge WHERE person_id = ?1",
             [id],
@@ -163,7 +164,7 @@ pub(crate) fn identity(conn: &Connection, id: &Uuid) -> Result<String> {
 /// Every record counted as `identity`: the identity first, then in merge order.
 fn group_ids(conn: &Connection, identity: &str) -> Result<Vec<String>> {
     let mut ids = vec![identity.to_string()];
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT person_id FROM person_merge WHERE identity_id = ?1 ORDER BY merged_at, person_id",
     )?;
     let rows = stmt.query_map([identity], |r| r.get::<_, String>(0))?;
@@ -178,7 +179,7 @@ pub(crate) fn group(conn: &Connection, id: &Uuid) -> Result<MergeGroup> {
     let identity_id = identity(conn, id)?;
     let mut members = Vec::new();
     for mid in group_ids(conn, &identity_id)? {
-        let (name, device_id): (String, String) = conn.query_row(
+        let (name, device_id): (String, String) = conn.row(
             "SELECT primary_name, device_id FROM person WHERE id = ?1",
             [&mid],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -234,7 +235,7 @@ fn link(conn: &Connection, device: &str, a: &Uuid, b: &Uuid, reason: &str) -> Re
         .into());
     };
     // Whatever counted as `person` (merged into it before) now counts as the new identity.
-    conn.execute(
+    conn.exec(
         "UPDATE person_merge SET identity_id = ?2 WHERE identity_id = ?1",
         params![person, identity],
     )?;
@@ -246,7 +247,7 @@ fn link(conn: &Connection, device: &str, a: &Uuid, b: &Uuid, reason: &str) -> Re
         merged_by_device: device.to_string(),
         reason: reason.to_string(),
     };
-    conn.execute(
+    conn.exec(
         "INSERT INTO person_merge (person_id, into_id, identity_id, merged_at, merged_by_device, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![l.person_id, l.into_id, l.identity_id, l.merged_at, l.merged_by_device, l.reason],
@@ -260,9 +261,9 @@ fn unlink(conn: &Connection, id: &Uuid) -> Result<MergeLink> {
     super::person::exists(conn, id)?;
     let sid = id.to_string();
     let l = link_of(conn, &sid)?.ok_or_else(|| MergeError::NotMerged(sid.clone()))?;
-    conn.execute("DELETE FROM person_merge WHERE person_id = ?1", [&sid])?;
+    conn.exec("DELETE FROM person_merge WHERE person_id = ?1", [&sid])?;
     // UNION (not UNION ALL) stops at a person seen before, so even a damaged table cannot loop.
-    conn.execute(
+    conn.exec(
         "WITH RECURSIVE below(id) AS (
              SELECT person_id FROM person_merge WHERE into_id = ?1
              UNION SELECT m.person_id FROM person_merge m JOIN below ON m.into_id = below.id)
@@ -276,7 +277,8 @@ fn unlink(conn: &Connection, id: &Uuid) -> Result<MergeLink> {
 /// loops. One line per problem.
 pub(crate) fn check(conn: &Connection) -> Result<Vec<String>> {
     let mut into = HashMap::<String, (String, String)>::new();
-    let mut stmt = conn.prepare("SELECT person_id, into_id, identity_id FROM person_merge")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT person_id, into_id, identity_id FROM person_merge")?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
     })?;
@@ -386,7 +388,7 @@ impl Vault {
         let mut ids = HashMap::<String, String>::new();
         let mut stmt = self
             .conn
-            .prepare("SELECT person_id, identity_id FROM person_merge")?;
+            .prepare_cached("SELECT person_id, identity_id FROM person_merge")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         for r in rows {
             let (p, i) = r?;
