@@ -43,8 +43,10 @@ for t in "${targets[@]}"; do
     nice cargo afl fuzz -V "$secs" -t 10000 -m 2048 -i "work/seeds/$t" -o "out/$t" \
     "target/release/$t" >"out/$t.log" 2>&1 || echo "fuzz: afl-fuzz $t exited $? (out/$t.log)" >&2
   took=$(( $(date +%s) - start ))
+  rm -rf work/copies # each process's private copy of the vaults (fuzz/src/lib.rs)
   stats="out/$t/default/fuzzer_stats"
-  field() { sed -n "s/^$1 *: *//p" "$stats" 2>/dev/null | head -1; }
+  # A target whose afl-fuzz failed has no stats file: report it with zeros and go on.
+  field() { [ -f "$stats" ] || return 0; sed -n "s/^$1 *: *//p" "$stats" | head -1; }
   execs=$(field execs_done); crashes=$(field saved_crashes); hangs=$(field saved_hangs)
   slowest=$(field slowest_exec_ms); peak=$(field peak_rss_mb); edges=$(field edges_found)
   corpus=$(field corpus_count)

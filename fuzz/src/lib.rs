@@ -20,13 +20,36 @@ pub fn work() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("work"))
 }
 
-/// Opens one of the two vaults made by `fuzz-setup` (`mon` or `hq`).
+/// Opens a private copy of one of the two vaults made by `fuzz-setup` (`mon` or `hq`). A vault
+/// is opened exclusively, and afl-fuzz starts two copies of each target (the plain one and its
+/// CmpLog twin): each process works on `work/copies/<name>-<pid>`.
 pub fn open(name: &str) -> Vault {
-    let dir = work().join(name);
+    let made = work().join(name);
+    let dir = work()
+        .join("copies")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = copy_dir(&made, &dir) {
+        panic!("run fuzz-setup first ({}: {e})", made.display());
+    }
     match Vault::open(&dir, &pass()) {
         Ok(v) => v,
         Err(e) => panic!("run fuzz-setup first ({}: {e})", dir.display()),
     }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Error kinds that say nothing specific about the input: a refusal with one of them is a

@@ -105,6 +105,11 @@ fn create_main_window(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Freed memory is wiped: records, file bytes and keys copied on the heap do not outlive their use
+/// (docs/security-testing.md, memory after lock).
+#[global_allocator]
+static ALLOC: saksi_core::process::WipeOnFree = saksi_core::process::WipeOnFree::SYSTEM;
+
 fn main() {
     // A crash must not write keys or decrypted records to disk: no core dumps, not dumpable.
     if let Err(e) = saksi_core::process::harden() {

@@ -43,7 +43,7 @@ function keyPatterns(vault, pass) {
   return pats;
 }
 
-test('after lock, a core dump of the app holds neither the passphrase, nor the keys, nor any canary', { timeout: 420_000 }, async (t) => {
+test('after lock, a core dump of the app holds neither the passphrase, nor the keys, nor any canary', { timeout: 1_500_000 }, async (t) => {
   if (process.env.SAKSI_E2E_MEMORY !== '1') {
     // Opt-in: on the 2-core development machine the dumps (gcore of saksi-desktop and WebKit's
     // processes, four times per session) took longer than the test's 7 minutes (2026-12-02).
@@ -122,8 +122,11 @@ test('after lock, a core dump of the app holds neither the passphrase, nor the k
   }
   const main = (when) => Object.entries(results[when]).find(([p]) => p.startsWith('saksi-desktop/'))[1].hits;
   for (const label of ['monitor', 'hq']) {
-    assert.ok(main(`${label} before lock`).some((n) => n.startsWith('SQLCipher key')),
-      `before the ${label} lock the dump search finds the SQLCipher key in saksi-desktop (the search can fail)`);
+    // The search can fail: an unlocked vault's master key is in the app's memory. (Not the
+    // SQLCipher key: on 2026-12-03 it was found before lock at HQ but not at the monitor, whose
+    // dump held the master key; why the monitor's was not found is not explained yet.)
+    assert.ok(main(`${label} before lock`).some((n) => n.startsWith('master key')),
+      `before the ${label} lock the dump search finds the master key in saksi-desktop (the search can fail)`);
     assert.deepEqual(main(`${label} after lock`), [],
       `after the ${label} lock saksi-desktop holds no passphrase, key or canary`);
     for (const [proc, r] of Object.entries(results[`${label} after lock`])) {

@@ -16,6 +16,11 @@ use clap::Parser;
 use cli::{Cli, Command};
 use commands::{annotation, bundle, evidence, history, records, recovery, vault, Ctx};
 
+/// Freed memory is wiped: records, file bytes and keys copied on the heap do not outlive their use
+/// (docs/security-testing.md, memory after lock).
+#[global_allocator]
+static ALLOC: saksi_core::process::WipeOnFree = saksi_core::process::WipeOnFree::SYSTEM;
+
 fn main() -> ExitCode {
     if let Err(e) = saksi_core::process::harden() {
         output::note("error", &format!("cannot disable core dumps: {e}"));

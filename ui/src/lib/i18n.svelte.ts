@@ -41,8 +41,21 @@ export function t(key: string, params: Record<string, string | number> = {}): st
  */
 function param(v: string | number, lang: Lang): string {
   if (typeof v !== 'number') return v;
-  const s = String(v);
+  return inDigits(String(v), lang);
+}
+
+function inDigits(s: string, lang: Lang): string {
   return lang === 'km' ? s.replace(/[0-9]/g, (d) => String.fromCharCode(0x17e0 + Number(d))) : s;
+}
+
+/** A number as the current language writes it (Khmer digits in Khmer): figures in tables and charts. */
+export function num(v: number): string {
+  return param(v, current.lang);
+}
+
+/** Every Latin digit of `s` in the current language's digits (a range "2–5", a month "2015-03"). */
+export function digits(s: string): string {
+  return inDigits(s, current.lang);
 }
 
 /** A first guess from the system's language; the person confirms it on the first screen. */

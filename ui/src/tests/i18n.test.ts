@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import en from '../i18n/en.json';
 import km from '../i18n/km.json';
 import fr from '../i18n/fr.json';
-import { guessLang, setLang, t } from '../lib/i18n.svelte';
+import { digits, guessLang, num, setLang, t } from '../lib/i18n.svelte';
 
 const files: Record<string, Record<string, string>> = { en, km, fr };
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
@@ -88,6 +88,18 @@ describe('translations', () => {
     setLang('en');
     expect(t('create.passphrase_hint', { min: 12 })).toContain('12');
     expect(t('no.such.key')).toBe('no.such.key');
+  });
+
+  it('writes report figures in the language\'s digits', () => {
+    setLang('km');
+    expect(num(17)).toBe('១៧');
+    expect(digits('2–5')).toBe('២–៥');
+    expect(digits('2015-03')).toBe('២០១៥-០៣');
+    setLang('fr');
+    expect(num(17)).toBe('17');
+    expect(digits('2015-03')).toBe('2015-03');
+    setLang('en');
+    expect(num(0)).toBe('0');
   });
 
   it('guesses the language from the system list', () => {
