@@ -16,6 +16,7 @@
 mod commands;
 mod dialogs;
 mod error;
+mod fresh_page;
 mod jobs;
 mod recorder;
 mod scheme;
@@ -81,7 +82,7 @@ fn remove_stale_scratch(base: &std::path::Path) {
 /// Debug builds launched by tauri-driver (which sets `TAURI_WEBVIEW_AUTOMATION=true`) need a
 /// non-ephemeral web context for WebKitWebDriver to attach to (wry cannot automate an incognito
 /// one). Release builds are always incognito.
-fn driven_by_webdriver() -> bool {
+pub(crate) fn driven_by_webdriver() -> bool {
     cfg!(debug_assertions) && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true")
 }
 
@@ -111,6 +112,12 @@ fn create_main_window(app: &mut App) -> Result<(), Box<dyn std::error::Error>> {
 static ALLOC: saksi_core::process::WipeOnFree = saksi_core::process::WipeOnFree::SYSTEM;
 
 fn main() {
+    // GTK, GLib and WebKit's UI side allocate through glibc, not through ALLOC: they are told to
+    // overwrite what they free too, which glibc reads only at start (one re-exec, same PID).
+    #[cfg(target_os = "linux")]
+    if let Err(e) = saksi_core::process::restart_wiping_freed_c_memory() {
+        eprintln!("saksi-desktop: freed memory of the C libraries will not be wiped: {e}");
+    }
     // A crash must not write keys or decrypted records to disk: no core dumps, not dumpable.
     if let Err(e) = saksi_core::process::harden() {
         eprintln!("saksi-desktop: cannot disable core dumps: {e}");

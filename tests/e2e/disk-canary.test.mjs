@@ -9,6 +9,7 @@ import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findWindow, press, sleep, unlockByTyping, until } from './lib/window.mjs';
 
 const APP = process.env.SAKSI_DESKTOP_BIN;
 const CLI = APP && path.join(path.dirname(APP), 'saksi');
@@ -26,18 +27,6 @@ function files(dir) {
   return out;
 }
 
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(what, fn, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (fn()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('the incognito window writes no plaintext of what it shows to disk', { timeout: 120_000 }, async (t) => {
   if (!APP || !fs.existsSync(CLI) || !process.env.DISPLAY) {
@@ -77,31 +66,16 @@ test('the incognito window writes no plaintext of what it shows to disk', { time
     try { app.kill('SIGKILL'); } catch {}
     fs.rmSync(root, { recursive: true, force: true });
   });
-  // Windows of an earlier test may still be closing on this display: a search that trips over
-  // one of them (BadWindow) is simply tried again.
-  let wid = '';
-  await until('the Saksi window', () => {
-    const r = spawnSync('xdotool', ['search', '--onlyvisible', '--pid', String(app.pid), '--name', '^Saksi$'], { env, encoding: 'utf8' });
-    wid = r.status === 0 ? r.stdout.trim().split('\n')[0] : '';
-    return wid !== '';
-  }, 60_000);
-  // The unlock screen focuses its passphrase field; give the window the keyboard (there is no
-  // window manager under Xvfb) and type as a person would. Real key events, not synthetic
-  // ones sent to the window, which GTK ignores.
-  await sleep(1500);
-  execFileSync('xdotool', ['windowfocus', '--sync', wid], { env });
-  execFileSync('xdotool', ['type', '--delay', '30', PASS], { env });
-  execFileSync('xdotool', ['key', 'Return'], { env });
+  const wid = await findWindow(app.pid, env);
   // Unlocked = the app holds the vault's exclusive lock, so the CLI is told it is in use.
-  await until('the window to unlock the vault', () => {
+  await unlockByTyping(wid, env, PASS, () => {
     const r = spawnSync(CLI, ['incident', 'list'], { env, encoding: 'utf8' });
     return r.status !== 0 && /in use/.test(r.stderr);
   });
   await sleep(3000); // the incident list renders the canaries
   const shot = path.join(os.tmpdir(), 'saksi-disk-canary-window.png');
   spawnSync('import', ['-window', 'root', shot], { env });
-  execFileSync('xdotool', ['windowfocus', '--sync', wid], { env });
-  execFileSync('xdotool', ['key', 'ctrl+l'], { env });
+  press(wid, env, 'ctrl+l');
   await until('the window to lock the vault', () =>
     spawnSync(CLI, ['incident', 'list'], { env }).status === 0);
   app.kill('SIGTERM');

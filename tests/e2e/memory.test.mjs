@@ -9,6 +9,11 @@
 // keys in saksi-desktop (so it can fail); after lock saksi-desktop must hold no key, no
 // passphrase and no canary. What the web process still holds after lock is reported (the
 // diagnostic lines) and, for the keys and the passphrase, asserted absent too.
+//
+// Under WebDriver the shell does not end the web process on lock (that would end the WebDriver
+// session too): it reloads the page in the same process (src-tauri/src/fresh_page.rs). This test
+// therefore measures that weaker path; the shipped one, where the web process ends, is measured
+// by lock-memory.test.mjs in the real window without WebDriver.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';

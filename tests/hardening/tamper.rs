@@ -17,7 +17,6 @@
 //! child runs under a 5 GiB address-space limit (above the key file's 4 GiB Argon2 ceiling) and a 60 s timeout; the maxima of time and peak
 //! RSS are reported. Cases: about 200 in CI, 10,000 with `SAKSI_HARDEN=full`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -25,7 +24,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::harness::{cases, copy_tree, run_measured, Run, Stats};
-use crate::util::{files_under, is_uuid, Rng, TestVault};
+use crate::util::{files_under, Rng, TestVault};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -151,18 +150,39 @@ fn build(v: &TestVault) -> String {
     incident
 }
 
-/// A copy of `base` whose last write (one more incident) is committed in the WAL and not yet
-/// checkpointed: an `incident add` is SIGKILLed right after it printed its id. `None` if no such
-/// moment was caught in a few tries (the suite then says so).
+/// A copy of `base` whose last write (one more incident) is committed and still in the WAL: the
+/// vault as a power cut leaves it right after an acknowledged write, before the last connection
+/// closes (which checkpoints and removes the log). `incident add --jsonl -` prints each batch's
+/// ids while the vault is still open (a plain `incident add` prints its id only after closing);
+/// it gets a full pipe as its standard output, so it blocks writing the id (after the commit)
+/// until it is SIGKILLed there: no race with its exit. `None` if that state was not reached (the suite then says so).
 fn wal_copy(v: &TestVault, base: &Path, to: &Path) -> Option<()> {
-    for attempt in 0..40 {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let wal = to.join(format!("{}-wal", v.db_name()));
+    for attempt in 0..5 {
         let _ = std::fs::remove_dir_all(to);
         copy_tree(base, to);
-        let mut c = v.cmd(&["incident", "add"]);
-        c.env("SAKSI_VAULT", to).stdin(Stdio::piped());
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills the two descriptors, which are then owned here.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "pipe");
+        let (read_end, write_end) =
+            unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        // Fill the pipe without blocking, then make it blocking again for the child.
+        let raw = write_end.as_raw_fd();
+        unsafe {
+            let flags = libc::fcntl(raw, libc::F_GETFL);
+            libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK);
+            let junk = [b'x'; 4096];
+            while libc::write(raw, junk.as_ptr().cast(), junk.len()) > 0 {}
+            libc::fcntl(raw, libc::F_SETFL, flags);
+        }
+        let mut c = v.cmd(&["incident", "add", "--jsonl", "-"]);
+        c.env("SAKSI_VAULT", to)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::from(write_end));
         let mut child = c.spawn().expect("start saksi");
         {
-            use std::io::Write;
             let mut stdin = child.stdin.take().expect("stdin");
             let _ = stdin.write_all(
                 json!({"title": format!("only in the WAL {attempt}"),
@@ -171,14 +191,34 @@ fn wal_copy(v: &TestVault, base: &Path, to: &Path) -> Option<()> {
                 .to_string()
                 .as_bytes(),
             );
+            let _ = stdin.write_all(b"\n");
         }
-        let mut line = String::new();
-        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-        let _ = reader.read_line(&mut line);
+        // Blocked in write(2) (syscall 1 on x86-64, 64 on aarch64) on the full pipe.
+        let write_nr = if cfg!(target_arch = "aarch64") {
+            "64"
+        } else {
+            "1"
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut blocked = false;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            let sys = std::fs::read_to_string(format!("/proc/{}/syscall", child.id()))
+                .unwrap_or_default();
+            if sys.split_whitespace().next() == Some(write_nr)
+                && sys.split_whitespace().nth(1) == Some("0x1")
+            {
+                blocked = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let _ = child.kill();
         let _ = child.wait();
-        let wal = to.join(format!("{}-wal", v.db_name()));
-        if is_uuid(line.trim()) && wal.metadata().is_ok_and(|m| m.len() > 4096) {
+        drop(read_end);
+        if blocked && wal.metadata().is_ok_and(|m| m.len() > 4096) {
             return Some(());
         }
     }
@@ -208,6 +248,10 @@ fn tampered_vault_copies_are_refused_or_flagged_never_silently_altered() {
         let clean = v.root().join("wal-clean");
         copy_tree(&wal_base, &clean);
         let r = readable(&v, &clean, &mut stats).expect("the untampered WAL copy reads");
+        assert!(
+            r.contains("only in the WAL"),
+            "the WAL copy holds the write it acknowledged"
+        );
         let _ = std::fs::remove_dir_all(&clean);
         r
     });

@@ -6,6 +6,7 @@ use tauri::State;
 use saksi_core::vault::{self, OpenMode, Vault};
 
 use crate::error::{CmdError, CmdResult};
+use crate::fresh_page;
 use crate::secret;
 use crate::state::AppState;
 
@@ -98,15 +99,34 @@ pub fn vault_unlock(
     Ok(())
 }
 
+/// What a lock or a wipe answers: whether the page is about to be replaced by a fresh one in a
+/// new web process (see [`crate::fresh_page`]); the UI then waits for it.
+#[derive(Debug, Serialize)]
+pub struct PageRestart {
+    pub restarting: bool,
+}
+
+/// Locks the vault, then ends the web process that showed it and starts the page afresh, telling
+/// it `notice` (default: locked by the user).
 #[tauri::command(async)]
-pub fn vault_lock(state: State<'_, AppState>) -> CmdResult<()> {
-    state.lock()
+pub fn vault_lock(
+    state: State<'_, AppState>,
+    window: tauri::WebviewWindow,
+    notice: Option<fresh_page::Notice>,
+) -> CmdResult<PageRestart> {
+    state.lock()?;
+    let restarting = fresh_page::restart(&window, notice.unwrap_or(fresh_page::Notice::Locked));
+    Ok(PageRestart { restarting })
 }
 
 /// Panic wipe (crypto-erase). Refused while locked, and unless `confirm` is exactly
 /// [`WIPE_CONFIRMATION`], so that no single stray call destroys the vault.
 #[tauri::command(async)]
-pub fn vault_wipe(state: State<'_, AppState>, confirm: String) -> CmdResult<()> {
+pub fn vault_wipe(
+    state: State<'_, AppState>,
+    window: tauri::WebviewWindow,
+    confirm: String,
+) -> CmdResult<PageRestart> {
     if state.slot().is_none() {
         return Err(CmdError::locked());
     }
@@ -120,7 +140,8 @@ pub fn vault_wipe(state: State<'_, AppState>, confirm: String) -> CmdResult<()> 
     // Keys first: even if the erase fails half-way, nothing stays unlocked.
     drop(state.slot().take());
     vault::wipe(&dir)?;
-    Ok(())
+    let restarting = fresh_page::restart(&window, fresh_page::Notice::Wiped);
+    Ok(PageRestart { restarting })
 }
 
 /// Re-wraps the master key under a new passphrase. The current passphrase is checked first

@@ -131,25 +131,38 @@ export function patterns(c, photos, extra = []) {
   return out;
 }
 
-/** Names of the patterns found in `file` (read in chunks, so dumps of any size work). */
-export function findIn(file, pats) {
+/**
+ * Adds to `found` the names of the patterns in bytes [start, end) of the open file `fd`, read in
+ * chunks (so dumps of any size work) that overlap by the longest pattern. Stops early at the end
+ * of the file or at a part that cannot be read (a guard page of a process's memory).
+ */
+function scanRange(fd, start, end, pats, found) {
   const longest = Math.max(...pats.map((p) => p.bytes.length));
+  const chunk = 32 << 20;
+  const buf = Buffer.alloc(chunk + longest);
+  let carry = 0;
+  for (let pos = start; pos < end; ) {
+    let n;
+    try {
+      n = fs.readSync(fd, buf, carry, Math.min(chunk, end - pos), pos);
+    } catch {
+      return;
+    }
+    if (n <= 0) return;
+    pos += n;
+    const view = buf.subarray(0, carry + n);
+    for (const p of pats) if (!found.has(p.name) && view.includes(p.bytes)) found.add(p.name);
+    carry = Math.min(longest - 1, view.length);
+    view.copy(buf, 0, view.length - carry);
+  }
+}
+
+/** Names of the patterns found in `file`. */
+export function findIn(file, pats) {
   const found = new Set();
   const fd = fs.openSync(file, 'r');
   try {
-    const chunk = 32 << 20;
-    const buf = Buffer.alloc(chunk + longest);
-    let carry = 0;
-    let pos = 0;
-    for (;;) {
-      const n = fs.readSync(fd, buf, carry, chunk, pos);
-      if (n <= 0) break;
-      pos += n;
-      const view = buf.subarray(0, carry + n);
-      for (const p of pats) if (!found.has(p.name) && view.includes(p.bytes)) found.add(p.name);
-      carry = Math.min(longest - 1, view.length);
-      view.copy(buf, 0, view.length - carry);
-    }
+    scanRange(fd, 0, Number.MAX_SAFE_INTEGER, pats, found);
   } finally {
     fs.closeSync(fd);
   }
@@ -521,3 +534,26 @@ export function activeSwaps() {
 }
 
 export { spawnSync };
+
+/**
+ * Names of the patterns found in the live memory of process `pid`: every readable, writable
+ * mapping (heaps, stacks, anonymous memory; not the program's and libraries' read-only code and
+ * data), read through /proc/PID/mem. Needs root (the app is not dumpable, so only a tracer with
+ * CAP_SYS_PTRACE may read it). Faster than a core dump: nothing is written to disk.
+ */
+export function memoryHits(pid, pats) {
+  const found = new Set();
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    for (const line of maps) {
+      const [range, perms, , , , name = ''] = line.split(/\s+/);
+      if (!perms.startsWith('rw') || name === '[vvar]' || name === '[vsyscall]') continue;
+      const [start, end] = range.split('-').map((h) => parseInt(h, 16));
+      scanRange(fd, start, end, pats, found);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return [...found];
+}

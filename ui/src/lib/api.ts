@@ -10,6 +10,7 @@ import type {
   SearchQuery,
   VaultStatus,
 } from './types';
+import type { LockNotice, PageRestart } from './freshPage';
 
 export interface ApiError {
   kind: string;
@@ -48,8 +49,8 @@ export const api = {
   status: () => call<VaultStatus>('vault_status'),
   create: (passphrase: string) => call<void>('vault_create', { passphrase }),
   unlock: (passphrase: string, readOnly = false) => call<void>('vault_unlock', { passphrase, readOnly }),
-  lock: () => call<void>('vault_lock'),
-  wipe: () => call<void>('vault_wipe', { confirm: WIPE_CONFIRMATION }),
+  lock: (notice?: LockNotice) => call<PageRestart | null>('vault_lock', notice ? { notice } : {}),
+  wipe: () => call<PageRestart | null>('vault_wipe', { confirm: WIPE_CONFIRMATION }),
   changePassphrase: (current: string, next: string) =>
     call<void>('change_passphrase', { current, new: next }),
   incidents: {
