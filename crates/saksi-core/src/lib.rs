@@ -103,6 +103,7 @@ mod records;
 pub mod report;
 pub mod search;
 mod sql;
+pub mod swap;
 #[cfg(test)]
 mod testutil;
 pub mod vault;

@@ -26,6 +26,9 @@ pub struct VaultStatus {
     /// The language remembered for the screens before unlock (`en`, `km`, `fr`), if any; else
     /// the UI follows the system locale.
     pub language: Option<&'static str>,
+    /// Swap areas of this computer on a disk without encryption (`saksi_core::swap`): what the
+    /// window shows can be written there and stay after lock. The screens warn while any is.
+    pub unencrypted_swap: Vec<String>,
 }
 
 #[tauri::command(async)]
@@ -45,6 +48,7 @@ pub fn vault_status(state: State<'_, AppState>) -> CmdResult<VaultStatus> {
             .as_ref()
             .is_some_and(|v| v.review_mode().unwrap_or(false)),
         language: state.dir.as_deref().and_then(vault::language::remembered),
+        unencrypted_swap: saksi_core::swap::unencrypted_areas(),
     })
 }
 

@@ -11,6 +11,8 @@ export interface VaultStatus {
   review_mode: boolean;
   /** The screens' language remembered beside the vault (only when it is not the system's). */
   language: string | null;
+  /** Swap areas on a disk without encryption: what the window shows can stay there after lock. */
+  unencrypted_swap?: string[];
 }
 
 export type Precision = 'day' | 'month' | 'year' | 'approximate' | 'before' | 'after' | 'unknown';

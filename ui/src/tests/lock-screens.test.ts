@@ -1,4 +1,4 @@
-// A lock ends the page's web process and the shell starts it afresh (lib/freshPage.ts,
+// The screens before unlock: a lock ends the page's web process and the shell starts it afresh (lib/freshPage.ts,
 // src-tauri/src/fresh_page.rs): the old page must not offer a passphrase field meanwhile, and the
 // new one says why it was started.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -88,5 +88,22 @@ describe('locking', () => {
     render(App);
     expect(await screen.findByText('The vault was locked after 5 minutes without activity.')).toBeTruthy();
     expect(window.location.search).toBe('');
+  });
+});
+
+describe('unencrypted swap', () => {
+  it('is warned about before unlock, naming the swap area, and not when there is none', async () => {
+    unlocked = false;
+    const base = handlers.vault_status;
+    handlers.vault_status = (a) => ({ ...(base(a) as object), unencrypted_swap: ['/swapfile'] });
+    render(App);
+    const warning = await screen.findByRole('note');
+    expect(warning.textContent).toContain('/swapfile');
+    expect(warning.textContent).toContain('not encrypted');
+    cleanup();
+    handlers.vault_status = base;
+    render(App);
+    await screen.findByLabelText('Passphrase');
+    expect(screen.queryByRole('note')).toBeNull();
   });
 });
