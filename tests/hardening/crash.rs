@@ -240,6 +240,12 @@ fn crash_loop_over_every_kind_of_write_keeps_both_vaults_whole() {
     let v = TestVault::new();
     let (mon, hq) = pair(&v);
     let kills = cases("crash", 30, 1000);
+    // `SAKSI_HARDEN_CRASH_SEED=K` gives the loop its own random stream, so that a full run can be
+    // split over several processes (one per core) and their kills added up.
+    let seed: u64 = std::env::var("SAKSI_HARDEN_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let mut w = World::default();
     let mut stats = Stats::new("crash");
     // How long each kind of write takes here, measured on its first, unkilled run.
@@ -252,7 +258,7 @@ fn crash_loop_over_every_kind_of_write_keeps_both_vaults_whole() {
     let started = Instant::now();
     while killed < kills {
         iter += 1;
-        let mut rng = Rng::new(iter);
+        let mut rng = Rng::new(iter.wrapping_add(seed.wrapping_mul(1_000_000_007)));
         let op = if w.incidents.is_empty() {
             "add"
         } else {
@@ -408,6 +414,14 @@ fn crash_loop_over_every_kind_of_write_keeps_both_vaults_whole() {
         }
         if killed.is_multiple_of(5) && r.timed_out {
             check(&v, &mon, &hq, &w, &mut stats);
+            // Long runs leave their figures as they go (a run cut short still counts).
+            if killed.is_multiple_of(50) {
+                stats.progress();
+                eprintln!(
+                    "crash: {killed} kills in {iter} writes ({acked} acknowledged) so far, {} s",
+                    started.elapsed().as_secs()
+                );
+            }
         }
     }
     check(&v, &mon, &hq, &w, &mut stats);
