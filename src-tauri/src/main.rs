@@ -115,8 +115,11 @@ fn main() {
     // GTK, GLib and WebKit's UI side allocate through glibc, not through ALLOC: they are told to
     // overwrite what they free too, which glibc reads only at start (one re-exec, same PID).
     #[cfg(target_os = "linux")]
-    if let Err(e) = saksi_core::process::restart_wiping_freed_c_memory() {
-        eprintln!("saksi-desktop: freed memory of the C libraries will not be wiped: {e}");
+    {
+        if let Err(e) = saksi_core::process::restart_wiping_freed_c_memory() {
+            eprintln!("saksi-desktop: freed memory of the C libraries will not be wiped: {e}");
+        }
+        saksi_core::process::keep_freed_c_memory_settings_to_this_process();
     }
     // A crash must not write keys or decrypted records to disk: no core dumps, not dumpable.
     if let Err(e) = saksi_core::process::harden() {

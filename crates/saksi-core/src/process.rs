@@ -32,8 +32,8 @@ pub fn harden() -> Result<()> {
 /// malloc instead of keeping its own pools (`G_SLICE`), and WebKit's allocator uses malloc
 /// (`Malloc=1`). The desktop app's GTK, GLib and WebKit UI side hold record text (UTF-16) and the
 /// bytes of `saksi:` responses in that memory; without these settings a core dump after lock
-/// still found them (docs/security-testing.md, memory after lock). Child processes (WebKit's web
-/// and network processes) inherit them.
+/// still found them (docs/security-testing.md, memory after lock). They are for this process only
+/// ([`keep_freed_c_memory_settings_to_this_process`]).
 pub const WIPE_FREED_C_MEMORY: [(&str, &str); 3] = [
     (
         "GLIBC_TUNABLES",
@@ -62,6 +62,18 @@ pub fn freed_c_memory_env(
         }
     }
     out
+}
+
+/// Takes [`WIPE_FREED_C_MEMORY`] out of the environment again once the restarted program runs
+/// with them (glibc read its tunables at start), so that the processes it starts do not inherit
+/// them: WebKit's web process crashed under them in the end-to-end tests (it is ended at lock
+/// instead, see the desktop shell's `fresh_page`). Call it right after
+/// [`restart_wiping_freed_c_memory`], before any thread starts.
+#[cfg(target_os = "linux")]
+pub fn keep_freed_c_memory_settings_to_this_process() {
+    for (name, _) in WIPE_FREED_C_MEMORY {
+        std::env::remove_var(name);
+    }
 }
 
 /// Starts the program again (same process, same arguments) with [`WIPE_FREED_C_MEMORY`] in its
