@@ -109,7 +109,9 @@ if [ "$NONET" = 1 ]; then
   strace_pid=$!
   # strace detaches (and leaves its tracee running) when it is stopped: stop the driver itself.
   for _ in $(seq 1 50); do
-    driver_pid="$(ps -o pid= --ppid "$strace_pid" | tr -d ' ' | head -1)"
+    # ps fails while strace has not started the driver yet: under `set -e` that must not end
+    # the run (it did, silently, with rc 1).
+    driver_pid="$(ps -o pid= --ppid "$strace_pid" | tr -d ' ' | head -1 || true)"
     [ -n "$driver_pid" ] && break
     sleep 0.1
   done

@@ -57,6 +57,7 @@ const COMMANDS: &[&str] = &[
     "draft_discard",
     "language_set",
     "search",
+    "search_count",
     "job_cancel",
     "evidence_drop_subscribe",
     "evidence_list",

@@ -182,6 +182,7 @@ fn main() {
             commands::settings::draft_discard,
             commands::settings::language_set,
             commands::search::search,
+            commands::search::search_count,
             jobs::job_cancel,
             dialogs::evidence_drop_subscribe,
             commands::evidence::evidence_list,

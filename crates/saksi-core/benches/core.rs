@@ -115,7 +115,8 @@ fn main() {
     );
 
     // Search over 2,000 incidents: a rare Khmer term through the trigram index, a term every
-    // incident holds (ranking all of them), and a two-character query (a LIKE scan).
+    // incident holds (2,001 matches, more than search::RANK_AT_MOST: listed newest first, not
+    // ranked), and a two-character query (a LIKE scan).
     for i in 0..2000 {
         v.incidents_mut()
             .add(&IncidentInput {

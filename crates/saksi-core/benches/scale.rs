@@ -382,10 +382,13 @@ fn main() {
         limit: Some(50),
         ..Default::default()
     };
-    let shapes: [(&str, SearchQuery, String, Vec<String>); 5] = [
+    let shapes: [(&str, SearchQuery, String, Vec<String>); 6] = [
         ("rare Khmer", page(Some(RARE)), "SELECT rowid, title FROM doc WHERE doc MATCH ?1 ORDER BY rank LIMIT 50".into(), vec![format!("\"{RARE}\"")]),
         ("person name", page(Some("Dara")), "SELECT rowid, title FROM doc WHERE doc MATCH ?1 ORDER BY rank LIMIT 50".into(), vec!["\"Dara\"".into()]),
-        ("common Latin word", page(Some("police")), "SELECT rowid, title FROM doc WHERE doc MATCH ?1 ORDER BY rank LIMIT 50".into(), vec!["\"police\"".into()]),
+        // More matches than Saksi ranks (search::RANK_AT_MOST): listed newest first, as the
+        // reference on the first line; the second line is the reference ranking them all.
+        ("common Latin word", page(Some("police")), "SELECT rowid, title FROM doc WHERE doc MATCH ?1 ORDER BY rowid DESC LIMIT 50".into(), vec!["\"police\"".into()]),
+        ("common Latin word, against the reference ranking every match", page(Some("police")), "SELECT rowid, title FROM doc WHERE doc MATCH ?1 ORDER BY rank LIMIT 50".into(), vec!["\"police\"".into()]),
         ("2-character", page(Some("de")), "SELECT rowid, title FROM doc WHERE title LIKE ?1 OR body LIKE ?1 ORDER BY rowid DESC LIMIT 50".into(), vec!["%de%".into()]),
         ("filter-only page of 50", SearchQuery { kind: Some("assault".into()), date_from: Some("2015".into()), date_to: Some("2020".into()), limit: Some(50), ..Default::default() },
          "SELECT id, title FROM inc WHERE kind = ?1 AND start_date BETWEEN '2015' AND '2020-12-31~' ORDER BY start_date DESC LIMIT 50".into(), vec!["assault".into()]),

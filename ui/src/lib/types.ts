@@ -75,6 +75,13 @@ export interface SearchQuery {
   category?: string | null;
 }
 
+/** How many records match a search, counted up to a cap. */
+export interface SearchCount {
+  count: number;
+  /** More than `count` match (counting stopped at the cap). */
+  capped: boolean;
+}
+
 export interface SearchHit {
   id: string;
   type: string;

@@ -19,6 +19,7 @@ vi.mock('@tauri-apps/api/core', () => ({
 }));
 
 import TestimonyEditor from '../screens/records/TestimonyEditor.svelte';
+import Incidents from '../screens/Incidents.svelte';
 import PersonPage from '../screens/records/PersonPage.svelte';
 import IncidentEditor from '../screens/records/IncidentEditor.svelte';
 import { emptyTestimony as emptyTestimonyForm } from '../lib/records/testimony-form';
@@ -277,5 +278,28 @@ describe('IncidentEditor', () => {
     expect(input.proceedings, 'stored proceedings are sent back by id, or the core would remove them').toEqual([
       expect.objectContaining({ id: 'q1', person: 'p1', kind: 'arrest' }),
     ]);
+  });
+});
+
+describe('Incidents search', () => {
+  const hit = (n: number) => ({ id: `i${n}`, type: 'incident', title: `Beating ${n}` });
+
+  it('says how many match in all when a page is full, and counts nothing more otherwise', async () => {
+    handlers.person_list = () => [];
+    handlers.search = () => Array.from({ length: 500 }, (_, n) => hit(n));
+    handlers.search_count = ({ cap }) => ({ count: cap, capped: true });
+    render(Incidents, {});
+    const box = await screen.findByLabelText('Search incidents, people and testimony');
+    await fireEvent.input(box, { target: { value: 'police' } });
+    await screen.findByText('Results shown: 500 of more than 10000. Add a word or a filter to narrow the search.');
+    const counted = invoke.mock.calls.filter(([cmd]) => cmd === 'search_count');
+    expect(counted.length, 'a full page asks for the count once').toBe(1);
+    expect(counted[0][1]).toEqual({ query: { text: 'police' }, cap: 10000 });
+
+    handlers.search = () => [hit(1), hit(2), hit(3)];
+    invoke.mockClear();
+    await fireEvent.input(box, { target: { value: 'police Kampot' } });
+    await screen.findByText('Results found: 3');
+    expect(invoke.mock.calls.some(([cmd]) => cmd === 'search_count'), 'a page that is not full is the whole count').toBe(false);
   });
 });

@@ -12,7 +12,7 @@ import {
   validate,
 } from '../lib/records/incident-form';
 import { autosaver } from '../lib/records/autosave';
-import { sortIncidents, toQuery, emptyFilters, validFilterDate } from '../lib/records/listing';
+import { sortIncidents, toQuery, emptyFilters, validFilterDate, resultCountLine } from '../lib/records/listing';
 import { currentDetention } from '../lib/records/detention';
 import { emptyTestimony, testimonyProblems, toTestimonyInput } from '../lib/records/testimony-form';
 import { parseMinutes } from '../lib/records/prefs';
@@ -365,5 +365,14 @@ describe('person form', () => {
     f.names = [{ name: ' ', kind: 'original' }];
     f.affiliations.push({ organisation: '', role: 'member', org_type: '', start_date: '', end_date: '' });
     expect(personProblems(f)).toEqual(['person.name_required', 'person_page.organisation_required']);
+  });
+});
+
+describe('resultCountLine', () => {
+  it('gives the whole count only when it is more than the page shows', () => {
+    expect(resultCountLine(3, null)).toEqual({ key: 'incidents.results_count', params: { count: 3 } });
+    expect(resultCountLine(500, { count: 500, capped: false })).toEqual({ key: 'incidents.results_count', params: { count: 500 } });
+    expect(resultCountLine(500, { count: 8123, capped: false })).toEqual({ key: 'incidents.results_of', params: { shown: 500, count: 8123 } });
+    expect(resultCountLine(500, { count: 10000, capped: true })).toEqual({ key: 'incidents.results_of_more', params: { shown: 500, count: 10000 } });
   });
 });

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::{count, legacy, page, SearchHit, SearchQuery};
+use super::{count, legacy, page, page_ranking_at_most, SearchHit, SearchQuery, RANK_AT_MOST};
 use crate::text::fold;
 use crate::vault::{migrate_to, SCHEMA_VERSION};
 
@@ -405,23 +405,7 @@ fn pages_of_a_search_add_up_to_the_whole_result_in_order() {
         };
         let all = page(&c, &q).unwrap();
         assert!(all.len() > 20, "{text:?} must match more than two pages");
-        let mut paged = Vec::new();
-        for k in 0.. {
-            let p = page(
-                &c,
-                &SearchQuery {
-                    limit: Some(10),
-                    offset: Some(k * 10),
-                    ..q.clone()
-                },
-            )
-            .unwrap();
-            assert!(p.len() <= 10, "a page holds at most its size");
-            if p.is_empty() {
-                break;
-            }
-            paged.extend(p);
-        }
+        let paged = all_pages(&q, 10, |q| page(&c, q).unwrap());
         assert_eq!(
             paged, all,
             "pages of {text:?} must add up to the whole result, in the same order"
@@ -460,4 +444,97 @@ fn an_edit_reads_the_index_by_rowid_not_by_scanning_it() {
             .all(|p| !p.starts_with("SCAN search_row") && !p.ends_with("INDEX 0:")),
         "no step of an index write may scan a table: {plans:?}"
     );
+}
+
+/// Every page of `q` of `size` hits, one after the other, from `page_of`.
+fn all_pages(
+    q: &SearchQuery,
+    size: u32,
+    page_of: impl Fn(&SearchQuery) -> Vec<SearchHit>,
+) -> Vec<SearchHit> {
+    let mut all = Vec::new();
+    for k in 0.. {
+        let p = page_of(&SearchQuery {
+            limit: Some(size),
+            offset: Some(k * size),
+            ..q.clone()
+        });
+        assert!(p.len() <= size as usize, "a page holds at most its size");
+        if p.is_empty() {
+            break;
+        }
+        all.extend(p);
+    }
+    all
+}
+
+/// The search_index rowid of each hit, in the page's order.
+fn rowids(c: &Connection, hits: &[SearchHit]) -> Vec<i64> {
+    hits.iter()
+        .map(|h| {
+            c.query_row(
+                "SELECT id FROM search_row WHERE record_type = ?1 AND record_id = ?2",
+                params![h.record_type, h.id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_query_with_more_matches_than_are_ranked_lists_the_newest_first() {
+    let c = conn_at(SCHEMA_VERSION as usize);
+    add_corpus(&c);
+    for (text, kind) in [
+        ("village", None),
+        ("police", Some("assault")),
+        ("the ភូមិ a", None),
+    ] {
+        let q = SearchQuery {
+            text: Some(text.to_string()),
+            kind: kind.map(str::to_string),
+            ..Default::default()
+        };
+        let n = count(&c, &q, 1_000).unwrap();
+        assert!(
+            !n.capped && n.count > 20,
+            "{text}: the corpus must match it often: {n:?}"
+        );
+        let n = n.count;
+        let ranked = page_ranking_at_most(&c, &q, u64::MAX).unwrap();
+        assert_eq!(ranked.len() as u64, n, "{text}: one page holds every match");
+        assert_eq!(
+            page_ranking_at_most(&c, &q, n).unwrap(),
+            ranked,
+            "{text}: a query with exactly as many matches as are ranked is ranked"
+        );
+        assert_eq!(
+            page(&c, &q).unwrap(),
+            ranked,
+            "{text}: under {RANK_AT_MOST} matches, ranked"
+        );
+        let ranked_ids = rowids(&c, &ranked);
+        assert!(
+            ranked_ids.windows(2).any(|w| w[0] < w[1]),
+            "{text}: the ranked order must differ from newest first (or the test proves nothing)"
+        );
+        let newest = page_ranking_at_most(&c, &q, n - 1).unwrap();
+        let newest_ids = rowids(&c, &newest);
+        assert!(
+            newest_ids.windows(2).all(|w| w[0] > w[1]),
+            "{text}: with more matches than are ranked, the newest come first: {newest_ids:?}"
+        );
+        let mut a = ranked_ids.clone();
+        let mut b = newest_ids.clone();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b, "{text}: the same matches either way");
+        // Its pages add up to the whole list: the order does not depend on the page.
+        let paged = all_pages(&q, 7, |q| page_ranking_at_most(&c, q, n - 1).unwrap());
+        assert_eq!(
+            paged, newest,
+            "{text}: pages of the newest-first list add up to it"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 // Wrappers over the record commands of src-tauri/src/commands/records.rs and settings.rs.
 import { call } from '../api';
-import type { SearchHit, SearchQuery } from '../types';
+import type { SearchCount, SearchHit, SearchQuery } from '../types';
 import type {
   IncidentEdit,
   IncidentFullInput,
@@ -46,6 +46,8 @@ export const records = {
   },
   vocabulary: (name: VocabName) => call<Term[]>('vocabulary', { name }),
   search: (query: SearchQuery) => call<SearchHit[]>('search', { query }),
+  /** How many records match `query`, counted up to `cap` (`capped`: more than that). */
+  searchCount: (query: SearchQuery, cap: number) => call<SearchCount>('search_count', { query, cap }),
   settings: {
     all: () => call<Record<string, string>>('settings_get'),
     set: (key: 'language' | 'auto_lock_minutes', value: string) => call<void>('setting_set', { key, value }),

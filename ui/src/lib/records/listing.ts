@@ -1,5 +1,5 @@
 // Sorting and filtering helpers of the incident list (pure, tested).
-import type { SearchQuery } from '../types';
+import type { SearchCount, SearchQuery } from '../types';
 
 export type SortKey = 'date_desc' | 'date_asc' | 'title';
 export const SORTS: SortKey[] = ['date_desc', 'date_asc', 'title'];
@@ -62,4 +62,26 @@ export function sortIncidents<T extends Sortable>(list: T[], key: SortKey, local
     const c = key === 'date_desc' ? db.localeCompare(da) : da.localeCompare(db);
     return c || byTitle(a, b);
   });
+}
+
+/** The hits one search returns when no page size is asked: the core's largest page. */
+export const SEARCH_PAGE = 500;
+/** How far the list counts the matches of a full page (a count past it says "more than"). */
+export const COUNT_CAP = 10000;
+
+/**
+ * The line above the search results: how many are shown and, when the page is full and the
+ * count is known, of how many (the rest is reached by narrowing the search).
+ */
+export function resultCountLine(
+  shown: number,
+  total: SearchCount | null,
+): { key: string; params: Record<string, number> } {
+  if (total && total.count > shown) {
+    return {
+      key: total.capped ? 'incidents.results_of_more' : 'incidents.results_of',
+      params: { shown, count: total.count },
+    };
+  }
+  return { key: 'incidents.results_count', params: { count: shown } };
 }
