@@ -20,6 +20,7 @@ vi.mock('@tauri-apps/api/core', () => ({
 
 import TestimonyEditor from '../screens/records/TestimonyEditor.svelte';
 import Incidents from '../screens/Incidents.svelte';
+import IncidentRecords from '../screens/records/IncidentRecords.svelte';
 import PersonPage from '../screens/records/PersonPage.svelte';
 import IncidentEditor from '../screens/records/IncidentEditor.svelte';
 import { emptyTestimony as emptyTestimonyForm } from '../lib/records/testimony-form';
@@ -301,5 +302,30 @@ describe('Incidents search', () => {
     await fireEvent.input(box, { target: { value: 'police Kampot' } });
     await screen.findByText('Results found: 3');
     expect(invoke.mock.calls.some(([cmd]) => cmd === 'search_count'), 'a page that is not full is the whole count').toBe(false);
+  });
+});
+
+describe('IncidentRecords', () => {
+  it('lists a testimony with its consent as it stands, never first as recorded', async () => {
+    const recorded = { internal_use: true, share_with_hq: true, legal_proceedings: false, publication: 'none' };
+    handlers.testimony_list = () => [
+      { id: 't1', version: 1, incident_id: INCIDENT.id, anonymous: true, body: 'They came at dawn', consent: recorded },
+    ];
+    let answer: (v: unknown) => void = () => {};
+    handlers.consent_state = () => new Promise((resolve) => (answer = resolve));
+    const { container } = render(IncidentRecords, {
+      incident: INCIDENT,
+      onopenperson: () => {},
+      onopenincident: () => {},
+      ontestimony: () => {},
+    });
+    await waitFor(() => expect(invoke.mock.calls.some(([cmd]) => cmd === 'consent_state')).toBe(true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(container.textContent, 'nothing of the testimony is listed before its consent is read').not.toContain('Share with headquarters');
+    answer({ effective: { ...recorded, share_with_hq: false }, withdrawals: [] });
+    const row = await screen.findByText('They came at dawn');
+    const item = row.closest('li');
+    expect(item?.textContent).toContain('Internal use by our team');
+    expect(item?.textContent, 'a withdrawn consent is not shown as given').not.toContain('Share with headquarters');
   });
 });
