@@ -198,7 +198,9 @@ fn plan(conn: &Connection, q: &SearchQuery, rank_at_most: Option<u64>) -> Result
     };
     let from = format!("FROM search_index s {join} WHERE {}", conds.join(" AND "));
     let ranked = match rank_at_most {
-        Some(cap) if indexed => at_most(conn, &from, &params, cap)?,
+        Some(cap) if indexed => {
+            !count_rows(conn, &format!("SELECT 1 {from}"), &params, cap)?.capped
+        }
         _ => false,
     };
     Ok(Plan {
@@ -213,15 +215,18 @@ fn plan(conn: &Connection, q: &SearchQuery, rank_at_most: Option<u64>) -> Result
     })
 }
 
-/// Whether the rows of `from` number at most `cap`: counted without scoring, stopping after
-/// `cap + 1`.
-fn at_most(conn: &Connection, from: &str, params: &[Value], cap: u64) -> Result<bool> {
-    let limit = i64::try_from(cap.saturating_add(1)).unwrap_or(i64::MAX);
-    let sql = format!("SELECT count(*) FROM (SELECT 1 {from} LIMIT {limit})");
+/// How many rows `select` gives, counted up to `cap`: it stops reading after `cap + 1`.
+fn count_rows(conn: &Connection, select: &str, params: &[Value], cap: u64) -> Result<SearchCount> {
+    let cap = cap.min(i64::MAX as u64 - 1);
+    let sql = format!("SELECT count(*) FROM ({select} LIMIT {})", cap + 1);
     let n: i64 = conn
         .prepare(&sql)?
         .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))?;
-    Ok(u64::try_from(n).unwrap_or(0) <= cap)
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(SearchCount {
+        count: n.min(cap),
+        capped: n > cap,
+    })
 }
 
 /// One page of hits for `q`.
@@ -280,22 +285,8 @@ pub(crate) fn page_ranking_at_most(
 
 /// The number of matches of `q` (ignoring its page), counted up to `cap`.
 pub(crate) fn count(conn: &Connection, q: &SearchQuery, cap: u64) -> Result<SearchCount> {
-    let mut p = plan(conn, q, None)?;
-    let cap = cap.min(i64::MAX as u64 - 1);
-    p.params.push(Value::Integer(cap as i64 + 1));
-    let sql = format!(
-        "SELECT count(*) FROM ({} LIMIT ?{})",
-        p.core,
-        p.params.len()
-    );
-    let n: i64 = conn.query_row(&sql, rusqlite::params_from_iter(p.params.iter()), |r| {
-        r.get(0)
-    })?;
-    let n = u64::try_from(n).unwrap_or(0);
-    Ok(SearchCount {
-        count: n.min(cap),
-        capped: n > cap,
-    })
+    let p = plan(conn, q, None)?;
+    count_rows(conn, &p.core, &p.params, cap)
 }
 
 impl Vault {
