@@ -31,14 +31,37 @@ export function setLockedHandler(handler: () => void): void {
   onLocked = handler;
 }
 
+/** True while a panic wipe is in flight. The shell drops the keys before it erases the vault, so
+ * any other command answered meanwhile says "locked"; taken as a lock, that would have the shell
+ * restart the page a second time, telling it "locked", and the restart the wipe asked for ("the
+ * vault was wiped") could be lost to it (seen once in an end-to-end run). */
+let wiping = false;
+
 /** Invokes a shell command; a "locked" answer also tells the app to show the unlock screen. */
 export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (e) {
     const err = toApiError(e);
-    if (err.kind === 'locked') onLocked();
+    if (err.kind === 'locked' && !wiping) onLocked();
     throw err;
+  }
+}
+
+/** The panic wipe: see `wiping`. */
+async function wipe(): Promise<PageRestart | null> {
+  wiping = true;
+  try {
+    const r = await call<PageRestart | null>('vault_wipe', { confirm: WIPE_CONFIRMATION });
+    // The caller leaves the main screen as soon as this resolves (after which the app ignores a
+    // "locked" answer anyway); until its code has run, answers racing the wipe stay ignored.
+    setTimeout(() => (wiping = false), 0);
+    return r;
+  } catch (e) {
+    wiping = false;
+    // Refused because the vault was already locked: that is a lock like any other.
+    if ((e as ApiError).kind === 'locked') onLocked();
+    throw e;
   }
 }
 
@@ -50,7 +73,7 @@ export const api = {
   create: (passphrase: string) => call<void>('vault_create', { passphrase }),
   unlock: (passphrase: string, readOnly = false) => call<void>('vault_unlock', { passphrase, readOnly }),
   lock: (notice?: LockNotice) => call<PageRestart | null>('vault_lock', notice ? { notice } : {}),
-  wipe: () => call<PageRestart | null>('vault_wipe', { confirm: WIPE_CONFIRMATION }),
+  wipe,
   changePassphrase: (current: string, next: string) =>
     call<void>('change_passphrase', { current, new: next }),
   incidents: {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { setLang } from '../lib/i18n.svelte';
 import { parseStartNotice } from '../lib/freshPage';
+import { api, setLockedHandler } from '../lib/api';
 
 type Handler = (args: Record<string, unknown>) => unknown;
 let handlers: Record<string, Handler> = {};
@@ -88,6 +89,44 @@ describe('locking', () => {
     render(App);
     expect(await screen.findByText('The vault was locked after 5 minutes without activity.')).toBeTruthy();
     expect(window.location.search).toBe('');
+  });
+});
+
+describe('a panic wipe', () => {
+  it('is not taken for a lock by a "locked" answer that races it', async () => {
+    const locked = vi.fn();
+    setLockedHandler(locked);
+    let finish: (r: unknown) => void = () => {};
+    handlers.vault_wipe = () => new Promise((r) => (finish = r));
+    handlers.incident_list = () => {
+      throw { kind: 'locked', message: 'the vault is locked: unlock it first' };
+    };
+    const wiped = api.wipe();
+    // The shell has dropped the keys and is erasing: another command is answered "locked".
+    await expect(api.incidents.list()).rejects.toMatchObject({ kind: 'locked' });
+    finish({ restarting: true });
+    expect(await wiped).toEqual({ restarting: true });
+    await expect(api.incidents.list()).rejects.toMatchObject({ kind: 'locked' });
+    expect(locked).not.toHaveBeenCalled();
+    // Once the wipe is over, a "locked" answer is a lock again.
+    await new Promise((r) => setTimeout(r, 0));
+    await expect(api.incidents.list()).rejects.toMatchObject({ kind: 'locked' });
+    expect(locked).toHaveBeenCalledTimes(1);
+  });
+
+  it('refused because the vault is locked is a lock, and does not hide later ones', async () => {
+    const locked = vi.fn();
+    setLockedHandler(locked);
+    handlers.vault_wipe = () => {
+      throw { kind: 'locked', message: 'the vault is locked: unlock it first' };
+    };
+    await expect(api.wipe()).rejects.toMatchObject({ kind: 'locked' });
+    expect(locked).toHaveBeenCalledTimes(1);
+    handlers.incident_list = () => {
+      throw { kind: 'locked', message: '' };
+    };
+    await expect(api.incidents.list()).rejects.toMatchObject({ kind: 'locked' });
+    expect(locked).toHaveBeenCalledTimes(2);
   });
 });
 

@@ -14,6 +14,10 @@ pub(super) struct IncidentFilter {
     pub conds: String,
     /// False when no filter is set (every incident passes, text hits are not scoped).
     pub active: bool,
+    /// True when a date bound is set: every incident that passes has a start date, and `conds`
+    /// says so in the form of the first column of `incident_newest`, so that the index is read
+    /// from the upper bound down instead of from the newest incident (see [`Shape`]).
+    pub dated: bool,
     /// What a person hit's involvement in a filtered incident must meet (role, category), as
     /// ` AND …` conditions on `involvement v`; empty when neither is set.
     person_cond: String,
@@ -45,6 +49,12 @@ pub(super) fn incident_filter(
     shape: Shape,
 ) -> Result<IncidentFilter> {
     let mut conds: Vec<String> = Vec::new();
+    let dated = q.date_from.is_some() || q.date_to.is_some();
+    if dated {
+        // Implied by either bound below; written as `incident_newest`'s first column so that
+        // the planner can fix it and range over `start_date` (`start_date <= ?` from `date_to`).
+        conds.push("(i.start_date IS NULL) = 0".into());
+    }
     if let Some(k) = &q.kind {
         params.push(Value::Text(check(conn, Vocab::IncidentKind, k)?));
         let n = params.len();
@@ -143,6 +153,7 @@ pub(super) fn incident_filter(
             "1".into()
         },
         active,
+        dated,
         person_cond,
     })
 }

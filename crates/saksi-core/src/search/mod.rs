@@ -19,7 +19,8 @@
 //!   docs/benchmarks.md for the figures and the index design that would remove that scan).
 //! - Filters (kind, date range, place, person, role, person category) select incidents through indexes
 //!   (migration 0010); testimony hits must belong to a selected incident and person hits must be
-//!   involved in one. With no text, a page of the newest matching incidents.
+//!   involved in one. With no text, a page of the newest matching incidents, read from the
+//!   date index and stopped when full; a date bound starts that walk at its upper bound.
 //! - [`Vault::search_count`] counts apart, up to a cap, so a page never waits for a full count.
 //!
 //! Normalisation: text is matched in its folded form ([`crate::text::fold`]: NFC, invisible
@@ -160,6 +161,14 @@ fn plan(conn: &Connection, q: &SearchQuery, rank_at_most: Option<u64>) -> Result
     };
     let f = filter::incident_filter(conn, q, &mut params, shape)?;
     let Some(text) = text else {
+        // Newest first, undated last. With a date bound every incident has a start date: the
+        // order then leaves out `k1`, which the bound fixes, or SQLite would sort the whole
+        // range instead of walking `incident_newest` from the upper bound down.
+        let (order, outer_order) = if f.dated {
+            ("k2 DESC, rid DESC", "pg.k2 DESC, pg.rid DESC")
+        } else {
+            ("k1, k2 DESC, rid DESC", "pg.k1, pg.k2 DESC, pg.rid DESC")
+        };
         return Ok(Plan {
             core: format!(
                 "SELECT i.id AS rid, 0 AS score, i.start_date IS NULL AS k1, i.start_date AS k2
@@ -167,8 +176,8 @@ fn plan(conn: &Connection, q: &SearchQuery, rank_at_most: Option<u64>) -> Result
                 f.conds
             ),
             params,
-            order: "k1, k2 DESC, rid DESC",
-            outer_order: "pg.k1, pg.k2 DESC, pg.rid DESC",
+            order,
+            outer_order,
             incidents_only: true,
         });
     };
@@ -240,6 +249,21 @@ pub(crate) fn page_ranking_at_most(
     q: &SearchQuery,
     rank_at_most: u64,
 ) -> Result<Vec<SearchHit>> {
+    let (sql, params) = page_sql(conn, q, rank_at_most)?;
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+        Ok(SearchHit {
+            record_type: r.get(0)?,
+            id: r.get(1)?,
+            title: r.get(2)?,
+            incident_id: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The SQL of one page of `q` and its parameters (the tests read its query plan).
+fn page_sql(conn: &Connection, q: &SearchQuery, rank_at_most: u64) -> Result<(String, Vec<Value>)> {
     let mut p = plan(conn, q, Some(rank_at_most))?;
     let limit = q.limit.unwrap_or(MAX_PAGE).min(MAX_PAGE);
     let offset = q.offset.unwrap_or(0).min(MAX_OFFSET);
@@ -271,16 +295,7 @@ pub(crate) fn page_ranking_at_most(
             p.outer_order
         )
     };
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(p.params.iter()), |r| {
-        Ok(SearchHit {
-            record_type: r.get(0)?,
-            id: r.get(1)?,
-            title: r.get(2)?,
-            incident_id: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok((sql, p.params))
 }
 
 /// The number of matches of `q` (ignoring its page), counted up to `cap`.

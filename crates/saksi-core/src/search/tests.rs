@@ -4,7 +4,9 @@
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::{count, legacy, page, page_ranking_at_most, SearchHit, SearchQuery, RANK_AT_MOST};
+use super::{
+    count, legacy, page, page_ranking_at_most, page_sql, SearchHit, SearchQuery, RANK_AT_MOST,
+};
 use crate::text::fold;
 use crate::vault::{migrate_to, SCHEMA_VERSION};
 
@@ -536,5 +538,78 @@ fn a_query_with_more_matches_than_are_ranked_lists_the_newest_first() {
             paged, newest,
             "{text}: pages of the newest-first list add up to it"
         );
+    }
+}
+
+/// The query plan of `sql` with `params`, one line per step.
+fn query_plan(c: &Connection, sql: &str, params: &[rusqlite::types::Value]) -> Vec<String> {
+    let mut s = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = s
+        .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            r.get::<_, String>(3)
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_dated_filter_page_walks_the_date_index_from_its_upper_bound() {
+    let c = conn_at(SCHEMA_VERSION as usize);
+    add_corpus(&c);
+    let dated = [
+        SearchQuery {
+            kind: Some("assault".into()),
+            date_from: Some("2012".into()),
+            date_to: Some("2020".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            date_to: Some("2016-06".into()),
+            ..Default::default()
+        },
+        SearchQuery {
+            role: Some("witness".into()),
+            date_from: Some("2018".into()),
+            ..Default::default()
+        },
+    ];
+    for q in &dated {
+        let (sql, params) = page_sql(&c, q, RANK_AT_MOST).unwrap();
+        let plan = query_plan(&c, &sql, &params);
+        assert!(
+            plan.iter().any(|p| p.starts_with("SEARCH i USING")
+                && p.contains("incident_newest (<expr>=?")),
+            "{q:?}: the page must be read from incident_newest, fixing its first column: {plan:?}"
+        );
+        if q.date_to.is_some() {
+            assert!(
+                plan.iter().any(|p| p.contains("start_date<?")),
+                "{q:?}: the walk must start at the upper bound, not at the newest incident: {plan:?}"
+            );
+        }
+        assert!(
+            !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "{q:?}: a page must not sort the whole range: {plan:?}"
+        );
+        // The order is still newest first (start date, then id, both descending), and the
+        // pages add up to the whole list.
+        let all = page(&c, q).unwrap();
+        assert!(all.len() > 10, "{q:?}: the corpus must match it often");
+        let dates: Vec<(String, String)> = all
+            .iter()
+            .map(|h| {
+                c.query_row(
+                    "SELECT start_date, id FROM incident WHERE id = ?1",
+                    [&h.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+            })
+            .collect();
+        assert!(
+            dates.windows(2).all(|w| w[0] > w[1]),
+            "{q:?}: newest first: {dates:?}"
+        );
+        assert_eq!(all_pages(q, 7, |q| page(&c, q).unwrap()), all);
     }
 }
