@@ -613,3 +613,78 @@ fn a_dated_filter_page_walks_the_date_index_from_its_upper_bound() {
         assert_eq!(all_pages(q, 7, |q| page(&c, q).unwrap()), all);
     }
 }
+
+#[test]
+fn a_change_that_touches_no_indexed_text_leaves_the_search_row_alone() {
+    // The same vault twice, one without the update triggers of the search index: a change that
+    // touches no indexed text must make exactly the same changes in both (the trigger does not
+    // rewrite the row, which with secure-delete costs an edit's work), and a text edit must make
+    // more in the vault that has the triggers (or the comparison proves nothing).
+    let with = conn_at(SCHEMA_VERSION as usize);
+    let without = conn_at(SCHEMA_VERSION as usize);
+    without
+        .execute_batch("DROP TRIGGER incident_search_au; DROP TRIGGER testimony_search_au;")
+        .unwrap();
+    add_corpus(&with);
+    add_corpus(&without);
+    let changes = |c: &Connection, sql: &str, id: &str| {
+        let before = c.total_changes();
+        c.execute(sql, [id]).unwrap();
+        c.total_changes() - before
+    };
+    let untouched = [
+        (
+            "UPDATE incident SET version = version + 1, updated_at = 'x', device_id = 'e' WHERE id = ?1",
+            id(1, 3),
+        ),
+        (
+            "UPDATE testimony SET version = version + 1, updated_at = 'x' WHERE id = ?1",
+            id(4, 3),
+        ),
+    ];
+    for (sql, rid) in &untouched {
+        assert_eq!(
+            changes(&with, sql, rid),
+            changes(&without, sql, rid),
+            "{sql}: no indexed text changed, so the search row must not be rewritten"
+        );
+    }
+    let edits = [
+        (
+            "UPDATE incident SET title = 'ភ្លើង fire' WHERE id = ?1",
+            id(1, 3),
+        ),
+        (
+            "UPDATE incident SET admin_area = 'ខេត្តតាកែវ' WHERE id = ?1",
+            id(1, 4),
+        ),
+        (
+            "UPDATE testimony SET interviewer = 'Sophea' WHERE id = ?1",
+            id(4, 3),
+        ),
+    ];
+    for (sql, rid) in &edits {
+        assert!(
+            changes(&with, sql, rid) > changes(&without, sql, rid),
+            "{sql}: an indexed text changed, so the search row must be rewritten"
+        );
+    }
+    let found = |text: &str| {
+        keys(
+            &page(
+                &with,
+                &SearchQuery {
+                    text: Some(text.into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        )
+        .into_iter()
+        .map(|k| k.1)
+        .collect::<Vec<_>>()
+    };
+    assert!(found("ភ្លើង").contains(&id(1, 3)));
+    assert!(found("តាកែវ").contains(&id(1, 4)));
+    assert!(found("sophea").contains(&id(4, 3)));
+}

@@ -47,6 +47,8 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0021_perpetrator_types.sql"),
     // Received deletions applied here, forwarded to whoever was sent the record (issue 13).
     include_str!("../../../../migrations/0022_forwarded_deletions.sql"),
+    // Search rows rewritten only when their indexed text changes (issue 14).
+    include_str!("../../../../migrations/0023_search_reindex_on_text.sql"),
 ];
 
 /// The schema version this build writes and understands.
