@@ -34,7 +34,8 @@ export function setLockedHandler(handler: () => void): void {
 /** True while a panic wipe is in flight. The shell drops the keys before it erases the vault, so
  * any other command answered meanwhile says "locked"; taken as a lock, that would have the shell
  * restart the page a second time, telling it "locked", and the restart the wipe asked for ("the
- * vault was wiped") could be lost to it (seen once in an end-to-end run). */
+ * vault was wiped") could be lost to it. (Found while chasing an end-to-end flake; that flake
+ * came again after this, so it has another cause too: tests/e2e/settings.test.mjs.) */
 let wiping = false;
 
 /** Invokes a shell command; a "locked" answer also tells the app to show the unlock screen. */
