@@ -12,7 +12,7 @@ import { answerDialog, makePhoto, openIncident, scratch } from './lib/evidence-f
 import en from '../../ui/src/i18n/en.json' with { type: 'json' };
 
 async function confirmDelete(s, type, reason) {
-  await s.click(`#delete-${type}-start`);
+  await s.clickFor(`#delete-${type}-start`, `#delete-${type}-stays`, { what: `the ${type} deletion's confirmation` });
   await s.waitForText(`#delete-${type}-stays`, 'signed tombstone');
   // No reason, no deletion.
   await s.click(`#delete-${type}-confirm`);

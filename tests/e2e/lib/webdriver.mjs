@@ -166,6 +166,7 @@ export class Session {
    */
   async click(css) {
     const el = await this.waitFor(css);
+    await this.waitStill(el);
     const deadline = Date.now() + 5_000;
     for (;;) {
       try {
@@ -176,6 +177,46 @@ export class Session {
         await this.execute(`arguments[0].scrollIntoView({ block: 'center' }); return true`, [{ [ELEMENT]: el }]);
         await new Promise((r) => setTimeout(r, 200));
       }
+    }
+  }
+
+  /**
+   * Waits (up to 3 s) until the element is where it was 60 ms ago. A WebDriver click goes to the
+   * element's centre as measured a moment before: when a picture, a list or a panel above it is
+   * still arriving, the page moves in between and the click lands on whatever is there instead
+   * (seen in full runs on a loaded 2-core machine: a "Delete…" button under an attachment's
+   * custody table and annotations, which load after it). A person waits for the page to settle.
+   */
+  async waitStill(el) {
+    const rect = () =>
+      this.execute(`const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height].join(',');`, [
+        { [ELEMENT]: el },
+      ]);
+    const deadline = Date.now() + 3_000;
+    let before = await rect();
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 60));
+      const now = await rect();
+      if (now === before) return;
+      before = now;
+    }
+  }
+
+  /**
+   * Clicks `css` and waits for `expected` to be displayed; when it has not come after 10 s and
+   * the clicked element is still there, says so on stderr (with what the window shows) and clicks
+   * again, once, as a person would when nothing happened. The second click must work.
+   */
+  async clickFor(css, expected, { what, timeout = 45_000 } = {}) {
+    await this.click(css);
+    try {
+      return await this.waitFor(expected, { timeout: 10_000, what });
+    } catch (e) {
+      if ((await this.findAll(css)).length === 0) return this.waitFor(expected, { timeout, what });
+      const shown = await this.execute(`return JSON.stringify({ href: location.href, active: document.activeElement?.id ?? '', scrollY });`);
+      console.error(`e2e: clicking ${css} did not bring ${expected} in 10 s (${e.message}); the window shows ${shown}; clicking again`);
+      await this.click(css);
+      return this.waitFor(expected, { timeout, what });
     }
   }
 
