@@ -12,6 +12,8 @@
 //! allocator cost as the vault. `BENCH_KEEP_REFERENCE=FILE` keeps the reference database, to time
 //! its queries with the `sqlite3` CLI in another process (docs/benchmarks.md).
 //!
+//! `BENCH_BULK_ONLY=1` stops after the bulk line, to profile the writes alone.
+//!
 //! Prints markdown rows for docs/benchmarks.md: medians, min–max and p95 over `BENCH_RUNS`
 //! (default 21) runs, and the ratio to the reference.
 
@@ -353,6 +355,10 @@ fn main() {
         bulk_records as f64 / bulk_ref.as_secs_f64(),
         bulk.as_secs_f64() / bulk_ref.as_secs_f64()
     );
+    if std::env::var("BENCH_BULK_ONLY").is_ok() {
+        // For profiling the writes alone (`perf record … scale` with BENCH_BULK_ONLY=1).
+        return;
+    }
     let (single_small, ref_small, edit_small) = small.expect("at least one batch");
     let single_big = single(&mut v, &mut r);
     let ref_big = single_ref(&refdb, &mut r);

@@ -30,6 +30,8 @@ impl Vault {
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx, &self.device)?;
+        // The search rows this write changed, once for the whole transaction (migration 0024).
+        crate::search::pending::apply(&tx)?;
         tx.commit()?;
         Ok(out)
     }

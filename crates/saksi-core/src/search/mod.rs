@@ -46,6 +46,7 @@ mod filter;
 mod fold_tests;
 #[cfg(test)]
 mod legacy;
+pub(crate) mod pending;
 #[cfg(test)]
 mod tests;
 

@@ -85,6 +85,13 @@ fn conn_at(version: usize) -> Connection {
     c
 }
 
+/// What Vault::write does before it commits: the noted search rows written (migration 0024).
+fn settle(c: &Connection) {
+    let tx = c.unchecked_transaction().unwrap();
+    crate::search::pending::apply(&tx).unwrap();
+    tx.commit().unwrap();
+}
+
 /// The corpus: incidents with kinds and dates, persons with several names, involvements,
 /// testimonies. Fewer than 500 records, so the old search (500 hits at most) returned every match.
 fn add_corpus(c: &Connection) {
@@ -351,14 +358,18 @@ fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
     // After (1): the same vault migrated (the index rebuilt from the records).
     migrate_to(&mut migrated, SCHEMA_VERSION as usize).unwrap();
     // After (2): a new vault where every write went through the new triggers.
+    // Its search rows are written once, after every insert, edit and deletion (0024): rows
+    // noted, rewritten, and removed again before they were ever written.
     let fresh = conn_at(SCHEMA_VERSION as usize);
     add_corpus(&fresh);
     edit_corpus(&fresh);
+    settle(&fresh);
     // After (3): migrated half-way, edited after the migration.
     let mut mid = conn_at(BEFORE);
     add_corpus(&mid);
     migrate_to(&mut mid, SCHEMA_VERSION as usize).unwrap();
     edit_corpus(&mid);
+    settle(&mid);
     for (name, c) in [
         ("migrated", &migrated),
         ("fresh", &fresh),
@@ -400,6 +411,7 @@ fn search_results_are_the_same_before_and_after_the_search_index_rewrite() {
 fn pages_of_a_search_add_up_to_the_whole_result_in_order() {
     let c = conn_at(SCHEMA_VERSION as usize);
     add_corpus(&c);
+    settle(&c);
     for text in [Some("village"), Some("th"), None, Some("ភូមិ a")] {
         let q = SearchQuery {
             text: text.map(str::to_string),
@@ -488,6 +500,7 @@ fn rowids(c: &Connection, hits: &[SearchHit]) -> Vec<i64> {
 fn a_query_with_more_matches_than_are_ranked_lists_the_newest_first() {
     let c = conn_at(SCHEMA_VERSION as usize);
     add_corpus(&c);
+    settle(&c);
     for (text, kind) in [
         ("village", None),
         ("police", Some("assault")),
@@ -556,6 +569,7 @@ fn query_plan(c: &Connection, sql: &str, params: &[rusqlite::types::Value]) -> V
 fn a_dated_filter_page_walks_the_date_index_from_its_upper_bound() {
     let c = conn_at(SCHEMA_VERSION as usize);
     add_corpus(&c);
+    settle(&c);
     let dated = [
         SearchQuery {
             kind: Some("assault".into()),
@@ -627,6 +641,8 @@ fn a_change_that_touches_no_indexed_text_leaves_the_search_row_alone() {
         .unwrap();
     add_corpus(&with);
     add_corpus(&without);
+    settle(&with);
+    settle(&without);
     let changes = |c: &Connection, sql: &str, id: &str| {
         let before = c.total_changes();
         c.execute(sql, [id]).unwrap();
@@ -669,6 +685,7 @@ fn a_change_that_touches_no_indexed_text_leaves_the_search_row_alone() {
             "{sql}: an indexed text changed, so the search row must be rewritten"
         );
     }
+    settle(&with);
     let found = |text: &str| {
         keys(
             &page(
@@ -687,4 +704,76 @@ fn a_change_that_touches_no_indexed_text_leaves_the_search_row_alone() {
     assert!(found("ភ្លើង").contains(&id(1, 3)));
     assert!(found("តាកែវ").contains(&id(1, 4)));
     assert!(found("sophea").contains(&id(4, 3)));
+}
+
+/// 0014's insert triggers, which wrote search_index in the statement that added the record.
+const DIRECT_TRIGGERS: &str = "
+DROP TRIGGER incident_search_ai;
+CREATE TRIGGER incident_search_ai AFTER INSERT ON incident BEGIN
+    INSERT INTO search_row (record_type, record_id) VALUES ('incident', new.id);
+    INSERT INTO search_index (rowid, record_type, record_id, title, body)
+        SELECT last_insert_rowid(), record_type, record_id, title, body
+        FROM search_source WHERE record_type = 'incident' AND record_id = new.id;
+END;
+DROP TRIGGER testimony_search_ai;
+CREATE TRIGGER testimony_search_ai AFTER INSERT ON testimony BEGIN
+    INSERT INTO search_row (record_type, record_id) VALUES ('testimony', new.id);
+    INSERT INTO search_index (rowid, record_type, record_id, title, body)
+        SELECT last_insert_rowid(), record_type, record_id, title, body
+        FROM search_source WHERE record_type = 'testimony' AND record_id = new.id;
+END;
+DROP TRIGGER person_search_ai;
+CREATE TRIGGER person_search_ai AFTER INSERT ON person BEGIN
+    INSERT INTO search_row (record_type, record_id) VALUES ('person', new.id);
+    INSERT INTO search_index (rowid, record_type, record_id, title, body)
+        SELECT last_insert_rowid(), record_type, record_id, title, body
+        FROM search_source WHERE record_type = 'person' AND record_id = new.id;
+END;
+DROP TRIGGER person_name_search_ai;
+CREATE TRIGGER person_name_search_ai AFTER INSERT ON person_name BEGIN
+    UPDATE search_index
+    SET body = saksi_fold(coalesce((SELECT group_concat(name, ' ') FROM person_name WHERE person_id = new.person_id), ''))
+    WHERE rowid = (SELECT id FROM search_row WHERE record_type = 'person' AND record_id = new.person_id);
+END;
+";
+
+#[test]
+fn a_transaction_writes_the_search_index_once_not_once_per_statement() {
+    // The same corpus added in one transaction to two vaults: one as shipped (0024: the triggers
+    // note the rows, the index is written before the commit), one with 0014's triggers put back,
+    // which wrote the index statement by statement. There, every later statement that opens a
+    // statement journal made FTS5 flush what it had collected to a new segment (its
+    // xSavepoint), and merge the segments again: many more rows written to its shadow tables.
+    let deferred = conn_at(SCHEMA_VERSION as usize);
+    let direct = conn_at(SCHEMA_VERSION as usize);
+    direct.execute_batch(DIRECT_TRIGGERS).unwrap();
+    let written = |c: &Connection| {
+        let before = c.total_changes();
+        let tx = c.unchecked_transaction().unwrap();
+        add_corpus(c);
+        crate::search::pending::apply(&tx).unwrap();
+        tx.commit().unwrap();
+        c.total_changes() - before
+    };
+    let (d, s) = (written(&deferred), written(&direct));
+    assert!(
+        d * 2 < s,
+        "written once per transaction: {d} rows changed, against {s} statement by statement"
+    );
+    let pending: i64 = deferred
+        .query_row("SELECT count(*) FROM search_pending", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pending, 0, "nothing stays noted after the commit");
+    assert_eq!(
+        index_rows(&deferred),
+        index_rows(&direct),
+        "both ways must index the same text"
+    );
+    for q in queries() {
+        assert_eq!(
+            keys(&page(&deferred, &q).unwrap()),
+            keys(&page(&direct, &q).unwrap()),
+            "both ways must find the same: {q:?}"
+        );
+    }
 }

@@ -49,6 +49,12 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../../../migrations/0022_forwarded_deletions.sql"),
     // Search rows rewritten only when their indexed text changes (issue 14).
     include_str!("../../../../migrations/0023_search_reindex_on_text.sql"),
+    // The search index written once per transaction, not once per statement (issue 14).
+    include_str!("../../../../migrations/0024_search_deferred.sql"),
+    // Record versions keyed by a small index, not by their snapshots (issue 14).
+    include_str!("../../../../migrations/0025_history_rowid.sql"),
+    // Checks without IN lists, which SQLite checks with a temporary b-tree (issue 14).
+    include_str!("../../../../migrations/0026_checks_without_in_lists.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -239,6 +245,17 @@ fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Res
     // Records older than the history table get their baseline version, once (0011_history).
     if supported == SCHEMA_VERSION {
         crate::history::baseline_pending(conn)?;
+        // Search rows noted by a write that did not go through Vault::write (none should):
+        // written now rather than missing from every search (migration 0024).
+        let noted: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM search_pending)", [], |r| {
+                r.get(0)
+            })?;
+        if noted {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            crate::search::pending::apply(&tx)?;
+            tx.commit()?;
+        }
     }
     Ok(())
 }
@@ -345,6 +362,102 @@ mod tests {
             tables, 0,
             "a failed migration run must not leave any table behind"
         );
+    }
+
+    #[test]
+    fn checks_are_comparisons_that_refuse_what_they_refused_and_need_no_temporary_tree() {
+        // A vault with records at schema 25, then migrated: 0026 edits four table definitions
+        // in place and 0025 rebuilt record_version; the rows stay and still satisfy them.
+        let mut c = plain_conn();
+        migrate_to(&mut c, 25).unwrap();
+        c.execute_batch(
+            "INSERT INTO incident (id, title, description, sensitivity, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000001', 'kept', '', 'high', 't', 't', 'd');
+             INSERT INTO person (id, primary_name, sex, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000003', 'Sokha', 'female', 't', 't', 'd');
+             INSERT INTO person_name (person_id, position, name, kind) VALUES ('00000000-0000-4000-8000-000000000003', 0, 'សុខា', 'original');
+             INSERT INTO testimony (id, incident_id, body, consent_publication, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000005', '00000000-0000-4000-8000-000000000001', 'body', 'anonymous', 't', 't', 'd');
+             INSERT INTO record_version (record_type, record_id, version, content_hash, device_id, at, origin, snapshot)
+                 VALUES ('incident', '00000000-0000-4000-8000-000000000001', 1, 'h', 'd', 't', 'created', '{}');",
+        )
+        .unwrap();
+        migrate(&mut c).unwrap();
+        let ok: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let kept: i64 = c
+            .query_row(
+                "SELECT (SELECT count(*) FROM incident WHERE sensitivity = 'high')
+                      + (SELECT count(*) FROM person WHERE sex = 'female')
+                      + (SELECT count(*) FROM person_name WHERE kind = 'original')
+                      + (SELECT count(*) FROM testimony WHERE consent_publication = 'anonymous')
+                      + (SELECT count(*) FROM record_version WHERE origin = 'created')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, 5, "every row survives the migrations unchanged");
+        for table in [
+            "incident",
+            "person",
+            "person_name",
+            "testimony",
+            "record_version",
+        ] {
+            let sql: String = c
+                .query_row(
+                    "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(
+                !sql.contains("sensitivity IN")
+                    && !sql.contains("sex IN")
+                    && !sql.contains("kind IN")
+                    && !sql.contains("consent_publication IN")
+                    && !sql.contains("origin IN"),
+                "{table}: a check on a list of more than two values must be comparisons: {sql}"
+            );
+        }
+        let inserts = [
+            "INSERT INTO incident (id, title, description, sensitivity, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000002', 'x', '', ?1, 't', 't', 'd')",
+            "INSERT INTO person (id, primary_name, sex, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000004', 'x', ?1, 't', 't', 'd')",
+            "INSERT INTO person_name (person_id, position, name, kind) VALUES ('00000000-0000-4000-8000-000000000003', 1, 'x', ?1)",
+            "INSERT INTO testimony (id, incident_id, body, consent_publication, created_at, updated_at, device_id)
+                 VALUES ('00000000-0000-4000-8000-000000000006', '00000000-0000-4000-8000-000000000001', 'x', ?1, 't', 't', 'd')",
+            "INSERT INTO record_version (record_type, record_id, version, content_hash, device_id, at, origin, snapshot)
+                 VALUES ('incident', '00000000-0000-4000-8000-000000000001', 9, 'h', 'd', 't', ?1, '{}')",
+        ];
+        for sql in inserts {
+            let mut plan = c.prepare(&format!("EXPLAIN {sql}")).unwrap();
+            let ops: Vec<String> = plan
+                .query_map(["x"], |r| r.get(1))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(
+                !ops.iter().any(|o| o == "OpenEphemeral"),
+                "checking a row must not build a temporary b-tree: {sql}"
+            );
+            let err = c.execute(sql, ["not-a-value"]).unwrap_err();
+            assert!(
+                err.to_string().contains("CHECK constraint failed"),
+                "a value outside the list must still be refused: {sql}: {err}"
+            );
+        }
+        for (sql, good) in
+            inserts
+                .iter()
+                .zip(["restricted", "unknown", "alias", "named", "baseline"])
+        {
+            c.execute(sql, [good])
+                .unwrap_or_else(|e| panic!("{good} must still be allowed: {sql}: {e}"));
+        }
     }
 
     #[test]
