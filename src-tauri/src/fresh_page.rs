@@ -44,6 +44,19 @@ impl Notice {
     }
 }
 
+/// What the page restarted by a lock is to say. A page that finds the shell locked asks for a
+/// lock itself (ui/src/App.svelte, `setLockedHandler`); when the vault was locked because it was
+/// wiped, and none has been open since, that page's restart must not replace the wipe's notice
+/// with "locked" (seen in a full end-to-end run: the first-run screen after a panic wipe said
+/// "The vault is locked.").
+pub fn after_lock(was_open: bool, wiped_since: bool, asked: Notice) -> Notice {
+    if !was_open && wiped_since {
+        Notice::Wiped
+    } else {
+        asked
+    }
+}
+
 /// Ends the window's web process and loads the app's page again in a new one, with `notice` in
 /// the query. Returns whether that was set in motion (the current page is then about to go:
 /// the UI waits for it instead of showing the unlock screen itself); `false` where the platform's
@@ -82,6 +95,22 @@ pub fn restart(window: &WebviewWindow, notice: Notice) -> bool {
 #[cfg(test)]
 mod tests {
     use super::Notice;
+
+    #[test]
+    fn a_lock_after_a_wipe_keeps_the_wipe_notice_until_a_vault_is_open_again() {
+        use super::after_lock;
+        assert_eq!(after_lock(false, true, Notice::Locked), Notice::Wiped);
+        assert_eq!(
+            after_lock(false, true, Notice::Idle { minutes: 5 }),
+            Notice::Wiped
+        );
+        assert_eq!(after_lock(true, false, Notice::Locked), Notice::Locked);
+        assert_eq!(after_lock(false, false, Notice::Locked), Notice::Locked);
+        assert_eq!(
+            after_lock(true, false, Notice::WrongCurrent),
+            Notice::WrongCurrent
+        );
+    }
 
     #[test]
     fn the_new_page_is_told_why_from_a_closed_set() {

@@ -3,6 +3,7 @@
 //! `Vault` drops its keys, so "locked" is simply "no `Vault` in the mutex".
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use saksi_core::vault::{KdfProfile, Vault};
@@ -16,6 +17,10 @@ pub struct AppState {
     pub kdf: KdfProfile,
     /// The voice recording under way, if any; thrown away when the vault locks.
     pub recorder: crate::recorder::Recorder,
+    /// The vault was wiped and no vault has been open since: a lock asked for now (by a page
+    /// that found the shell locked while the wipe was replacing it) restarts the page with the
+    /// wipe's notice, not "locked" (crate::fresh_page::after_lock).
+    wiped: AtomicBool,
 }
 
 impl AppState {
@@ -36,6 +41,7 @@ impl AppState {
             dir,
             kdf,
             recorder: Default::default(),
+            wiped: AtomicBool::new(false),
         }
     }
 
@@ -77,13 +83,36 @@ impl AppState {
 
     /// Locks the vault if it is unlocked (checkpoint, then keys dropped). Idempotent.
     pub fn lock(&self) -> CmdResult<()> {
+        self.lock_telling(crate::fresh_page::Notice::Locked)
+            .map(|_| ())
+    }
+
+    /// As [`AppState::lock`], and what the restarted page is to say: `asked`, unless the vault
+    /// was already locked because it was wiped ([`crate::fresh_page::after_lock`]).
+    pub fn lock_telling(
+        &self,
+        asked: crate::fresh_page::Notice,
+    ) -> CmdResult<crate::fresh_page::Notice> {
         // A recording under way belongs to the session that is ending: its sound is zeroized.
         self.recorder.discard();
         let taken = self.slot().take();
-        match taken {
-            Some(vault) => vault.lock().map_err(CmdError::from),
-            None => Ok(()),
+        let was_open = taken.is_some();
+        if was_open {
+            self.wiped.store(false, Ordering::SeqCst);
         }
+        if let Some(vault) = taken {
+            vault.lock().map_err(CmdError::from)?;
+        }
+        Ok(crate::fresh_page::after_lock(
+            was_open,
+            self.wiped.load(Ordering::SeqCst),
+            asked,
+        ))
+    }
+
+    /// The vault was wiped (its keys are gone): later locks say so until a vault is open again.
+    pub fn mark_wiped(&self) {
+        self.wiped.store(true, Ordering::SeqCst);
     }
 }
 

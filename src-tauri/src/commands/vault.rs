@@ -118,8 +118,8 @@ pub fn vault_lock(
     window: tauri::WebviewWindow,
     notice: Option<fresh_page::Notice>,
 ) -> CmdResult<PageRestart> {
-    state.lock()?;
-    let restarting = fresh_page::restart(&window, notice.unwrap_or(fresh_page::Notice::Locked));
+    let notice = state.lock_telling(notice.unwrap_or(fresh_page::Notice::Locked))?;
+    let restarting = fresh_page::restart(&window, notice);
     Ok(PageRestart { restarting })
 }
 
@@ -144,6 +144,7 @@ pub fn vault_wipe(
     // Keys first: even if the erase fails half-way, nothing stays unlocked.
     drop(state.slot().take());
     vault::wipe(&dir)?;
+    state.mark_wiped();
     let restarting = fresh_page::restart(&window, fresh_page::Notice::Wiped);
     Ok(PageRestart { restarting })
 }
