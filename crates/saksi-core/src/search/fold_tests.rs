@@ -166,9 +166,7 @@ fn person_names_are_matched_folded_and_shown_as_written() {
     )
     .unwrap();
     // Written outside Vault::write: its noted search row is written as Vault::write does.
-    let tx = c.unchecked_transaction().unwrap();
-    crate::search::pending::apply(&tx).unwrap();
-    tx.commit().unwrap();
+    crate::search::pending::apply_now(c).unwrap();
     assert_eq!(
         titles(&v, "sokha 20"),
         vec!["SOKHA ២០".to_string()],

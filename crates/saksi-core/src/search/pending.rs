@@ -7,7 +7,7 @@
 //! statement, made FTS5 flush its collected terms to a new segment at every later statement of
 //! the transaction (its `xSavepoint`), a third of the time of a batch of records.
 
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use crate::error::Result;
 use crate::sql::Cached;
@@ -53,11 +53,14 @@ pub(crate) fn apply(tx: &Transaction<'_>) -> Result<usize> {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let text: Option<(String, String, String)> = match &record {
-            Some((ty, id)) => match source_sql(ty) {
+        // (type, id, title, body) as the record holds it now; None when it is gone or its type
+        // is not indexed.
+        let new: Option<(String, String, String, String)> = match record {
+            Some((ty, id)) => match source_sql(&ty) {
                 Some(sql) => tx
-                    .row(sql, [id], |r| Ok((id.clone(), r.get(0)?, r.get(1)?)))
-                    .optional()?,
+                    .row(sql, [&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                    .map(|(title, body)| (ty, id, title, body)),
                 None => None,
             },
             None => None,
@@ -69,32 +72,43 @@ pub(crate) fn apply(tx: &Transaction<'_>) -> Result<usize> {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        match (record, text, stored) {
-            (Some((ty, _)), Some(new), None) => {
+        match (new, stored) {
+            (Some((ty, id, title, body)), None) => {
                 tx.exec(
                     "INSERT INTO search_index (rowid, record_type, record_id, title, body)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    rusqlite::params![row, ty, new.0, new.1, new.2],
+                    rusqlite::params![row, ty, id, title, body],
                 )?;
                 written += 1;
             }
-            (Some(_), Some(new), Some(old)) if new == old => {}
-            (Some(_), Some(new), Some(_)) => {
+            (Some((_, id, title, body)), Some(old))
+                if (&old.0, &old.1, &old.2) == (&id, &title, &body) => {}
+            (Some((_, id, title, body)), Some(_)) => {
                 tx.exec(
                     "UPDATE search_index SET record_id = ?2, title = ?3, body = ?4 WHERE rowid = ?1",
-                    rusqlite::params![row, new.0, new.1, new.2],
+                    rusqlite::params![row, id, title, body],
                 )?;
                 written += 1;
             }
             // The record is gone (its delete trigger removed the row it had), or its type is
             // not indexed: no row may stay under this rowid.
-            (_, _, Some(_)) => {
+            (None, Some(_)) => {
                 tx.exec("DELETE FROM search_index WHERE rowid = ?1", [row])?;
                 written += 1;
             }
-            (_, _, None) => {}
+            (None, None) => {}
         }
     }
     tx.exec("DELETE FROM search_pending", [])?;
+    Ok(written)
+}
+
+/// [`apply`] in a transaction of its own, for writes made outside `Vault::write` (the unlock's
+/// safety net, tests that write with plain SQL). Reads one empty table and writes nothing when
+/// no row is noted.
+pub(crate) fn apply_now(conn: &Connection) -> Result<usize> {
+    let tx = conn.unchecked_transaction()?;
+    let written = apply(&tx)?;
+    tx.commit()?;
     Ok(written)
 }

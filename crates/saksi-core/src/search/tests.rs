@@ -87,9 +87,7 @@ fn conn_at(version: usize) -> Connection {
 
 /// What Vault::write does before it commits: the noted search rows written (migration 0024).
 fn settle(c: &Connection) {
-    let tx = c.unchecked_transaction().unwrap();
-    crate::search::pending::apply(&tx).unwrap();
-    tx.commit().unwrap();
+    crate::search::pending::apply_now(c).unwrap();
 }
 
 /// The corpus: incidents with kinds and dates, persons with several names, involvements,

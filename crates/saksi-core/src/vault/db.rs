@@ -247,15 +247,7 @@ fn migrate_with(conn: &mut Connection, migs: &Migrations, supported: i64) -> Res
         crate::history::baseline_pending(conn)?;
         // Search rows noted by a write that did not go through Vault::write (none should):
         // written now rather than missing from every search (migration 0024).
-        let noted: bool =
-            conn.query_row("SELECT EXISTS (SELECT 1 FROM search_pending)", [], |r| {
-                r.get(0)
-            })?;
-        if noted {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            crate::search::pending::apply(&tx)?;
-            tx.commit()?;
-        }
+        crate::search::pending::apply_now(conn)?;
     }
     Ok(())
 }
